@@ -109,7 +109,13 @@ static int batch_pin(struct migaccel_job *job, const struct migaccel_op *ops)
 	return 0;
 }
 
-static void batch_build(struct migaccel_job *job)
+/**
+ * migaccel_job_build_zero_scan() - build one COMPVAL descriptor per page
+ * @job: a job whose pages are set
+ *
+ * Context: any.
+ */
+void migaccel_job_build_zero_scan(struct migaccel_job *job)
 {
 	struct migaccel_engine *engine = job->engine;
 	const struct migaccel_engine_ops *ops = engine->ops;
@@ -140,6 +146,7 @@ static void batch_build(struct migaccel_job *job)
 		chunk->hw_comp = &chunk->batch_comp;
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(migaccel_job_build_zero_scan);
 
 /**
  * migaccel_cpu_zero_page() - finish a zero scan on the CPU
@@ -159,51 +166,61 @@ bool migaccel_cpu_zero_page(struct page *page, u32 from)
 }
 EXPORT_SYMBOL_IF_KUNIT(migaccel_cpu_zero_page);
 
-/* Read the engine's verdicts; undecided pages are finished on the CPU. */
-static void batch_collect(struct migaccel_job *job, struct migaccel_op *ops,
-			  unsigned long *bitmap)
+/**
+ * migaccel_job_zero_results() - read a completed zero-scan job
+ * @job: a job built by migaccel_job_build_zero_scan() whose chunks completed
+ * @bitmap: set bit i for each page i found zero; other bits are untouched
+ *
+ * Pages the engine did not decide (fault, error) are finished on the CPU.
+ *
+ * Context: process context.
+ * Return: the number of pages finished on the CPU.
+ */
+unsigned int migaccel_job_zero_results(struct migaccel_job *job,
+				       unsigned long *bitmap)
 {
-	unsigned int c, i;
+	unsigned int c, i, on_cpu = 0;
 
 	for (c = 0; c < job->nr_chunks; c++) {
 		struct migaccel_chunk *chunk = job->chunks[c];
 
 		for (i = 0; i < chunk->nr; i++) {
-			unsigned int k = chunk->first + i;
 			const struct dsa_completion_record *comp =
 				&chunk->comps[i];
+			unsigned int k = chunk->first + i;
 			bool zero;
 			u32 resume;
 
 			if (migaccel_comp_zero_page(comp, MIGACCEL_PAGE_SIZE,
-						    &resume))
+						    &resume)) {
 				zero = !comp->result;
-			else
+			} else {
 				zero = migaccel_cpu_zero_page(job->pages[k],
 							      resume);
-			ops[k].out_status = 0;
-			ops[k].out_result = zero;
+				on_cpu++;
+			}
 			if (zero)
 				__set_bit(k, bitmap);
 		}
 	}
+	return on_cpu;
 }
+EXPORT_SYMBOL_IF_KUNIT(migaccel_job_zero_results);
 
 static int batch_write_back(struct batch_ops *b, struct migaccel_batch *cmd,
 			    const unsigned long *bitmap)
 {
-	u32 i, failed = 0;
+	u32 i;
 
 	for (i = 0; i < cmd->nr_ops; i++) {
 		struct migaccel_op *dst = batch_raw_op(b, i);
 
 		/* Only the out_ fields change. */
-		dst->out_status = b->ops[i].out_status;
-		dst->out_result = b->ops[i].out_result;
-		if (b->ops[i].out_status)
-			failed++;
+		dst->out_status = 0;
+		dst->out_result = test_bit(i, bitmap);
 	}
-	cmd->out_nr_failed = failed;
+	/* A zero scan always ends with an answer: the CPU finishes the rest. */
+	cmd->out_nr_failed = 0;
 	if (copy_to_user(u64_to_user_ptr(cmd->ops), b->raw, b->raw_size))
 		return -EFAULT;
 	if (cmd->out_zero_bitmap &&
@@ -269,7 +286,7 @@ int migaccel_batch_run(struct migaccel_batch *cmd)
 	if (ret)
 		goto put_job;
 
-	batch_build(job);
+	migaccel_job_build_zero_scan(job);
 	migaccel_job_submit(job);
 
 	timeout = msecs_to_jiffies(migaccel_timeout_ms);
@@ -278,7 +295,7 @@ int migaccel_batch_run(struct migaccel_batch *cmd)
 		ret = left ? -EINTR : -ETIMEDOUT;
 		goto put_job;
 	}
-	batch_collect(job, b.ops, bitmap);
+	migaccel_job_zero_results(job, bitmap);
 	ret = batch_write_back(&b, cmd, bitmap);
 
 put_job:

@@ -204,7 +204,6 @@ int migaccel_engine_init(void)
 						 64, 0, NULL);
 	return migaccel_chunk_cache ? 0 : -ENOMEM;
 }
-EXPORT_SYMBOL_IF_KUNIT(migaccel_engine_init);
 
 /**
  * migaccel_engine_exit() - free the chunk cache

@@ -146,6 +146,9 @@ void migaccel_soft_exit(void);
 /* batch.c */
 int migaccel_batch_run(struct migaccel_batch *cmd);
 bool migaccel_cpu_zero_page(struct page *page, u32 from);
+void migaccel_job_build_zero_scan(struct migaccel_job *job);
+unsigned int migaccel_job_zero_results(struct migaccel_job *job,
+				       unsigned long *bitmap);
 
 /* idxd.c */
 int migaccel_idxd_init(void);

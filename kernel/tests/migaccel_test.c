@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for migaccel: descriptor builders, the soft engine's
+ * compare-pattern and batch semantics, and the job path through the soft
+ * engine's workers.  Loaded next to migaccel.ko on a CONFIG_KUNIT kernel.
+ */
+#include <kunit/test.h>
+#include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "../migaccel.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+/* A completion record the soft engine may write: 32-byte aligned. */
+static struct dsa_completion_record *test_comp(struct kunit *test)
+{
+	struct dsa_completion_record *comp;
+
+	comp = kunit_kzalloc(test, sizeof(*comp), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, comp);
+	KUNIT_ASSERT_EQ(test, (unsigned long)comp & 31, 0);
+	return comp;
+}
+
+static struct page *test_page(struct kunit *test, unsigned int order)
+{
+	struct page *page = alloc_pages(GFP_KERNEL | __GFP_ZERO, order);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	return page;
+}
+
+/* ---- migaccel_desc: what would be sent to hardware ---- */
+
+struct compval_desc_case {
+	const char *name;
+	u64 src;
+	u32 len;
+	u64 pattern;
+	u64 comp;
+};
+
+static const struct compval_desc_case compval_desc_cases[] = {
+	{ "zero_scan_page", 0x1000, 4096, 0, 0x2000 },
+	{ "pattern_ones", 0x123000, 4096, ~0ull, 0x5e0 },
+	{ "large_address", 0xffff00000000ull, 8192, 0x0102030405060708ull,
+	  0xfffff000ull },
+};
+
+static void compval_desc_case_desc(const struct compval_desc_case *c,
+				   char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(compval_desc, compval_desc_cases, compval_desc_case_desc);
+
+static void desc_compval_fields(struct kunit *test)
+{
+	const struct compval_desc_case *c = test->param_value;
+	struct dsa_hw_desc desc;
+
+	memset(&desc, 0xa5, sizeof(desc));
+	migaccel_desc_compval(&desc, c->src, c->len, c->pattern, c->comp);
+
+	KUNIT_EXPECT_EQ(test, (u32)desc.opcode, DSA_OPCODE_COMPVAL);
+	KUNIT_EXPECT_EQ(test, (u32)desc.flags, IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR);
+	KUNIT_EXPECT_EQ(test, desc.src_addr, c->src);
+	KUNIT_EXPECT_EQ(test, desc.xfer_size, c->len);
+	KUNIT_EXPECT_EQ(test, desc.comp_pattern, c->pattern);
+	KUNIT_EXPECT_EQ(test, desc.completion_addr, c->comp);
+	/* Kernel descriptors: no PASID, user privilege, nothing left over. */
+	KUNIT_EXPECT_EQ(test, (u32)desc.pasid, 0);
+	KUNIT_EXPECT_EQ(test, (u32)desc.priv, 0);
+	KUNIT_EXPECT_EQ(test, desc.int_handle, 0);
+	KUNIT_EXPECT_EQ(test, desc.dst_addr, 0);
+	KUNIT_EXPECT_EQ(test, desc.expected_res, 0);
+}
+
+static void desc_batch_fields(struct kunit *test)
+{
+	struct dsa_hw_desc desc;
+
+	memset(&desc, 0x5a, sizeof(desc));
+	migaccel_desc_batch(&desc, 0x40000, 128, 0x7fe0);
+
+	KUNIT_EXPECT_EQ(test, (u32)desc.opcode, DSA_OPCODE_BATCH);
+	KUNIT_EXPECT_EQ(test, (u32)desc.flags, IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR);
+	KUNIT_EXPECT_EQ(test, desc.desc_list_addr, 0x40000);
+	KUNIT_EXPECT_EQ(test, desc.desc_count, 128);
+	KUNIT_EXPECT_EQ(test, desc.completion_addr, 0x7fe0);
+	KUNIT_EXPECT_EQ(test, (u32)desc.pasid, 0);
+	KUNIT_EXPECT_EQ(test, (u32)desc.priv, 0);
+	KUNIT_EXPECT_EQ(test, desc.int_handle, 0);
+}
+
+static struct kunit_case migaccel_desc_cases[] = {
+	KUNIT_CASE_PARAM(desc_compval_fields, compval_desc_gen_params),
+	KUNIT_CASE(desc_batch_fields),
+	{}
+};
+
+static struct kunit_suite migaccel_desc_suite = {
+	.name = "migaccel_desc",
+	.test_cases = migaccel_desc_cases,
+};
+
+/* ---- migaccel_soft: compare-pattern semantics of the soft engine ---- */
+
+#define NO_BYTE (-1)
+
+struct compval_case {
+	const char *name;
+	int nonzero_at;		/* offset of the one non-zero byte, or NO_BYTE */
+	u8 result;
+	u32 bytes_completed;
+};
+
+static const struct compval_case compval_cases[] = {
+	{ "zero_page", NO_BYTE, 0, 4096 },
+	{ "first_byte", 0, 1, 0 },
+	{ "second_byte", 1, 1, 1 },
+	{ "middle_byte", 2048, 1, 2048 },
+	{ "unaligned_middle", 2053, 1, 2053 },
+	{ "last_byte", 4095, 1, 4095 },
+};
+
+static void compval_case_desc(const struct compval_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(compval, compval_cases, compval_case_desc);
+
+static void soft_compval_zero_pattern(struct kunit *test)
+{
+	const struct compval_case *c = test->param_value;
+	struct dsa_completion_record *comp = test_comp(test);
+	struct page *page = test_page(test, 0);
+	struct dsa_hw_desc desc;
+
+	if (c->nonzero_at != NO_BYTE)
+		memset_page(page, c->nonzero_at, 0x01, 1);
+	migaccel_desc_compval(&desc, page_to_phys(page), PAGE_SIZE, 0,
+			      virt_to_phys(comp));
+	migaccel_soft_exec(&desc);
+
+	KUNIT_EXPECT_EQ(test, comp->status, DSA_COMP_SUCCESS);
+	KUNIT_EXPECT_EQ(test, comp->result, c->result);
+	KUNIT_EXPECT_EQ(test, comp->bytes_completed, c->bytes_completed);
+	KUNIT_EXPECT_EQ(test, comp->fault_addr, 0);
+	__free_page(page);
+}
+
+/* A pattern is compared byte by byte in little-endian order. */
+static void soft_compval_nonzero_pattern(struct kunit *test)
+{
+	struct dsa_completion_record *comp = test_comp(test);
+	struct page *page = test_page(test, 0);
+	u64 pattern = 0x8877665544332211ull;
+	struct dsa_hw_desc desc;
+	u8 *va;
+	int i;
+
+	va = kmap_local_page(page);
+	for (i = 0; i < PAGE_SIZE; i++)
+		va[i] = 0x11 * ((i & 7) + 1);
+	kunmap_local(va);
+	migaccel_desc_compval(&desc, page_to_phys(page), PAGE_SIZE, pattern,
+			      virt_to_phys(comp));
+	migaccel_soft_exec(&desc);
+	KUNIT_EXPECT_EQ(test, comp->status, DSA_COMP_SUCCESS);
+	KUNIT_EXPECT_EQ(test, comp->result, 0);
+
+	memset_page(page, 1003, 0x00, 1);
+	memset(comp, 0, sizeof(*comp));
+	migaccel_soft_exec(&desc);
+	KUNIT_EXPECT_EQ(test, comp->status, DSA_COMP_SUCCESS);
+	KUNIT_EXPECT_EQ(test, comp->result, 1);
+	KUNIT_EXPECT_EQ(test, comp->bytes_completed, 1003);
+	__free_page(page);
+}
+
+/* A transfer spanning two pages is compared across the boundary. */
+static void soft_compval_two_pages(struct kunit *test)
+{
+	struct dsa_completion_record *comp = test_comp(test);
+	struct page *page = test_page(test, 1);
+	struct dsa_hw_desc desc;
+
+	migaccel_desc_compval(&desc, page_to_phys(page), 2 * PAGE_SIZE, 0,
+			      virt_to_phys(comp));
+	migaccel_soft_exec(&desc);
+	KUNIT_EXPECT_EQ(test, comp->result, 0);
+	KUNIT_EXPECT_EQ(test, comp->bytes_completed, 2 * PAGE_SIZE);
+
+	memset_page(page + 1, 7, 0xff, 1);
+	memset(comp, 0, sizeof(*comp));
+	migaccel_soft_exec(&desc);
+	KUNIT_EXPECT_EQ(test, comp->status, DSA_COMP_SUCCESS);
+	KUNIT_EXPECT_EQ(test, comp->result, 1);
+	KUNIT_EXPECT_EQ(test, comp->bytes_completed, PAGE_SIZE + 7);
+	__free_pages(page, 1);
+}
+
+/* An address with no memory behind it faults without block-on-fault. */
+static void soft_compval_unbacked_address_faults(struct kunit *test)
+{
+	struct dsa_completion_record *comp = test_comp(test);
+	u64 nowhere = 1ull << 52;
+	struct dsa_hw_desc desc;
+
+	migaccel_desc_compval(&desc, nowhere, PAGE_SIZE, 0, virt_to_phys(comp));
+	migaccel_soft_exec(&desc);
+	KUNIT_EXPECT_EQ(test, comp->status, DSA_COMP_PAGE_FAULT_NOBOF);
+	KUNIT_EXPECT_EQ(test, comp->bytes_completed, 0);
+	KUNIT_EXPECT_EQ(test, comp->fault_addr, nowhere);
+}
+
+struct bad_desc_case {
+	const char *name;
+	u32 len;
+	u32 extra_flags;
+	u8 opcode;
+	u8 status;
+};
+
+static const struct bad_desc_case bad_desc_cases[] = {
+	{ "zero_length", 0, 0, DSA_OPCODE_COMPVAL, DSA_COMP_XFER_ERANGE },
+	{ "too_long", (2u << 20) + 1, 0, DSA_OPCODE_COMPVAL,
+	  DSA_COMP_XFER_ERANGE },
+	{ "unknown_flag", 4096, 1u << 23, DSA_OPCODE_COMPVAL,
+	  DSA_COMP_INVALID_FLAGS },
+	{ "unknown_opcode", 4096, 0, 0x7f, DSA_COMP_BAD_OPCODE },
+};
+
+static void bad_desc_case_desc(const struct bad_desc_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(bad_desc, bad_desc_cases, bad_desc_case_desc);
+
+static void soft_rejects_bad_descriptor(struct kunit *test)
+{
+	const struct bad_desc_case *c = test->param_value;
+	struct dsa_completion_record *comp = test_comp(test);
+	struct page *page = test_page(test, 0);
+	struct dsa_hw_desc desc;
+
+	migaccel_desc_compval(&desc, page_to_phys(page), c->len, 0,
+			      virt_to_phys(comp));
+	desc.flags |= c->extra_flags;
+	desc.opcode = c->opcode;
+	migaccel_soft_exec(&desc);
+	KUNIT_EXPECT_EQ(test, comp->status, c->status);
+	__free_page(page);
+}
+
+static struct kunit_case migaccel_soft_cases[] = {
+	KUNIT_CASE_PARAM(soft_compval_zero_pattern, compval_gen_params),
+	KUNIT_CASE(soft_compval_nonzero_pattern),
+	KUNIT_CASE(soft_compval_two_pages),
+	KUNIT_CASE(soft_compval_unbacked_address_faults),
+	KUNIT_CASE_PARAM(soft_rejects_bad_descriptor, bad_desc_gen_params),
+	{}
+};
+
+static struct kunit_suite migaccel_soft_suite = {
+	.name = "migaccel_soft",
+	.test_cases = migaccel_soft_cases,
+};
+
+/* ---- migaccel_batch: batch descriptors and their completion records ---- */
+
+#define TEST_BATCH 16
+
+struct test_batch {
+	struct dsa_hw_desc descs[TEST_BATCH];
+	struct dsa_completion_record comps[TEST_BATCH];
+	struct dsa_completion_record batch_comp;
+	struct page *pages[TEST_BATCH];
+};
+
+static struct test_batch *test_batch_new(struct kunit *test)
+{
+	struct test_batch *tb;
+	int i;
+
+	/* kmalloc of a power-of-two size is naturally aligned. */
+	BUILD_BUG_ON(sizeof(*tb) > 2048);
+	tb = kunit_kzalloc(test, 2048, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tb);
+	for (i = 0; i < TEST_BATCH; i++) {
+		tb->pages[i] = test_page(test, 0);
+		/* Odd pages get one non-zero byte at a page-dependent offset. */
+		if (i & 1)
+			memset_page(tb->pages[i], i * 200, 0x80, 1);
+		migaccel_desc_compval(&tb->descs[i], page_to_phys(tb->pages[i]),
+				      PAGE_SIZE, 0, virt_to_phys(&tb->comps[i]));
+	}
+	return tb;
+}
+
+static void test_batch_free(struct test_batch *tb)
+{
+	int i;
+
+	for (i = 0; i < TEST_BATCH; i++)
+		__free_page(tb->pages[i]);
+}
+
+static void soft_batch_all_members_complete(struct kunit *test)
+{
+	struct test_batch *tb = test_batch_new(test);
+	struct dsa_hw_desc batch;
+	int i;
+
+	migaccel_desc_batch(&batch, virt_to_phys(tb->descs), TEST_BATCH,
+			    virt_to_phys(&tb->batch_comp));
+	migaccel_soft_exec(&batch);
+
+	KUNIT_EXPECT_EQ(test, tb->batch_comp.status, DSA_COMP_SUCCESS);
+	KUNIT_EXPECT_EQ(test, tb->batch_comp.descs_completed, TEST_BATCH);
+	for (i = 0; i < TEST_BATCH; i++) {
+		KUNIT_EXPECT_EQ(test, tb->comps[i].status, DSA_COMP_SUCCESS);
+		KUNIT_EXPECT_EQ(test, tb->comps[i].result, i & 1);
+		KUNIT_EXPECT_EQ(test, tb->comps[i].bytes_completed,
+				i & 1 ? i * 200 : PAGE_SIZE);
+	}
+	test_batch_free(tb);
+}
+
+/* One failing member fails the batch; the others still complete. */
+static void soft_batch_member_failure_is_batch_fail(struct kunit *test)
+{
+	struct test_batch *tb = test_batch_new(test);
+	struct dsa_hw_desc batch;
+	int i;
+
+	tb->descs[5].xfer_size = 0;
+	migaccel_desc_batch(&batch, virt_to_phys(tb->descs), TEST_BATCH,
+			    virt_to_phys(&tb->batch_comp));
+	migaccel_soft_exec(&batch);
+
+	KUNIT_EXPECT_EQ(test, tb->batch_comp.status, DSA_COMP_BATCH_FAIL);
+	KUNIT_EXPECT_EQ(test, tb->batch_comp.descs_completed, TEST_BATCH);
+	for (i = 0; i < TEST_BATCH; i++)
+		KUNIT_EXPECT_EQ(test, tb->comps[i].status,
+				i == 5 ? DSA_COMP_XFER_ERANGE : DSA_COMP_SUCCESS);
+	test_batch_free(tb);
+}
+
+static void soft_batch_rejects_nested_batch(struct kunit *test)
+{
+	struct test_batch *tb = test_batch_new(test);
+	struct dsa_hw_desc batch;
+
+	migaccel_desc_batch(&tb->descs[3], virt_to_phys(tb->descs), 2,
+			    virt_to_phys(&tb->comps[3]));
+	migaccel_desc_batch(&batch, virt_to_phys(tb->descs), TEST_BATCH,
+			    virt_to_phys(&tb->batch_comp));
+	migaccel_soft_exec(&batch);
+
+	KUNIT_EXPECT_EQ(test, tb->batch_comp.status, DSA_COMP_BATCH_FAIL);
+	KUNIT_EXPECT_EQ(test, tb->comps[3].status, DSA_COMP_BAD_OPCODE);
+	test_batch_free(tb);
+}
+
+static void soft_batch_rejects_bad_count(struct kunit *test)
+{
+	struct test_batch *tb = test_batch_new(test);
+	struct dsa_hw_desc batch;
+
+	migaccel_desc_batch(&batch, virt_to_phys(tb->descs), 1,
+			    virt_to_phys(&tb->batch_comp));
+	migaccel_soft_exec(&batch);
+	KUNIT_EXPECT_EQ(test, tb->batch_comp.status, DSA_COMP_DESC_CNT_ERANGE);
+	/* Nothing of the list ran. */
+	KUNIT_EXPECT_EQ(test, tb->comps[0].status, DSA_COMP_NONE);
+	test_batch_free(tb);
+}
+
+static void soft_batch_rejects_unaligned_list(struct kunit *test)
+{
+	struct test_batch *tb = test_batch_new(test);
+	struct dsa_hw_desc batch;
+
+	migaccel_desc_batch(&batch, virt_to_phys(tb->descs) + 32, 2,
+			    virt_to_phys(&tb->batch_comp));
+	migaccel_soft_exec(&batch);
+	KUNIT_EXPECT_EQ(test, tb->batch_comp.status, DSA_COMP_DESCLIST_ALIGN);
+	test_batch_free(tb);
+}
+
+struct comp_read_case {
+	const char *name;
+	u8 status;
+	u8 result;
+	u32 bytes_completed;
+	bool decided;
+	u32 resume;
+};
+
+static const struct comp_read_case comp_read_cases[] = {
+	{ "success_zero", DSA_COMP_SUCCESS, 0, 4096, true, 0 },
+	{ "success_mismatch", DSA_COMP_SUCCESS, 1, 17, true, 0 },
+	{ "status_write_bit", DSA_COMP_SUCCESS | DSA_COMP_STATUS_WRITE, 0,
+	  4096, true, 0 },
+	{ "fault_resumes", DSA_COMP_PAGE_FAULT_NOBOF, 0, 1024, false, 1024 },
+	{ "fault_past_end", DSA_COMP_PAGE_FAULT_NOBOF, 0, 8192, false, 0 },
+	{ "never_written", DSA_COMP_NONE, 0, 0, false, 0 },
+	{ "error_restarts", DSA_COMP_XFER_ERANGE, 0, 2048, false, 0 },
+};
+
+static void comp_read_case_desc(const struct comp_read_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(comp_read, comp_read_cases, comp_read_case_desc);
+
+static void comp_zero_page_outcome(struct kunit *test)
+{
+	const struct comp_read_case *c = test->param_value;
+	struct dsa_completion_record comp = {
+		.status = c->status,
+		.result = c->result,
+		.bytes_completed = c->bytes_completed,
+	};
+	u32 resume = 12345;
+
+	KUNIT_EXPECT_EQ(test, migaccel_comp_zero_page(&comp, 4096, &resume),
+			c->decided);
+	KUNIT_EXPECT_EQ(test, resume, c->resume);
+}
+
+/* Through the job path: chunks, the soft engine's workers, CPU finish. */
+static void job_zero_scan_through_workers(struct kunit *test)
+{
+	unsigned int nr = MIGACCEL_CHUNK_DESCS + 3, i, on_cpu;
+	struct migaccel_job *job;
+	unsigned long *bitmap;
+
+	job = migaccel_job_alloc(&migaccel_soft_engine, nr);
+	KUNIT_ASSERT_NOT_NULL(test, job);
+	KUNIT_EXPECT_EQ(test, job->nr_chunks, 2);
+	KUNIT_EXPECT_EQ(test, job->chunks[0]->nr, MIGACCEL_CHUNK_DESCS);
+	KUNIT_EXPECT_EQ(test, job->chunks[1]->nr, 3);
+	bitmap = kunit_kcalloc(test, BITS_TO_LONGS(nr), sizeof(long),
+			       GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bitmap);
+
+	for (i = 0; i < nr; i++) {
+		job->pages[i] = test_page(test, 0);
+		if (i % 3 == 0)
+			memset_page(job->pages[i], (i * 37) % PAGE_SIZE, 1, 1);
+	}
+	migaccel_job_build_zero_scan(job);
+	KUNIT_EXPECT_PTR_EQ(test, job->chunks[0]->hw, &job->chunks[0]->batch);
+	KUNIT_EXPECT_EQ(test, job->chunks[0]->batch.desc_count,
+			MIGACCEL_CHUNK_DESCS);
+	KUNIT_EXPECT_EQ(test, job->chunks[0]->batch.desc_list_addr,
+			virt_to_phys(job->chunks[0]->descs));
+
+	/* Make one descriptor fault: the CPU must finish that page. */
+	job->chunks[1]->descs[1].src_addr = 1ull << 52;
+
+	KUNIT_ASSERT_EQ(test, migaccel_job_submit(job), 0);
+	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&job->done, 10 * HZ),
+			0);
+	on_cpu = migaccel_job_zero_results(job, bitmap);
+	KUNIT_EXPECT_EQ(test, on_cpu, 1);
+	KUNIT_EXPECT_EQ(test, job->chunks[1]->batch_comp.status,
+			DSA_COMP_BATCH_FAIL);
+	for (i = 0; i < nr; i++)
+		KUNIT_EXPECT_EQ_MSG(test, test_bit(i, bitmap), i % 3 != 0,
+				    "page %u", i);
+
+	for (i = 0; i < nr; i++)
+		__free_page(job->pages[i]);
+	migaccel_job_put(job);
+}
+
+/* A single operation is submitted as itself: DSA needs two in a batch. */
+static void job_single_op_is_not_batched(struct kunit *test)
+{
+	struct migaccel_job *job;
+	unsigned long bitmap = 0;
+
+	job = migaccel_job_alloc(&migaccel_soft_engine, 1);
+	KUNIT_ASSERT_NOT_NULL(test, job);
+	job->pages[0] = test_page(test, 0);
+	migaccel_job_build_zero_scan(job);
+	KUNIT_EXPECT_PTR_EQ(test, job->chunks[0]->hw, &job->chunks[0]->descs[0]);
+	KUNIT_ASSERT_EQ(test, migaccel_job_submit(job), 0);
+	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&job->done, 10 * HZ),
+			0);
+	KUNIT_EXPECT_EQ(test, migaccel_job_zero_results(job, &bitmap), 0);
+	KUNIT_EXPECT_EQ(test, bitmap, 1);
+	__free_page(job->pages[0]);
+	migaccel_job_put(job);
+}
+
+static struct kunit_case migaccel_batch_cases[] = {
+	KUNIT_CASE(soft_batch_all_members_complete),
+	KUNIT_CASE(soft_batch_member_failure_is_batch_fail),
+	KUNIT_CASE(soft_batch_rejects_nested_batch),
+	KUNIT_CASE(soft_batch_rejects_bad_count),
+	KUNIT_CASE(soft_batch_rejects_unaligned_list),
+	KUNIT_CASE_PARAM(comp_zero_page_outcome, comp_read_gen_params),
+	KUNIT_CASE(job_zero_scan_through_workers),
+	KUNIT_CASE(job_single_op_is_not_batched),
+	{}
+};
+
+static struct kunit_suite migaccel_batch_suite = {
+	.name = "migaccel_batch",
+	.test_cases = migaccel_batch_cases,
+};
+
+kunit_test_suites(&migaccel_desc_suite, &migaccel_soft_suite,
+		  &migaccel_batch_suite);
+
+MODULE_DESCRIPTION("KUnit tests for migaccel");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,624 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/migaccel uapi: MIGACCEL_INFO and zero-scan batches.
+ *
+ * Every malformed call must fail with its documented errno and change
+ * nothing: not the op array, not the bitmap, not the pin counters.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/migaccel.h>
+
+#include "kselftest_harness.h"
+
+#define PAGE 4096
+#define NR_PAGES 1100
+#define MAX_OPS 1024
+#define FILL 0xab
+
+static const char *dev_path(void)
+{
+	const char *p = getenv("MIGACCEL_DEVICE");
+
+	return p ? p : "/dev/migaccel";
+}
+
+/* Pins taken minus pins released, from /proc/vmstat. */
+static long pins_held(void)
+{
+	long acquired = -1, released = -1, v;
+	char name[64];
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", name, &v) == 2) {
+		if (!strcmp(name, "nr_foll_pin_acquired"))
+			acquired = v;
+		else if (!strcmp(name, "nr_foll_pin_released"))
+			released = v;
+	}
+	fclose(f);
+	return acquired < 0 || released < 0 ? -1 : acquired - released;
+}
+
+static int cpu_page_is_zero(const uint8_t *p)
+{
+	int i;
+
+	for (i = 0; i < PAGE; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+FIXTURE(migaccel)
+{
+	int fd;
+	uint8_t *buf;
+	struct migaccel_op *ops;
+	struct migaccel_op *saved_ops;
+	uint64_t bitmap[MAX_OPS / 64 + 1];
+	uint64_t saved_bitmap[MAX_OPS / 64 + 1];
+	struct migaccel_batch batch;
+	long pins_before;
+};
+
+FIXTURE_SETUP(migaccel)
+{
+	self->fd = open(dev_path(), O_RDWR);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", dev_path(),
+				      strerror(errno));
+	self->buf = mmap(NULL, (size_t)NR_PAGES * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	memset(self->buf, 0, (size_t)NR_PAGES * PAGE);
+	self->ops = calloc(MAX_OPS + 1, sizeof(*self->ops));
+	self->saved_ops = calloc(MAX_OPS + 1, sizeof(*self->ops));
+	ASSERT_NE(NULL, self->ops);
+	ASSERT_NE(NULL, self->saved_ops);
+	srandom(getpid());
+	self->pins_before = pins_held();
+	ASSERT_LE(0, self->pins_before);
+}
+
+FIXTURE_TEARDOWN(migaccel)
+{
+	/* Every test leaves the pin count where it found it. */
+	EXPECT_EQ(self->pins_before, pins_held());
+	free(self->ops);
+	free(self->saved_ops);
+	munmap(self->buf, (size_t)NR_PAGES * PAGE);
+	close(self->fd);
+}
+
+/* Fill ops[0..nr) with zero scans of buf pages 0..nr, outputs poisoned. */
+static void fill_zero_scans(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(migaccel) *self, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		memset(&self->ops[i], 0, sizeof(self->ops[i]));
+		self->ops[i].opcode = MIGACCEL_OP_ZERO_SCAN;
+		self->ops[i].src = (uintptr_t)(self->buf + (size_t)i * PAGE);
+		self->ops[i].out_status = -FILL;
+		self->ops[i].out_result = FILL;
+	}
+	memset(self->bitmap, FILL, sizeof(self->bitmap));
+	memset(&self->batch, 0, sizeof(self->batch));
+	self->batch.size = sizeof(self->batch);
+	self->batch.nr_ops = nr;
+	self->batch.op_size = sizeof(struct migaccel_op);
+	self->batch.ops = (uintptr_t)self->ops;
+	self->batch.out_zero_bitmap = (uintptr_t)self->bitmap;
+	self->batch.out_nr_failed = FILL;
+	memcpy(self->saved_ops, self->ops, (MAX_OPS + 1) * sizeof(*self->ops));
+	memcpy(self->saved_bitmap, self->bitmap, sizeof(self->bitmap));
+	ASSERT_LT(0, nr);
+}
+
+static int _do_batch(int fd, void *batch)
+{
+	return ioctl(fd, MIGACCEL_BATCH, batch) ? -errno : 0;
+}
+
+#define do_batch(self) ASSERT_EQ(0, _do_batch((self)->fd, &(self)->batch))
+
+/* The call fails with @err and leaves every output as it was. */
+#define do_batch_err(self, err)                                               \
+	do {                                                                  \
+		ASSERT_EQ(-(err), _do_batch((self)->fd, &(self)->batch));     \
+		ASSERT_EQ(0, memcmp((self)->ops, (self)->saved_ops,           \
+				    (MAX_OPS + 1) * sizeof(*(self)->ops)));   \
+		ASSERT_EQ(0, memcmp((self)->bitmap, (self)->saved_bitmap,     \
+				    sizeof((self)->bitmap)));                 \
+		ASSERT_EQ(FILL, (self)->batch.out_nr_failed);                 \
+		ASSERT_EQ((self)->pins_before, pins_held());                  \
+	} while (0)
+
+/* Check bitmap and out_result of ops[0..nr) against the CPU reference. */
+static void check_against_cpu(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(migaccel) *self, unsigned int nr)
+{
+	unsigned int i;
+
+	ASSERT_EQ(0, self->batch.out_nr_failed);
+	for (i = 0; i < nr; i++) {
+		int zero = cpu_page_is_zero((uint8_t *)(uintptr_t)self->ops[i].src);
+		int bit = (self->bitmap[i / 64] >> (i % 64)) & 1;
+
+		ASSERT_EQ(zero, bit) TH_LOG("page %u", i);
+		ASSERT_EQ(0, self->ops[i].out_status);
+		ASSERT_EQ((uint64_t)zero, self->ops[i].out_result);
+	}
+	/* Bits past nr_ops in the last word are cleared, words past it kept. */
+	if (nr % 64)
+		ASSERT_EQ(0, self->bitmap[nr / 64] >> (nr % 64));
+	ASSERT_EQ(self->saved_bitmap[(nr + 63) / 64],
+		  self->bitmap[(nr + 63) / 64]);
+}
+
+enum page_kind { ZERO, ONE_BYTE, RANDOM, NR_KINDS };
+
+static void make_page(uint8_t *p, enum page_kind kind)
+{
+	int i;
+
+	memset(p, 0, PAGE);
+	switch (kind) {
+	case ZERO:
+		break;
+	case ONE_BYTE:
+		p[random() % PAGE] = 1 + random() % 255;
+		break;
+	default:
+		for (i = 0; i < PAGE; i += 4)
+			*(uint32_t *)(p + i) = random();
+		break;
+	}
+}
+
+TEST_F(migaccel, info_reports_version_and_limits)
+{
+	struct migaccel_info info = { .size = sizeof(info) };
+
+	ASSERT_EQ(0, ioctl(self->fd, MIGACCEL_INFO, &info));
+	ASSERT_EQ(MIGACCEL_API_VERSION, info.out_api_version);
+	ASSERT_EQ(PAGE, info.out_page_size);
+	ASSERT_EQ(MAX_OPS, info.out_max_batch_ops);
+	ASSERT_TRUE(info.out_ops & (1ull << MIGACCEL_OP_ZERO_SCAN));
+	ASSERT_TRUE(info.out_engines & MIGACCEL_ENGINE_SOFT);
+}
+
+TEST_F(migaccel, info_short_struct_is_einval)
+{
+	struct migaccel_info info = {
+		.size = offsetof(struct migaccel_info, __reserved),
+	};
+
+	ASSERT_EQ(-1, ioctl(self->fd, MIGACCEL_INFO, &info));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, info.out_api_version);
+}
+
+TEST_F(migaccel, info_long_struct_with_nonzero_tail_is_e2big)
+{
+	struct {
+		struct migaccel_info info;
+		uint64_t tail;
+	} big = { .info.size = sizeof(big), .tail = 1 };
+
+	ASSERT_EQ(-1, ioctl(self->fd, MIGACCEL_INFO, &big));
+	ASSERT_EQ(E2BIG, errno);
+	ASSERT_EQ(0, big.info.out_api_version);
+}
+
+TEST_F(migaccel, info_long_struct_with_zero_tail_works)
+{
+	struct {
+		struct migaccel_info info;
+		uint64_t tail;
+	} big = { .info.size = sizeof(big) };
+
+	ASSERT_EQ(0, ioctl(self->fd, MIGACCEL_INFO, &big));
+	ASSERT_EQ(MIGACCEL_API_VERSION, big.info.out_api_version);
+	ASSERT_EQ(0, big.tail);
+}
+
+TEST_F(migaccel, info_unknown_flag_is_eopnotsupp)
+{
+	struct migaccel_info info = { .size = sizeof(info), .flags = 1 };
+
+	ASSERT_EQ(-1, ioctl(self->fd, MIGACCEL_INFO, &info));
+	ASSERT_EQ(EOPNOTSUPP, errno);
+	ASSERT_EQ(0, info.out_api_version);
+}
+
+TEST_F(migaccel, info_reserved_nonzero_is_einval)
+{
+	struct migaccel_info info = { .size = sizeof(info), .__reserved = 1 };
+
+	ASSERT_EQ(-1, ioctl(self->fd, MIGACCEL_INFO, &info));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, info.out_api_version);
+}
+
+TEST_F(migaccel, info_unmapped_argument_is_efault)
+{
+	ASSERT_EQ(-1, ioctl(self->fd, MIGACCEL_INFO, (void *)8));
+	ASSERT_EQ(EFAULT, errno);
+}
+
+TEST_F(migaccel, unknown_ioctl_is_enotty)
+{
+	struct migaccel_info info = { .size = sizeof(info) };
+
+	ASSERT_EQ(-1, ioctl(self->fd, _IO(MIGACCEL_TYPE, 0x9f), &info));
+	ASSERT_EQ(ENOTTY, errno);
+	ASSERT_EQ(-1, ioctl(self->fd, _IOR(MIGACCEL_TYPE, MIGACCEL_CMD_INFO,
+					   struct migaccel_info), &info));
+	ASSERT_EQ(ENOTTY, errno);
+}
+
+TEST_F(migaccel, zero_scan_single_zero_page)
+{
+	fill_zero_scans(_metadata, self, 1);
+	do_batch(self);
+	check_against_cpu(_metadata, self, 1);
+	ASSERT_EQ(1, self->bitmap[0] & 1);
+}
+
+TEST_F(migaccel, zero_scan_single_byte_at_each_edge)
+{
+	static const int offsets[] = { 0, 1, 7, 8, 2047, 2048, 4088, 4095 };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++)
+		self->buf[(size_t)i * PAGE + offsets[i]] = 0x80;
+	fill_zero_scans(_metadata, self, 9);
+	do_batch(self);
+	check_against_cpu(_metadata, self, 9);
+	/* Eight pages with one byte, then one zero page. */
+	ASSERT_EQ(0x100, self->bitmap[0] & 0x1ff);
+}
+
+TEST_F(migaccel, zero_scan_random_mixes_match_cpu)
+{
+	static const unsigned int sizes[] = { 2, 63, 64, 65, 128, 129, 500,
+					      MAX_OPS };
+	unsigned int s, i;
+
+	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		for (i = 0; i < sizes[s]; i++)
+			make_page(self->buf + (size_t)i * PAGE,
+				  random() % NR_KINDS);
+		fill_zero_scans(_metadata, self, sizes[s]);
+		do_batch(self);
+		check_against_cpu(_metadata, self, sizes[s]);
+	}
+}
+
+TEST_F(migaccel, zero_scan_same_page_many_times)
+{
+	unsigned int i;
+
+	fill_zero_scans(_metadata, self, 200);
+	for (i = 0; i < 200; i++)
+		self->ops[i].src = (uintptr_t)self->buf;
+	do_batch(self);
+	check_against_cpu(_metadata, self, 200);
+}
+
+TEST_F(migaccel, zero_scan_without_bitmap_fills_out_result)
+{
+	self->buf[5 * PAGE + 100] = 1;
+	fill_zero_scans(_metadata, self, 10);
+	self->batch.out_zero_bitmap = 0;
+	do_batch(self);
+	ASSERT_EQ(0, self->ops[5].out_result);
+	ASSERT_EQ(1, self->ops[4].out_result);
+	ASSERT_EQ(0, memcmp(self->bitmap, self->saved_bitmap,
+			    sizeof(self->bitmap)));
+}
+
+TEST_F(migaccel, zero_scan_of_untouched_memory_is_zero)
+{
+	uint8_t *fresh = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned int i;
+
+	ASSERT_NE(MAP_FAILED, fresh);
+	fill_zero_scans(_metadata, self, 4);
+	for (i = 0; i < 4; i++)
+		self->ops[i].src = (uintptr_t)(fresh + i * PAGE);
+	do_batch(self);
+	ASSERT_EQ(0xf, self->bitmap[0] & 0xf);
+	munmap(fresh, 4 * PAGE);
+}
+
+/* A zero scan only reads: a read-only source is allowed. */
+TEST_F(migaccel, zero_scan_of_read_only_mapping_works)
+{
+	self->buf[PAGE + 9] = 3;
+	ASSERT_EQ(0, mprotect(self->buf, 2 * PAGE, PROT_READ));
+	fill_zero_scans(_metadata, self, 2);
+	do_batch(self);
+	ASSERT_EQ(1, self->bitmap[0] & 3);
+}
+
+TEST_F(migaccel, zero_scan_longer_op_stride_with_zero_tail_works)
+{
+	struct { struct migaccel_op op; uint64_t tail[2]; } wide[3];
+	unsigned int i;
+
+	memset(wide, 0, sizeof(wide));
+	self->buf[PAGE] = 1;
+	for (i = 0; i < 3; i++) {
+		wide[i].op.opcode = MIGACCEL_OP_ZERO_SCAN;
+		wide[i].op.src = (uintptr_t)(self->buf + i * PAGE);
+	}
+	fill_zero_scans(_metadata, self, 3);
+	self->batch.op_size = sizeof(wide[0]);
+	self->batch.ops = (uintptr_t)wide;
+	do_batch(self);
+	ASSERT_EQ(5, self->bitmap[0] & 7);
+	ASSERT_EQ(0, wide[1].op.out_result);
+	ASSERT_EQ(1, wide[2].op.out_result);
+	ASSERT_EQ(0, wide[2].tail[0]);
+}
+
+TEST_F(migaccel, batch_short_struct_is_einval)
+{
+	fill_zero_scans(_metadata, self, 4);
+	self->batch.size = offsetof(struct migaccel_batch, __reserved);
+	do_batch_err(self, EINVAL);
+}
+
+TEST_F(migaccel, batch_long_struct_with_nonzero_tail_is_e2big)
+{
+	struct {
+		struct migaccel_batch batch;
+		uint64_t tail;
+	} big;
+
+	fill_zero_scans(_metadata, self, 4);
+	big.batch = self->batch;
+	big.batch.size = sizeof(big);
+	big.tail = 1;
+	ASSERT_EQ(-E2BIG, _do_batch(self->fd, &big));
+	ASSERT_EQ(0, memcmp(self->ops, self->saved_ops, 4 * sizeof(*self->ops)));
+	ASSERT_EQ(0, memcmp(self->bitmap, self->saved_bitmap,
+			    sizeof(self->bitmap)));
+}
+
+TEST_F(migaccel, batch_unknown_flag_is_eopnotsupp)
+{
+	fill_zero_scans(_metadata, self, 4);
+	self->batch.flags = 1u << 31;
+	do_batch_err(self, EOPNOTSUPP);
+}
+
+TEST_F(migaccel, batch_reserved_nonzero_is_einval)
+{
+	fill_zero_scans(_metadata, self, 4);
+	self->batch.__reserved = 1;
+	do_batch_err(self, EINVAL);
+}
+
+TEST_F(migaccel, batch_of_zero_ops_is_einval)
+{
+	fill_zero_scans(_metadata, self, 4);
+	self->batch.nr_ops = 0;
+	do_batch_err(self, EINVAL);
+}
+
+TEST_F(migaccel, batch_over_maximum_is_einval)
+{
+	fill_zero_scans(_metadata, self, MAX_OPS);
+	self->batch.nr_ops = MAX_OPS + 1;
+	do_batch_err(self, EINVAL);
+	self->batch.nr_ops = UINT32_MAX;
+	do_batch_err(self, EINVAL);
+}
+
+TEST_F(migaccel, op_size_below_struct_is_einval)
+{
+	fill_zero_scans(_metadata, self, 4);
+	self->batch.op_size = offsetof(struct migaccel_op, out_result);
+	do_batch_err(self, EINVAL);
+	self->batch.op_size = 0;
+	do_batch_err(self, EINVAL);
+}
+
+TEST_F(migaccel, op_size_not_multiple_of_8_is_einval)
+{
+	fill_zero_scans(_metadata, self, 4);
+	self->batch.op_size = sizeof(struct migaccel_op) + 4;
+	do_batch_err(self, EINVAL);
+}
+
+TEST_F(migaccel, op_size_huge_is_einval)
+{
+	fill_zero_scans(_metadata, self, 4);
+	self->batch.op_size = UINT32_MAX - 7;
+	do_batch_err(self, EINVAL);
+}
+
+TEST_F(migaccel, op_with_nonzero_tail_is_e2big)
+{
+	struct { struct migaccel_op op; uint64_t tail; } wide[2];
+	struct { struct migaccel_op op; uint64_t tail; } saved[2];
+
+	memset(wide, 0, sizeof(wide));
+	wide[0].op.opcode = wide[1].op.opcode = MIGACCEL_OP_ZERO_SCAN;
+	wide[0].op.src = (uintptr_t)self->buf;
+	wide[1].op.src = (uintptr_t)self->buf;
+	wide[1].tail = 1;
+	memcpy(saved, wide, sizeof(wide));
+	fill_zero_scans(_metadata, self, 2);
+	self->batch.op_size = sizeof(wide[0]);
+	self->batch.ops = (uintptr_t)wide;
+	do_batch_err(self, E2BIG);
+	ASSERT_EQ(0, memcmp(wide, saved, sizeof(wide)));
+}
+
+TEST_F(migaccel, op_unknown_opcode_is_eopnotsupp)
+{
+	fill_zero_scans(_metadata, self, 4);
+	self->ops[3].opcode = MIGACCEL_OP_MAX + 100;
+	memcpy(self->saved_ops, self->ops, 4 * sizeof(*self->ops));
+	do_batch_err(self, EOPNOTSUPP);
+	self->ops[3].opcode = 0;
+	memcpy(self->saved_ops, self->ops, 4 * sizeof(*self->ops));
+	do_batch_err(self, EOPNOTSUPP);
+}
+
+TEST_F(migaccel, op_unknown_flag_is_eopnotsupp)
+{
+	fill_zero_scans(_metadata, self, 4);
+	self->ops[2].flags = 1;
+	memcpy(self->saved_ops, self->ops, 4 * sizeof(*self->ops));
+	do_batch_err(self, EOPNOTSUPP);
+}
+
+TEST_F(migaccel, op_reserved_nonzero_is_einval)
+{
+	fill_zero_scans(_metadata, self, 4);
+	self->ops[1].__reserved = 1;
+	memcpy(self->saved_ops, self->ops, 4 * sizeof(*self->ops));
+	do_batch_err(self, EINVAL);
+}
+
+TEST_F(migaccel, zero_scan_with_dst_or_arg_is_einval)
+{
+	fill_zero_scans(_metadata, self, 4);
+	self->ops[0].dst = (uintptr_t)self->buf;
+	memcpy(self->saved_ops, self->ops, 4 * sizeof(*self->ops));
+	do_batch_err(self, EINVAL);
+	self->ops[0].dst = 0;
+	self->ops[0].arg = 1;
+	memcpy(self->saved_ops, self->ops, 4 * sizeof(*self->ops));
+	do_batch_err(self, EINVAL);
+}
+
+TEST_F(migaccel, unaligned_page_is_einval)
+{
+	fill_zero_scans(_metadata, self, 4);
+	self->ops[3].src += 8;
+	memcpy(self->saved_ops, self->ops, 4 * sizeof(*self->ops));
+	do_batch_err(self, EINVAL);
+}
+
+/* Pages before the bad one were pinned: they must be released again. */
+TEST_F(migaccel, unmapped_page_is_efault)
+{
+	uint8_t *hole = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			     -1, 0);
+
+	ASSERT_NE(MAP_FAILED, hole);
+	ASSERT_EQ(0, munmap(hole, PAGE));
+	fill_zero_scans(_metadata, self, 300);
+	self->ops[299].src = (uintptr_t)hole;
+	memcpy(self->saved_ops, self->ops, 300 * sizeof(*self->ops));
+	do_batch_err(self, EFAULT);
+}
+
+TEST_F(migaccel, page_without_access_is_efault)
+{
+	fill_zero_scans(_metadata, self, 4);
+	ASSERT_EQ(0, mprotect(self->buf + 2 * PAGE, PAGE, PROT_NONE));
+	do_batch_err(self, EFAULT);
+}
+
+TEST_F(migaccel, kernel_address_is_efault)
+{
+	fill_zero_scans(_metadata, self, 4);
+	self->ops[1].src = 0xffffffff81000000ull;
+	memcpy(self->saved_ops, self->ops, 4 * sizeof(*self->ops));
+	do_batch_err(self, EFAULT);
+}
+
+TEST_F(migaccel, address_at_top_of_range_is_efault)
+{
+	fill_zero_scans(_metadata, self, 4);
+	self->ops[0].src = UINT64_MAX & ~(uint64_t)(PAGE - 1);
+	memcpy(self->saved_ops, self->ops, 4 * sizeof(*self->ops));
+	do_batch_err(self, EFAULT);
+}
+
+TEST_F(migaccel, unmapped_op_array_is_efault)
+{
+	fill_zero_scans(_metadata, self, 4);
+	self->batch.ops = 8;
+	do_batch_err(self, EFAULT);
+}
+
+TEST_F(migaccel, read_only_op_array_is_efault)
+{
+	struct migaccel_op *ro = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, ro);
+	fill_zero_scans(_metadata, self, 4);
+	memcpy(ro, self->ops, 4 * sizeof(*ro));
+	ASSERT_EQ(0, mprotect(ro, PAGE, PROT_READ));
+	self->batch.ops = (uintptr_t)ro;
+	do_batch_err(self, EFAULT);
+	ASSERT_EQ(0, memcmp(ro, self->saved_ops, 4 * sizeof(*ro)));
+	munmap(ro, PAGE);
+}
+
+TEST_F(migaccel, read_only_bitmap_is_efault)
+{
+	uint64_t *ro = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, ro);
+	ro[0] = 0x1234;
+	ASSERT_EQ(0, mprotect(ro, PAGE, PROT_READ));
+	fill_zero_scans(_metadata, self, 4);
+	self->batch.out_zero_bitmap = (uintptr_t)ro;
+	do_batch_err(self, EFAULT);
+	ASSERT_EQ(0x1234, ro[0]);
+	munmap(ro, PAGE);
+}
+
+TEST_F(migaccel, unmapped_bitmap_is_efault)
+{
+	fill_zero_scans(_metadata, self, 4);
+	self->batch.out_zero_bitmap = 16;
+	do_batch_err(self, EFAULT);
+}
+
+/* A forked child holds the fd but must not submit with it. */
+TEST_F(migaccel, forked_child_cannot_use_channel)
+{
+	int status;
+	pid_t pid;
+
+	fill_zero_scans(_metadata, self, 4);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(_do_batch(self->fd, &self->batch) == -EPERM ? 0 : 1);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	/* The owner still can. */
+	do_batch(self);
+	check_against_cpu(_metadata, self, 4);
+}
+
+TEST_HARNESS_MAIN
