@@ -100,6 +100,9 @@ static int batch_pin(struct migaccel_job *job, const struct migaccel_op *ops)
 	int ret;
 
 	for (i = 0; i < job->nr; i++) {
+		/* Kernel addresses and wrap-around are not user memory. */
+		if (!access_ok(u64_to_user_ptr(ops[i].src), MIGACCEL_PAGE_SIZE))
+			return -EFAULT;
 		/* A zero scan only reads: pinning a read-only page is fine. */
 		ret = pin_user_pages_fast(ops[i].src, 1, 0, &job->pages[i]);
 		if (ret != 1)

@@ -168,8 +168,11 @@ static struct device migaccel_device;
 static char *migaccel_devnode(const struct device *dev, umode_t *mode,
 			      kuid_t *uid, kgid_t *gid)
 {
-	*mode = 0660;
-	*gid = make_kgid(&init_user_ns, group);
+	/* devtmpfs asks with NULL pointers when it removes the node. */
+	if (mode)
+		*mode = 0660;
+	if (gid)
+		*gid = make_kgid(&init_user_ns, group);
 	return NULL;
 }
 
