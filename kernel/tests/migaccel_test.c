@@ -73,11 +73,10 @@ static void desc_compval_fields(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, desc.xfer_size, c->len);
 	KUNIT_EXPECT_EQ(test, desc.comp_pattern, c->pattern);
 	KUNIT_EXPECT_EQ(test, desc.completion_addr, c->comp);
-	/* Kernel descriptors: no PASID, user privilege, nothing left over. */
+	/* Kernel descriptors: no PASID, user privilege, no interrupt handle. */
 	KUNIT_EXPECT_EQ(test, (u32)desc.pasid, 0);
 	KUNIT_EXPECT_EQ(test, (u32)desc.priv, 0);
 	KUNIT_EXPECT_EQ(test, desc.int_handle, 0);
-	KUNIT_EXPECT_EQ(test, desc.dst_addr, 0);
 	KUNIT_EXPECT_EQ(test, desc.expected_res, 0);
 }
 
