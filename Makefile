@@ -21,7 +21,7 @@ module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) IDXD_SRC=$(IDXD_SRC) modules
 
 lib:
-	$(MAKE) -C lib
+	$(MAKE) -C lib all test
 
 tools: lib
 	$(MAKE) -C tools

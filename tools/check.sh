@@ -1,0 +1,190 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: every test of migaccel, ending with one line "N passed, N failed".
+#
+#   1. build (stock Debian kernel headers), static checks
+#   2. library tests on the host (CPU path)
+#   3. VM on Debian's linux-image-6.12-amd64: kselftests, library kernel path
+#   4. VM on the debug kernel (KASAN, KFENCE, lockdep, kmemleak, KUnit):
+#      KUnit suites, kselftests, library kernel path
+#
+# A VM stage also fails when its kernel log shows a WARNING, BUG, Oops,
+# KASAN, KFENCE, lockdep or kmemleak report.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+out=${MIGACCEL_CHECK_OUT:-$top/build/check}
+rm -rf "$out"
+mkdir -p "$out"
+
+passed=0
+failed=0
+t0=$(date +%s)
+
+# record NAME OK|FAIL [detail]
+record() {
+	if [ "$2" = OK ]; then
+		passed=$((passed + 1))
+		echo "PASS: $1"
+	else
+		failed=$((failed + 1))
+		echo "FAIL: $1${3:+ ($3)}"
+	fi
+}
+
+# check NAME LOGFILE CMD...: one test, passing when CMD exits 0.
+check() {
+	local name=$1 log=$2
+	shift 2
+	if "$@" >"$log" 2>&1; then
+		record "$name" OK
+	else
+		record "$name" FAIL "see $log"
+		sed 's/^/    /' "$log" | tail -20
+	fi
+}
+
+# count PREFIX FILE: add the leaf results of a TAP/KTAP file.
+count() {
+	local prefix=$1 file=$2 line p f
+	while IFS= read -r line; do
+		case "$line" in
+		PASS:*) echo "PASS: $prefix.${line#PASS: }" ;;
+		FAIL:*) echo "FAIL: $prefix.${line#FAIL: }" ;;
+		passed=*)
+			p=${line#passed=}; p=${p%% *}
+			f=${line##*failed=}
+			passed=$((passed + p))
+			failed=$((failed + f))
+			;;
+		esac
+	done < <(python3 tools/vm/tap-count.py "$file")
+}
+
+# count_sections PREFIX RESULTS: split the VM's "### BEGIN/END" sections.
+count_sections() {
+	local prefix=$1 results=$2 dir name rc
+	dir=$(mktemp -d "$out/sections.XXXX")
+	awk -v dir="$dir" '
+		/^### BEGIN / { name = $3; file = dir "/" name ".tap"; next }
+		/^### END /   { print $3, $4 > (dir "/rc"); file = ""; next }
+		file != ""    { print > file }
+	' "$results"
+	[ -f "$dir/rc" ] || { record "$prefix.vm_plan_ran" FAIL "no sections in $results"; return; }
+	while read -r name rc; do
+		count "$prefix.$name" "$dir/$name.tap"
+		# A program that exits non-zero without a failing case still fails.
+		if [ "${rc#rc=}" != 0 ] && ! grep -q '^ *not ok' "$dir/$name.tap"; then
+			record "$prefix.$name.exit_status" FAIL "$rc"
+		fi
+	done <"$dir/rc"
+}
+
+stage() {
+	echo
+	echo "== $1 ($(( $(date +%s) - t0 ))s elapsed)"
+}
+
+kver=$(ls -1 /usr/src | sed -n 's/^linux-headers-\(6\.12\..*-amd64\)$/\1/p' | sort -V | tail -n1)
+kdir=/usr/src/linux-headers-$kver
+src=$(tools/vm/linux-source.sh)
+idxd_src=$src/drivers/dma/idxd
+
+stage "build"
+check build "$out/build.log" make -j"$(nproc)" all
+if [ "$failed" -ne 0 ]; then
+	echo
+	echo "$passed passed, $failed failed"
+	exit 1
+fi
+
+stage "static checks"
+# W=1 C=2 runs sparse on every file, so a rebuild is not needed to see it.
+check module_w1_sparse_clean "$out/w1.log" bash -c \
+	"make -C '$kdir' M='$top' IDXD_SRC='$idxd_src' W=1 C=2 modules 2>&1 |
+	 tee /dev/stderr | grep -E 'warning:|error:|: (error|warning)' && exit 1 || exit 0"
+check checkpatch_kernel "$out/checkpatch-kernel.log" \
+	"$src/scripts/checkpatch.pl" --no-tree --strict -q -f \
+	kernel/*.c kernel/*.h kernel/tests/*.c uapi/linux/migaccel.h
+check checkpatch_selftests "$out/checkpatch-selftests.log" \
+	"$src/scripts/checkpatch.pl" --no-tree --strict -q \
+	--ignore PREFER_KERNEL_TYPES,MACRO_ARG_REUSE -f selftests/*.c
+check uapi_header_is_c90 "$out/c90.log" \
+	gcc -std=c90 -pedantic-errors -Wall -Werror -fsyntax-only -Iuapi \
+	-x c uapi/linux/migaccel.h
+check kernel_doc_clean "$out/kernel-doc.log" bash -c \
+	"'$src/scripts/kernel-doc' -none -Wall kernel/*.c kernel/*.h uapi/linux/migaccel.h 2>&1 |
+	 tee /dev/stderr | grep -q . && exit 1 || exit 0"
+check man_pages_render "$out/man.log" bash -c \
+	'for m in lib/man/*.[37]; do
+		LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$m" 2>&1 >/dev/null | grep . && exit 1
+	 done; exit 0'
+
+stage "library on the host (CPU path)"
+for t in lib/tests/zero_scan_cpu; do
+	"$t" >"$out/${t##*/}.tap" 2>&1
+	rc=$?
+	count "host.${t##*/}" "$out/${t##*/}.tap"
+	[ $rc -eq 0 ] || grep -q '^not ok' "$out/${t##*/}.tap" ||
+		record "host.${t##*/}.exit_status" FAIL "rc=$rc"
+done
+
+vm_tests=(--bin selftests/migaccel_zero_scan --bin lib/tests/zero_scan_paths)
+
+# vm_stage NAME KERNEL KVER MODDIR KO...
+vm_stage() {
+	local name=$1 kernel=$2 kv=$3 moddir=$4
+	shift 4
+	local kos=() ko
+	for ko in "$@"; do kos+=(--ko "$ko"); done
+	if ! tools/vm/mkinitramfs.sh --kver "$kv" --moddir "$moddir" \
+		--modules "idxd" "${kos[@]}" "${vm_tests[@]}" \
+		--script tools/vm/vm-plan.sh --out "$out/$name.initrd" \
+		>"$out/$name.mkinitramfs.log" 2>&1; then
+		record "$name.initramfs" FAIL "see $out/$name.mkinitramfs.log"
+		return
+	fi
+	local start=$(date +%s)
+	if tools/vm/run-vm.sh --kernel "$kernel" --initrd "$out/$name.initrd" \
+		--out "$out/$name" --timeout 1800 >"$out/$name.run.log" 2>&1; then
+		record "$name.vm_ran_to_end" OK
+	else
+		record "$name.vm_ran_to_end" FAIL "$(tail -1 "$out/$name.run.log")"
+	fi
+	echo "   ($name VM: $(( $(date +%s) - start ))s)"
+	count_sections "$name" "$out/$name/results.tap"
+	check "$name.kernel_log_clean" "$out/$name.logcheck" \
+		tools/vm/logcheck.sh "$out/$name/dmesg.txt"
+}
+
+stage "VM: Debian's stock kernel $kver"
+vm_stage stock "/boot/vmlinuz-$kver" "$kver" / migaccel.ko
+
+stage "debug kernel (cached under ~/.cache/migaccel)"
+if kbuild=$(tools/vm/build-debug-kernel.sh 2>"$out/debug-kernel.log"); then
+	record debug_kernel_build OK
+	dkver=$(cat "$kbuild/include/config/kernel.release")
+	mkdir -p build/debug
+	rsync -a --delete Kbuild kernel uapi build/debug/
+	if make -C "$kbuild" M="$top/build/debug" IDXD_SRC="$idxd_src" W=1 \
+		modules >"$out/debug-module.log" 2>&1 &&
+	   ! grep -qE 'warning:|error:' "$out/debug-module.log"; then
+		record debug_module_build OK
+		stage "VM: debug kernel $dkver"
+		vm_stage debug "$kbuild/arch/x86/boot/bzImage" "$dkver" \
+			"$kbuild/modroot" build/debug/migaccel.ko \
+			build/debug/migaccel_test.ko
+	else
+		record debug_module_build FAIL "see $out/debug-module.log"
+	fi
+else
+	record debug_kernel_build FAIL "see $out/debug-kernel.log"
+	tail -20 "$out/debug-kernel.log"
+fi
+
+echo
+echo "total time $(( $(date +%s) - t0 ))s"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a kernel + initramfs from mkinitramfs.sh in QEMU (TCG is fine) and
+# collect what the VM sends back:
+#   OUT/console.log  ttyS0, the kernel console
+#   OUT/results.tap  ttyS1, the test script's TAP output
+#   OUT/dmesg.txt    ttyS2, the full kernel log taken just before power-off
+# Exit 0 only if /init reached its end marker.
+set -euo pipefail
+
+usage() {
+	cat >&2 <<EOF
+usage: $0 --kernel BZIMAGE --initrd INITRAMFS --out DIR
+          [--timeout SECONDS (1200)] [--mem MB (2048)] [--append "ARGS"]
+          [--cpu MODEL (max, plus MOVDIR64B under TCG)]
+EOF
+	exit 2
+}
+die() { echo "run-vm: $*" >&2; exit 1; }
+
+kernel='' initrd='' out='' timeout=1200 mem=2048 append='' cpu=''
+while [ $# -gt 0 ]; do
+	[ $# -ge 2 ] || usage
+	case "$1" in
+	--kernel) kernel=$2 ;;
+	--initrd) initrd=$2 ;;
+	--out) out=$2 ;;
+	--timeout) timeout=$2 ;;
+	--mem) mem=$2 ;;
+	--append) append=$2 ;;
+	--cpu) cpu=$2 ;;
+	*) usage ;;
+	esac
+	shift 2
+done
+{ [ -n "$kernel" ] && [ -n "$initrd" ] && [ -n "$out" ]; } || usage
+[ -r "$kernel" ] || die "cannot read kernel $kernel"
+[ -r "$initrd" ] || die "cannot read initramfs $initrd"
+case "$timeout" in '' | *[!0-9]*) die "--timeout wants seconds" ;; esac
+
+mkdir -p "$out"
+rm -f "$out"/console.log "$out"/results.tap "$out"/dmesg.txt "$out"/qemu.log
+
+accel=tcg
+[ -w /dev/kvm ] && accel=kvm:tcg
+# idxd refuses to load without MOVDIR64B, which TCG does not emulate.  The
+# VM has no DSA device, so idxd never issues the instruction; advertising it
+# lets the module and its sysfs bus be tested.  Code that did execute it
+# would get #UD.
+if [ -z "$cpu" ]; then
+	cpu=max
+	[ "$accel" = tcg ] && cpu=max,+movdir64b,x-force-features=on
+fi
+# panic=-1 turns a panic into a reboot, which -no-reboot turns into an exit.
+# Oopses do not panic: /init goes on and the logs say what happened.
+# The debug kernel prints a lot; a big log buffer keeps dmesg.txt complete.
+cmdline="console=ttyS0 panic=-1 log_buf_len=8M printk.devkmsg=on $append"
+
+start=$(date +%s)
+rc=0
+# The -serial order is the ttyS order: ttyS0, ttyS1, ttyS2.
+timeout -k 10 "$timeout" qemu-system-x86_64 \
+	-M q35 -accel "$accel" -cpu "$cpu" -smp 2 -m "$mem" \
+	-nographic -monitor none -no-reboot \
+	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
+	-chardev file,id=con,path="$out/console.log" -serial chardev:con \
+	-chardev file,id=res,path="$out/results.tap" -serial chardev:res \
+	-chardev file,id=log,path="$out/dmesg.txt" -serial chardev:log \
+	</dev/null 2>"$out/qemu.log" || rc=$?
+elapsed=$(( $(date +%s) - start ))
+
+if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+	echo "run-vm: TIMEOUT: VM still running after ${timeout}s, killed" >&2
+	tail -20 "$out/console.log" >&2 2>/dev/null || true
+	exit 1
+fi
+if [ $rc -ne 0 ]; then
+	grep -v "TCG doesn't support requested feature" "$out/qemu.log" >&2 || true
+	die "qemu failed with status $rc"
+fi
+if ! grep -q '^# migaccel-vm: end' "$out/results.tap" 2>/dev/null; then
+	echo "run-vm: VM stopped after ${elapsed}s before /init finished" \
+		"(panic or crash?); dmesg.txt is written only at the end, so" \
+		"check console.log instead. Console tail:" >&2
+	tail -30 "$out/console.log" >&2 2>/dev/null || true
+	exit 1
+fi
+echo "run-vm: VM ran to the end in ${elapsed}s; logs in $out" >&2
