@@ -169,7 +169,7 @@ if [ -e $leaks ]; then
 	echo scan >$leaks
 	report=$(cat $leaks)
 	echo "# migaccel-vm: kmemleak-begin" >$res
-	echo "$report" | sed 's/^/# /' >$res
+	[ -n "$report" ] && echo "$report" | sed 's/^/# /' >$res
 	echo "# migaccel-vm: kmemleak-end" >$res
 	if echo "$report" | grep -q 'unreferenced object'; then
 		n=$(echo "$report" | grep -c 'unreferenced object')
