@@ -155,8 +155,10 @@ vm_stage() {
 	fi
 	echo "   ($name VM: $(( $(date +%s) - start ))s)"
 	count_sections "$name" "$out/$name/results.tap"
-	check "$name.kernel_log_clean" "$out/$name.logcheck" \
-		tools/vm/logcheck.sh "$out/$name/dmesg.txt"
+	# The console has the log even when the VM died before dumping dmesg.
+	check "$name.kernel_log_clean" "$out/$name.logcheck" bash -c \
+		"tools/vm/logcheck.sh '$out/$name/dmesg.txt' &&
+		 tools/vm/logcheck.sh '$out/$name/console.log'"
 }
 
 stage "VM: Debian's stock kernel $kver"

@@ -60,8 +60,11 @@ cmdline="console=ttyS0 panic=-1 log_buf_len=8M printk.devkmsg=on $append"
 start=$(date +%s)
 rc=0
 # The -serial order is the ttyS order: ttyS0, ttyS1, ttyS2.
+# Two sockets, not two cores: without ACPI the kernel finds CPUs in
+# SeaBIOS's MP table, which lists one CPU per socket.
 timeout -k 10 "$timeout" qemu-system-x86_64 \
-	-M q35 -accel "$accel" -cpu "$cpu" -smp 2 -m "$mem" \
+	-M q35 -accel "$accel" -cpu "$cpu" -smp 2,sockets=2,cores=1,threads=1 \
+	-m "$mem" \
 	-nographic -monitor none -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 	-chardev file,id=con,path="$out/console.log" -serial chardev:con \
