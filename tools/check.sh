@@ -132,6 +132,8 @@ for t in lib/tests/zero_scan_cpu; do
 done
 
 vm_tests=(--bin selftests/migaccel_zero_scan --bin lib/tests/zero_scan_paths)
+# Only the debug kernel has fault injection.
+vm_extra=()
 
 # vm_stage NAME KERNEL KVER MODDIR KO...
 vm_stage() {
@@ -140,7 +142,7 @@ vm_stage() {
 	local kos=() ko
 	for ko in "$@"; do kos+=(--ko "$ko"); done
 	if ! tools/vm/mkinitramfs.sh --kver "$kv" --moddir "$moddir" \
-		--modules "idxd" "${kos[@]}" "${vm_tests[@]}" \
+		--modules "idxd" "${kos[@]}" "${vm_tests[@]}" "${vm_extra[@]}" \
 		--script tools/vm/vm-plan.sh --out "$out/$name.initrd" \
 		>"$out/$name.mkinitramfs.log" 2>&1; then
 		record "$name.initramfs" FAIL "see $out/$name.mkinitramfs.log"
@@ -174,6 +176,7 @@ if kbuild=$(tools/vm/build-debug-kernel.sh 2>"$out/debug-kernel.log"); then
 		modules >"$out/debug-module.log" 2>&1 &&
 	   ! grep -qE 'warning:|error:' "$out/debug-module.log"; then
 		record debug_module_build OK
+		vm_extra=(--bin selftests/migaccel_fail_nth)
 		stage "VM: debug kernel $dkver"
 		vm_stage debug "$kbuild/arch/x86/boot/bzImage" "$dkver" \
 			"$kbuild/modroot" build/debug/migaccel.ko \

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fail-nth sweep over /dev/migaccel: make the n-th fault-injection point of
+ * a call fail, for n = 1, 2, ... until the call succeeds.  Every failed call
+ * must return a clear error, leave the caller's memory as it was and
+ * release every pin; the call that finally succeeds must be right.
+ *
+ * Needs a kernel with CONFIG_FAULT_INJECTION, FAILSLAB and
+ * FAULT_INJECTION_DEBUG_FS (the debug kernel); it fails, not skips, where
+ * they are missing, so it is only run there.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/migaccel.h>
+
+#include "kselftest_harness.h"
+
+#define PAGE 4096
+#define NR 300
+#define MAX_NTH 2000
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -EIO;
+}
+
+static long pins_held(void)
+{
+	long acquired = -1, released = -1, v;
+	char name[64];
+	FILE *f;
+
+	if (write_file("/proc/sys/vm/stat_refresh", "1"))
+		return -1;
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", name, &v) == 2) {
+		if (!strcmp(name, "nr_foll_pin_acquired"))
+			acquired = v;
+		else if (!strcmp(name, "nr_foll_pin_released"))
+			released = v;
+	}
+	fclose(f);
+	return acquired < 0 || released < 0 ? -1 : acquired - released;
+}
+
+/*
+ * fail-nth is opened once, before arming: opening a file allocates, and
+ * would itself consume the armed failure.
+ */
+static int fail_nth_open(void)
+{
+	return open("/proc/thread-self/fail-nth", O_RDWR);
+}
+
+/* Arm fail-nth for this thread: the n-th injection point from now fails. */
+static int arm_fail_nth(int fd, unsigned int n)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%u", n);
+	return pwrite(fd, buf, strlen(buf), 0) == (ssize_t)strlen(buf) ? 0 : -1;
+}
+
+/* Disarm; 1 if the armed failure was not reached (the call ran clean). */
+static int disarm_fail_nth(int fd)
+{
+	char buf[16] = "";
+	int left;
+
+	if (pread(fd, buf, sizeof(buf) - 1, 0) < 0)
+		return -1;
+	left = atoi(buf);
+	if (pwrite(fd, "0", 1, 0) != 1)
+		return -1;
+	return left > 0;
+}
+
+FIXTURE(fail_nth)
+{
+	int fd;
+	int nth;
+	uint8_t *buf;
+	struct migaccel_op ops[NR];
+	uint64_t bitmap[(NR + 63) / 64];
+	long pins_before;
+};
+
+FIXTURE_SETUP(fail_nth)
+{
+	unsigned int i;
+
+	/*
+	 * Fail GFP_KERNEL allocations too, not only atomic ones, and do not
+	 * log a stack trace for each: those would fail the kernel-log check.
+	 */
+	ASSERT_EQ(0, write_file("/sys/kernel/debug/failslab/ignore-gfp-wait",
+				"N"));
+	ASSERT_EQ(0, write_file("/sys/kernel/debug/failslab/verbose", "0"));
+	ASSERT_EQ(0, write_file("/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait",
+				"N"));
+	ASSERT_EQ(0, write_file("/sys/kernel/debug/fail_page_alloc/verbose",
+				"0"));
+	self->nth = fail_nth_open();
+	ASSERT_LE(0, self->nth);
+	self->fd = open("/dev/migaccel", O_RDWR);
+	ASSERT_LE(0, self->fd);
+	self->buf = mmap(NULL, (size_t)NR * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	for (i = 0; i < NR; i++)
+		memset(self->buf + (size_t)i * PAGE, 0, PAGE);
+	for (i = 0; i < NR; i += 3)
+		self->buf[(size_t)i * PAGE + (i * 13) % PAGE] = 1;
+	self->pins_before = pins_held();
+	ASSERT_LE(0, self->pins_before);
+}
+
+FIXTURE_TEARDOWN(fail_nth)
+{
+	EXPECT_EQ(self->pins_before, pins_held());
+	munmap(self->buf, (size_t)NR * PAGE);
+	close(self->fd);
+	close(self->nth);
+}
+
+TEST_F(fail_nth, batch_unwinds_at_every_allocation)
+{
+	struct migaccel_batch batch;
+	unsigned int n, i, failures = 0;
+	int ret, clean;
+
+	for (n = 1; n < MAX_NTH; n++) {
+		memset(self->ops, 0, sizeof(self->ops));
+		for (i = 0; i < NR; i++) {
+			self->ops[i].opcode = MIGACCEL_OP_ZERO_SCAN;
+			self->ops[i].src = (uintptr_t)(self->buf + (size_t)i * PAGE);
+			self->ops[i].out_result = 0x55;
+		}
+		memset(self->bitmap, 0xab, sizeof(self->bitmap));
+		memset(&batch, 0, sizeof(batch));
+		batch.size = sizeof(batch);
+		batch.nr_ops = NR;
+		batch.op_size = sizeof(struct migaccel_op);
+		batch.ops = (uintptr_t)self->ops;
+		batch.out_zero_bitmap = (uintptr_t)self->bitmap;
+
+		ASSERT_EQ(0, arm_fail_nth(self->nth, n));
+		ret = ioctl(self->fd, MIGACCEL_BATCH, &batch) ? -errno : 0;
+		clean = disarm_fail_nth(self->nth);
+		ASSERT_LE(0, clean);
+
+		if (ret) {
+			failures++;
+			ASSERT_EQ(-ENOMEM, ret) TH_LOG("fail-nth %u", n);
+			for (i = 0; i < NR; i++)
+				ASSERT_EQ(0x55, self->ops[i].out_result);
+			ASSERT_EQ(0xababababababababull, self->bitmap[0]);
+			ASSERT_EQ(self->pins_before, pins_held())
+				TH_LOG("pins leaked at fail-nth %u", n);
+			continue;
+		}
+		for (i = 0; i < NR; i++)
+			ASSERT_EQ(i % 3 != 0,
+				  (self->bitmap[i / 64] >> (i % 64)) & 1);
+		if (clean)
+			break;
+	}
+	ASSERT_LT(n, MAX_NTH);
+	/* The sweep reached at least the op copy, the job and its chunks. */
+	ASSERT_LE(3, failures);
+	TH_LOG("%u injection points failed cleanly", failures);
+}
+
+TEST_F(fail_nth, open_unwinds_at_every_allocation)
+{
+	unsigned int n, failures = 0;
+	int fd, clean;
+
+	for (n = 1; n < MAX_NTH; n++) {
+		ASSERT_EQ(0, arm_fail_nth(self->nth, n));
+		fd = open("/dev/migaccel", O_RDWR);
+		clean = disarm_fail_nth(self->nth);
+		ASSERT_LE(0, clean);
+		if (fd < 0) {
+			ASSERT_EQ(ENOMEM, errno);
+			failures++;
+			continue;
+		}
+		close(fd);
+		if (clean)
+			break;
+	}
+	ASSERT_LT(n, MAX_NTH);
+	ASSERT_LE(1, failures);
+}
+
+TEST_HARNESS_MAIN
