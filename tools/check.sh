@@ -166,7 +166,7 @@ vm_stage() {
 stage "VM: Debian's stock kernel $kver"
 vm_stage stock "/boot/vmlinuz-$kver" "$kver" / migaccel.ko
 
-stage "debug kernel (cached under ~/.cache/migaccel)"
+stage "debug kernel (cached under ${MIGACCEL_CACHE:-$HOME/.cache/migaccel})"
 if kbuild=$(tools/vm/build-debug-kernel.sh 2>"$out/debug-kernel.log"); then
 	record debug_kernel_build OK
 	dkver=$(cat "$kbuild/include/config/kernel.release")
