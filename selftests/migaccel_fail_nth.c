@@ -23,43 +23,11 @@
 #include <linux/migaccel.h>
 
 #include "kselftest_harness.h"
+#include "migaccel_util.h"
 
 #define PAGE 4096
 #define NR 300
 #define MAX_NTH 2000
-
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -EIO;
-}
-
-static long pins_held(void)
-{
-	long acquired = -1, released = -1, v;
-	char name[64];
-	FILE *f;
-
-	if (write_file("/proc/sys/vm/stat_refresh", "1"))
-		return -1;
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", name, &v) == 2) {
-		if (!strcmp(name, "nr_foll_pin_acquired"))
-			acquired = v;
-		else if (!strcmp(name, "nr_foll_pin_released"))
-			released = v;
-	}
-	fclose(f);
-	return acquired < 0 || released < 0 ? -1 : acquired - released;
-}
 
 /*
  * fail-nth is opened once, before arming: opening a file allocates, and

@@ -21,6 +21,7 @@
 #include <linux/migaccel.h>
 
 #include "kselftest_harness.h"
+#include "migaccel_util.h"
 
 #define PAGE 4096
 #define NR_PAGES 1100
@@ -32,38 +33,6 @@ static const char *dev_path(void)
 	const char *p = getenv("MIGACCEL_DEVICE");
 
 	return p ? p : "/dev/migaccel";
-}
-
-/*
- * Pins taken minus pins released, from /proc/vmstat.  The counters are
- * per-CPU and folded lazily: stat_refresh folds them so the difference is
- * exact.
- */
-static long pins_held(void)
-{
-	long acquired = -1, released = -1, v;
-	char name[64];
-	FILE *f;
-	int fd;
-
-	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-	if (fd < 0 || write(fd, "1", 1) != 1) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", name, &v) == 2) {
-		if (!strcmp(name, "nr_foll_pin_acquired"))
-			acquired = v;
-		else if (!strcmp(name, "nr_foll_pin_released"))
-			released = v;
-	}
-	fclose(f);
-	return acquired < 0 || released < 0 ? -1 : acquired - released;
 }
 
 static int cpu_page_is_zero(const uint8_t *p)

@@ -110,7 +110,7 @@ check checkpatch_kernel "$out/checkpatch-kernel.log" \
 	kernel/*.c kernel/*.h kernel/tests/*.c uapi/linux/migaccel.h
 check checkpatch_selftests "$out/checkpatch-selftests.log" \
 	"$src/scripts/checkpatch.pl" --no-tree --strict -q \
-	--ignore PREFER_KERNEL_TYPES,MACRO_ARG_REUSE -f selftests/*.c
+	--ignore PREFER_KERNEL_TYPES,MACRO_ARG_REUSE -f selftests/*.c selftests/*.h
 check uapi_header_is_c90 "$out/c90.log" \
 	gcc -std=c90 -pedantic-errors -Wall -Werror -fsyntax-only -Iuapi \
 	-x c uapi/linux/migaccel.h

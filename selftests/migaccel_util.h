@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers shared by the migaccel kselftests. */
+#ifndef MIGACCEL_SELFTEST_UTIL_H
+#define MIGACCEL_SELFTEST_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static inline int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -EIO;
+}
+
+/*
+ * Pins taken minus pins released, from /proc/vmstat.  The counters are
+ * per-CPU and folded lazily: stat_refresh folds them so the difference is
+ * exact.  Returns -1 when it cannot be read.
+ */
+static inline long pins_held(void)
+{
+	long acquired = -1, released = -1, v;
+	char name[64];
+	FILE *f;
+
+	if (write_file("/proc/sys/vm/stat_refresh", "1"))
+		return -1;
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", name, &v) == 2) {
+		if (!strcmp(name, "nr_foll_pin_acquired"))
+			acquired = v;
+		else if (!strcmp(name, "nr_foll_pin_released"))
+			released = v;
+	}
+	fclose(f);
+	return acquired < 0 || released < 0 ? -1 : acquired - released;
+}
+
+#endif /* MIGACCEL_SELFTEST_UTIL_H */
