@@ -1,9 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * libmigaccel: zero-page detection (and later copy, CRC32C, deflate) for
- * live-migration threads, offloaded to Intel DSA/IAA through /dev/migaccel
- * when the migaccel module is loaded, done on the CPU with identical results
- * when it is not.
+ * libmigaccel: the per-page work of live migration (zero-page detection,
+ * copy, CRC32C, CRC64, delta records, per-page deflate) offloaded to Intel
+ * DSA/IAA through /dev/migaccel when the migaccel module is loaded, done
+ * on the CPU with the same results when it is not.  Compressed pages are
+ * raw deflate with a 4 KiB window either way: each side inflates what the
+ * other compressed, byte for byte the same page, though the compressed
+ * bytes themselves may differ.
+ *
+ * The array functions take nr pages (or buffers) and run them in as few
+ * kernel calls as the module allows.  Every valid element is processed
+ * even when another one fails; the call then returns the error of the
+ * first failing element, and leaves that element's outputs untouched.
  *
  * Every function returns 0 (or a documented non-negative value) on success
  * and a negative errno value on failure.  None of them uses errno to report
@@ -45,6 +53,39 @@ int migaccel_zero_scan(struct migaccel_channel *ch, void *const *pages,
 		       unsigned int nr_pages, uint64_t *bitmap);
 
 int migaccel_page_is_zero(const void *page);
+
+/*
+ * A size that does not fit: the page compresses to no fewer bytes than it
+ * has, or its delta record or compressed form is larger than the buffer
+ * given.  The caller sends the page itself.
+ */
+#define MIGACCEL_SIZE_RAW UINT32_MAX
+
+/* Size of one delta record entry, and the largest record of one page. */
+#define MIGACCEL_DELTA_ENTRY_SIZE 10u
+#define MIGACCEL_DELTA_MAX_SIZE \
+	(MIGACCEL_PAGE_SIZE / 8u * MIGACCEL_DELTA_ENTRY_SIZE)
+
+int migaccel_copy(struct migaccel_channel *ch, void *const *dst,
+		  const void *const *src, unsigned int nr);
+int migaccel_crc32c(struct migaccel_channel *ch, const void *const *pages,
+		    const uint32_t *seeds, unsigned int nr, uint32_t *crcs);
+int migaccel_crc64(struct migaccel_channel *ch, const void *const *pages,
+		   unsigned int nr, uint64_t *crcs);
+int migaccel_delta_create(struct migaccel_channel *ch,
+			  const void *const *old_pages,
+			  const void *const *new_pages, unsigned int nr,
+			  void *const *records, const uint32_t *capacities,
+			  uint32_t *sizes);
+int migaccel_delta_apply(struct migaccel_channel *ch, void *const *pages,
+			 const void *const *records, const uint32_t *sizes,
+			 unsigned int nr);
+int migaccel_compress(struct migaccel_channel *ch, const void *const *pages,
+		      unsigned int nr, void *const *out,
+		      const uint32_t *capacities, uint32_t *sizes);
+int migaccel_decompress(struct migaccel_channel *ch, const void *const *in,
+			const uint32_t *in_sizes, unsigned int nr,
+			void *const *pages);
 
 #ifdef __cplusplus
 }

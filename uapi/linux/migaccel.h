@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define MIGACCEL_API_VERSION 1
+#define MIGACCEL_API_VERSION 2
 
 #define MIGACCEL_TYPE 0xDA
 
@@ -38,13 +38,75 @@ enum migaccel_engine_mask {
 
 /**
  * enum migaccel_opcode - operations a batch can carry
- * @MIGACCEL_OP_ZERO_SCAN: is the page at &migaccel_op.src all zero?
- *	Executed as a DSA compare-pattern descriptor with pattern 0.
+ *
+ * Every operation works on one page of &migaccel_info.out_page_size bytes.
+ * "Page" below means a user address aligned to that size; "buffer" means
+ * any user address with a length.
+ *
+ * @MIGACCEL_OP_ZERO_SCAN: is the page at @src all zero?  out_result is 1
+ *	if it is, else 0.  DSA compare-pattern with pattern 0.
+ * @MIGACCEL_OP_COPY: copy the page at @src to the page at @dst; the two
+ *	must not be the same page.  DSA memory move.
+ * @MIGACCEL_OP_CRC32C: CRC32C (Castagnoli, as RFC 3720) of the page at
+ *	@src, continued from @seed: seed 0 starts a new CRC, and the result
+ *	of one page is the seed of the next, so a chain of pages yields the
+ *	CRC of their concatenation.  out_result is the CRC.  DSA CRC
+ *	generation.
+ * @MIGACCEL_OP_DELTA_CREATE: compare the page at @src (the old contents)
+ *	with the page at @src2 (the new contents) and write the delta record
+ *	that turns the first into the second to the buffer @dst of @dst_len
+ *	bytes.  A record is a sequence of 10-byte entries, each a
+ *	little-endian __u16 offset in units of 8 bytes followed by the 8 new
+ *	bytes at that offset, offsets strictly increasing (the DSA delta
+ *	record format).  out_result is the record size, 0 when the pages are
+ *	equal.  When the record would not fit in @dst_len bytes,
+ *	MIGACCEL_OUT_RAW is set, out_result is 0 and @dst is not written:
+ *	send the page instead.  DSA create delta record.
+ * @MIGACCEL_OP_DELTA_APPLY: apply the delta record of @src_len bytes at
+ *	buffer @src to the page at @dst.  DSA apply delta record.
+ * @MIGACCEL_OP_COMPRESS: compress the page at @src as raw deflate (RFC
+ *	1951, no zlib or gzip wrapper, every match distance below 4096) into
+ *	the buffer @dst of @dst_len bytes.  out_result is the compressed
+ *	size.  When the compressed form is not smaller than the page or does
+ *	not fit in @dst_len bytes, MIGACCEL_OUT_RAW is set, out_result is 0
+ *	and @dst is not written: send the page raw.  IAA compress.
+ * @MIGACCEL_OP_DECOMPRESS: inflate the raw deflate stream of @src_len
+ *	bytes at buffer @src into the page at @dst.  The stream must end
+ *	with a final block and produce exactly one page; otherwise
+ *	out_status is -EBADMSG and @dst is not written.  IAA decompress.
+ * @MIGACCEL_OP_CRC64: CRC-64/WE (polynomial 0x42F0E1EBA9EA3693 of
+ *	ECMA-182, most significant bit first, initial value and final xor
+ *	all ones) of the page at @src.  out_result is the CRC; @seed must be
+ *	0.  IAA CRC64.
  * @MIGACCEL_OP_MAX: one past the last defined operation
  */
 enum migaccel_opcode {
 	MIGACCEL_OP_ZERO_SCAN = 1,
+	MIGACCEL_OP_COPY = 2,
+	MIGACCEL_OP_CRC32C = 3,
+	MIGACCEL_OP_DELTA_CREATE = 4,
+	MIGACCEL_OP_DELTA_APPLY = 5,
+	MIGACCEL_OP_COMPRESS = 6,
+	MIGACCEL_OP_DECOMPRESS = 7,
+	MIGACCEL_OP_CRC64 = 8,
 	MIGACCEL_OP_MAX
+};
+
+/* Size in bytes of one delta record entry: __u16 offset, 8 data bytes. */
+#define MIGACCEL_DELTA_ENTRY_SIZE 10
+
+/**
+ * enum migaccel_out_flags - how an operation ended, in &migaccel_op.out_flags
+ * @MIGACCEL_OUT_CPU: the operation was finished, wholly or in part, on the
+ *	CPU (a page fault, a device error, a busy or removed work queue or a
+ *	timeout on the engine); the result is the same
+ * @MIGACCEL_OUT_RAW: COMPRESS or DELTA_CREATE: the result would not have
+ *	been smaller than the page or did not fit the destination buffer;
+ *	nothing was written there
+ */
+enum migaccel_out_flags {
+	MIGACCEL_OUT_CPU = 1 << 0,
+	MIGACCEL_OUT_RAW = 1 << 1
 };
 
 /**
@@ -56,6 +118,8 @@ enum migaccel_opcode {
  * @out_ops: bit (1 << opcode) set for each supported &enum migaccel_opcode
  * @out_max_batch_ops: most operations one MIGACCEL_BATCH call accepts
  * @out_page_size: size in bytes of the page every operation works on
+ * @out_channel_id: identifier of this channel (open file), as debugfs
+ *	names it
  * @__reserved: must be 0
  */
 struct migaccel_info {
@@ -66,7 +130,8 @@ struct migaccel_info {
 	__aligned_u64 out_ops;
 	__u32 out_max_batch_ops;
 	__u32 out_page_size;
-	__aligned_u64 __reserved;
+	__u32 out_channel_id;
+	__u32 __reserved;
 };
 
 #define MIGACCEL_INFO _IO(MIGACCEL_TYPE, MIGACCEL_CMD_INFO)
@@ -75,12 +140,18 @@ struct migaccel_info {
  * struct migaccel_op - one operation of a batch
  * @opcode: an &enum migaccel_opcode
  * @flags: must be 0
- * @src: user address of the source page, aligned to out_page_size
- * @dst: destination address; must be 0 for MIGACCEL_OP_ZERO_SCAN
- * @arg: operation argument; must be 0 for MIGACCEL_OP_ZERO_SCAN
+ * @src: source page, or buffer for DELTA_APPLY and DECOMPRESS
+ * @src2: DELTA_CREATE: the page holding the new contents; else 0
+ * @dst: destination page (COPY, DELTA_APPLY, DECOMPRESS) or buffer
+ *	(DELTA_CREATE, COMPRESS); 0 for ZERO_SCAN, CRC32C and CRC64
+ * @src_len: bytes at @src for DELTA_APPLY (a multiple of 10, at most
+ *	page size / 8 entries) and DECOMPRESS (1 to page size); else 0
+ * @dst_len: bytes available at @dst for DELTA_CREATE (at least one
+ *	entry, 10) and COMPRESS (at least 1); else 0
+ * @seed: CRC32C: the CRC to continue from (below 2^32); else 0
  * @out_status: 0, or a negative errno for this operation alone
- * @__reserved: must be 0
- * @out_result: MIGACCEL_OP_ZERO_SCAN: 1 if the page is all zero, else 0
+ * @out_flags: &enum migaccel_out_flags
+ * @out_result: see &enum migaccel_opcode; 0 where none is defined
  *
  * Operations are laid out with a stride of &migaccel_batch.op_size, so a
  * caller built against an older or newer header still works.
@@ -89,10 +160,13 @@ struct migaccel_op {
 	__u32 opcode;
 	__u32 flags;
 	__aligned_u64 src;
+	__aligned_u64 src2;
 	__aligned_u64 dst;
-	__aligned_u64 arg;
+	__u32 src_len;
+	__u32 dst_len;
+	__aligned_u64 seed;
 	__s32 out_status;
-	__u32 __reserved;
+	__u32 out_flags;
 	__aligned_u64 out_result;
 };
 
@@ -102,13 +176,14 @@ struct migaccel_op {
  * @flags: must be 0
  * @nr_ops: number of operations, 1 to &migaccel_info.out_max_batch_ops
  * @op_size: sizeof(struct migaccel_op) as the caller knows it; a multiple
- *	of 8, at least 48 and at most 256
- * @ops: user pointer to @nr_ops operations, @op_size bytes apart
+ *	of 8, at least 64 and at most 256
+ * @ops: user pointer to @nr_ops operations, @op_size bytes apart; any mix
+ *	of opcodes
  * @out_zero_bitmap: user pointer to (@nr_ops + 63) / 64 __u64 words, or 0;
  *	bit i (word i / 64, bit i % 64) is set iff operation i is a
  *	MIGACCEL_OP_ZERO_SCAN that found its page all zero
  * @out_nr_failed: number of operations whose out_status is not 0
- * @__reserved: must be 0
+ * @out_nr_cpu: number of operations with MIGACCEL_OUT_CPU set
  *
  * The call returns 0 once every operation has run, each with its own
  * out_status.  It returns a negative errno, and writes nothing, when the
@@ -122,7 +197,7 @@ struct migaccel_batch {
 	__aligned_u64 ops;
 	__aligned_u64 out_zero_bitmap;
 	__u32 out_nr_failed;
-	__u32 __reserved;
+	__u32 out_nr_cpu;
 };
 
 #define MIGACCEL_BATCH _IO(MIGACCEL_TYPE, MIGACCEL_CMD_BATCH)
