@@ -61,8 +61,11 @@ int migaccel_page_is_zero(const void *page);
  */
 #define MIGACCEL_SIZE_RAW UINT32_MAX
 
-/* Size of one delta record entry, and the largest record of one page. */
-#define MIGACCEL_DELTA_ENTRY_SIZE 10u
+/*
+ * Size of one delta record entry, and the largest record of one page.
+ * Spelt as in <linux/migaccel.h> so that both headers may be included.
+ */
+#define MIGACCEL_DELTA_ENTRY_SIZE 10
 #define MIGACCEL_DELTA_MAX_SIZE \
 	(MIGACCEL_PAGE_SIZE / 8u * MIGACCEL_DELTA_ENTRY_SIZE)
 

@@ -14,7 +14,7 @@
 
 #include "internal.h"
 
-#define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
+#define DIV_ROUND_UP MIGACCEL_DIV_ROUND_UP
 #define BITS_PER_WORD 64u
 
 enum open_mode {
@@ -53,10 +53,10 @@ static int mode_from_flags(unsigned int flags, enum open_mode *mode)
 }
 
 /*
- * Open the device and check that it can run zero scans on 4 KiB pages.
+ * Open the device and check that it speaks this API on 4 KiB pages.
  * Returns the descriptor, or a negative errno with nothing left open.
  */
-static int kernel_probe(unsigned int *max_batch_ops)
+static int kernel_probe(unsigned int *max_batch_ops, uint64_t *kernel_ops)
 {
 	const char *path = secure_getenv("MIGACCEL_DEVICE");
 	struct migaccel_info info;
@@ -85,6 +85,7 @@ static int kernel_probe(unsigned int *max_batch_ops)
 		goto err_close;
 	}
 
+	*kernel_ops = info.out_ops;
 	*max_batch_ops = info.out_max_batch_ops;
 	if (*max_batch_ops > MIGACCEL_LIB_MAX_BATCH_OPS)
 		*max_batch_ops = MIGACCEL_LIB_MAX_BATCH_OPS;
@@ -114,6 +115,7 @@ MIGACCEL_EXPORT int migaccel_channel_open(unsigned int flags,
 {
 	struct migaccel_channel *ch;
 	unsigned int max_batch_ops = 0;
+	uint64_t kernel_ops = 0;
 	enum open_mode mode;
 	int fd = -1, ret;
 
@@ -124,7 +126,7 @@ MIGACCEL_EXPORT int migaccel_channel_open(unsigned int flags,
 		return ret;
 
 	if (mode != MODE_CPU) {
-		fd = kernel_probe(&max_batch_ops);
+		fd = kernel_probe(&max_batch_ops, &kernel_ops);
 		if (fd < 0 && mode == MODE_KERNEL)
 			return fd;
 	}
@@ -141,7 +143,10 @@ MIGACCEL_EXPORT int migaccel_channel_open(unsigned int flags,
 
 	/* All the memory a batch needs, allocated once here and reused. */
 	ch->ops = calloc(max_batch_ops, sizeof(*ch->ops));
-	if (!ch->ops) {
+	ch->op_index = calloc(max_batch_ops, sizeof(*ch->op_index));
+	ch->batch_bitmap = calloc(DIV_ROUND_UP(max_batch_ops, BITS_PER_WORD),
+				  sizeof(*ch->batch_bitmap));
+	if (!ch->ops || !ch->op_index || !ch->batch_bitmap) {
 		ret = -ENOMEM;
 		goto err_free;
 	}
@@ -150,12 +155,16 @@ MIGACCEL_EXPORT int migaccel_channel_open(unsigned int flags,
 		goto err_free;
 	ch->fd = fd;
 	ch->max_batch_ops = max_batch_ops;
+	ch->kernel_ops = kernel_ops;
 	ch->path = MIGACCEL_PATH_KERNEL;
 done:
 	*out = ch;
 	return 0;
 
 err_free:
+	free(ch->scratch);
+	free(ch->batch_bitmap);
+	free(ch->op_index);
 	free(ch->ops);
 	free(ch);
 err_close:
@@ -170,7 +179,11 @@ MIGACCEL_EXPORT void migaccel_channel_close(struct migaccel_channel *ch)
 		return;
 	if (ch->fd >= 0)
 		migaccel__sys_close(ch->fd);
+	migaccel__deflate_free(ch->deflate);
+	free(ch->delta_buf);
 	free(ch->scratch);
+	free(ch->batch_bitmap);
+	free(ch->op_index);
 	free(ch->ops);
 	free(ch);
 }
@@ -182,11 +195,30 @@ MIGACCEL_EXPORT int migaccel_channel_path(const struct migaccel_channel *ch)
 	return ch->path;
 }
 
-/* Bits [0, n) set, for 1 <= n <= 64. */
-static inline uint64_t low_mask(unsigned int n)
+static bool zero_scan_fill(struct migaccel_op *op, unsigned int i,
+			   const void *arg)
 {
-	return n >= BITS_PER_WORD ? ~0ULL : (1ULL << n) - 1;
+	void *const *pages = arg;
+
+	op->opcode = MIGACCEL_OP_ZERO_SCAN;
+	op->src = (uintptr_t)pages[i];
+	return true;
 }
+
+static int zero_scan_done(const struct migaccel_op *op, unsigned int i,
+			  void *arg)
+{
+	uint64_t *bits = arg;
+
+	if (op->out_result)
+		bits[i / BITS_PER_WORD] |= 1ULL << (i % BITS_PER_WORD);
+	return 0;
+}
+
+static const struct migaccel_batch_ops zero_scan_ops = {
+	.fill = zero_scan_fill,
+	.done = zero_scan_done,
+};
 
 static void zero_scan_cpu(void *const *pages, unsigned int nr_pages,
 			  uint64_t *bitmap)
@@ -205,79 +237,13 @@ static void zero_scan_cpu(void *const *pages, unsigned int nr_pages,
 }
 
 /*
- * Run pages[start, start + n) as one MIGACCEL_BATCH and put the results in
- * ch->scratch at bit @start.  The module writes whole words, and need not
- * clear the bits past its last operation.  So it writes straight into the
- * scratch bitmap only when the chunk starts on a word and either fills its
- * last word or is the last chunk of the call (whose tail is masked later);
- * that is every chunk when the module accepts 64 operations or more, as
- * zero_scan_kernel() then cuts chunks in multiples of 64.  Otherwise the
- * chunk has fewer than 64 operations, the module writes one word here, and
- * it is merged in.  The scratch bits of this chunk must be zero on entry.
+ * The results gather in ch->scratch, and reach @bitmap only when every
+ * page was checked: on any failure the caller's bitmap is untouched.
  */
-static int zero_scan_chunk(struct migaccel_channel *ch, void *const *pages,
-			   unsigned int start, unsigned int n, bool last)
-{
-	uint64_t *words = ch->scratch + start / BITS_PER_WORD;
-	unsigned int off = start % BITS_PER_WORD;
-	bool direct = !off && (n % BITS_PER_WORD == 0 || last);
-	struct migaccel_batch batch;
-	uint64_t tmp = 0, *out = direct ? words : &tmp;
-	unsigned int i;
-	int ret;
-
-	memset(ch->ops, 0, (size_t)n * sizeof(*ch->ops));
-	for (i = 0; i < n; i++) {
-		ch->ops[i].opcode = MIGACCEL_OP_ZERO_SCAN;
-		ch->ops[i].src = (uintptr_t)pages[start + i];
-	}
-
-	memset(&batch, 0, sizeof(batch));
-	batch.size = sizeof(batch);
-	batch.nr_ops = n;
-	batch.op_size = sizeof(struct migaccel_op);
-	batch.ops = (uintptr_t)ch->ops;
-	batch.out_zero_bitmap = (uintptr_t)out;
-
-	ret = migaccel__sys_ioctl(ch->fd, MIGACCEL_BATCH, &batch);
-	if (ret < 0)
-		return ret;
-
-	if (batch.out_nr_failed) {
-		for (i = 0; i < n; i++)
-			if (ch->ops[i].out_status)
-				return ch->ops[i].out_status < 0 ?
-				       ch->ops[i].out_status : -EIO;
-		return -EIO;	/* a count of failures but none to be found */
-	}
-
-	/*
-	 * The bitmap and out_result state the same fact twice; a page wrongly
-	 * called zero is lost from the migrated guest, so insist they agree,
-	 * and that no operation failed behind out_nr_failed's back.
-	 */
-	for (i = 0; i < n; i++) {
-		uint64_t bit = out[i / BITS_PER_WORD] >> (i % BITS_PER_WORD) & 1;
-
-		if (bit != ch->ops[i].out_result || ch->ops[i].out_status)
-			return -EIO;
-	}
-
-	if (!direct) {
-		/* n < 64 here: the chunk size is below a word. */
-		tmp &= low_mask(n);
-		words[0] |= tmp << off;
-		if (off + n > BITS_PER_WORD)
-			words[1] |= tmp >> (BITS_PER_WORD - off);
-	}
-	return 0;
-}
-
 static int zero_scan_kernel(struct migaccel_channel *ch, void *const *pages,
 			    unsigned int nr_pages, uint64_t *bitmap)
 {
 	size_t nr_words = DIV_ROUND_UP((size_t)nr_pages, BITS_PER_WORD);
-	unsigned int chunk, start, n;
 	int ret;
 
 	ret = scratch_reserve(ch, nr_words);
@@ -285,22 +251,25 @@ static int zero_scan_kernel(struct migaccel_channel *ch, void *const *pages,
 		return ret;
 	memset(ch->scratch, 0, nr_words * sizeof(*ch->scratch));
 
-	chunk = ch->max_batch_ops;
-	if (chunk >= BITS_PER_WORD)
-		chunk -= chunk % BITS_PER_WORD;
-
-	for (start = 0; start < nr_pages; start += n) {
-		n = nr_pages - start < chunk ? nr_pages - start : chunk;
-		ret = zero_scan_chunk(ch, pages, start, n,
-				      start + n == nr_pages);
-		if (ret)
-			return ret;
-	}
-
-	/* Clear what the module may have left past the last operation. */
-	ch->scratch[nr_words - 1] &=
-		low_mask(nr_pages - (unsigned int)(nr_words - 1) * BITS_PER_WORD);
+	/* zero_scan_ops.fill only reads the array */
+	ret = migaccel__batch_run(ch, nr_pages, &zero_scan_ops,
+				  (void *)pages);
+	if (ret)
+		return ret;
 	memcpy(bitmap, ch->scratch, nr_words * sizeof(*bitmap));
+	return 0;
+}
+
+int migaccel__check_pages(const void *const *pages, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		if (!pages[i])
+			return -EFAULT;
+		if ((uintptr_t)pages[i] % MIGACCEL_PAGE_SIZE)
+			return -EINVAL;
+	}
 	return 0;
 }
 
@@ -308,7 +277,7 @@ MIGACCEL_EXPORT int migaccel_zero_scan(struct migaccel_channel *ch,
 				       void *const *pages,
 				       unsigned int nr_pages, uint64_t *bitmap)
 {
-	unsigned int i;
+	int ret;
 
 	if (!ch)
 		return -EINVAL;
@@ -318,12 +287,9 @@ MIGACCEL_EXPORT int migaccel_zero_scan(struct migaccel_channel *ch,
 		return -EFAULT;
 
 	/* Reject bad input before anything runs or anything is written. */
-	for (i = 0; i < nr_pages; i++) {
-		if (!pages[i])
-			return -EFAULT;
-		if ((uintptr_t)pages[i] % MIGACCEL_PAGE_SIZE)
-			return -EINVAL;
-	}
+	ret = migaccel__check_pages((const void *const *)pages, nr_pages);
+	if (ret)
+		return ret;
 
 	if (ch->path == MIGACCEL_PATH_KERNEL)
 		return zero_scan_kernel(ch, pages, nr_pages, bitmap);
