@@ -1,30 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * MIGACCEL_BATCH: validate a batch, pin its pages, build one descriptor per
- * operation, run them on an engine and report each outcome.
+ * operation, run them on engines and report each outcome.
  *
- * Everything that can fail because of the caller (a malformed op, an
- * unmapped or read-only buffer) is checked before any engine work starts,
- * and the user's memory is written only after all of it succeeded, so a
- * refused batch changes nothing.
+ * Everything that can fail because of the caller's batch (a malformed op,
+ * an unmapped or read-only buffer) is checked before any engine work
+ * starts, and the user's memory is written only after all of it
+ * succeeded, so a refused batch changes nothing.  What only the data can
+ * tell (a corrupt deflate stream, a delta record with bad offsets) fails
+ * that operation alone, with its destination untouched.
+ *
+ * Buffers of any alignment (compressed streams, delta records) go through
+ * a kernel bounce buffer: the engine works on it, and results reach the
+ * user's pinned pages only once complete.  Decompression also lands in
+ * the bounce buffer first, so a bad stream leaves the page as it was.
  */
 #include <linux/bitmap.h>
-#include <linux/highmem.h>
 #include <linux/mm.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
-#include <kunit/visibility.h>
 
 #include "migaccel.h"
 
-/* The caller's op array, copied in whole and written back in whole. */
+/* The caller's op array, copied in whole; results go back in place. */
 struct batch_ops {
 	u8 *raw;
 	size_t raw_size;
 	u32 stride;
-	struct migaccel_op *ops;
 };
 
 static struct migaccel_op *batch_raw_op(struct batch_ops *b, u32 i)
@@ -32,20 +35,88 @@ static struct migaccel_op *batch_raw_op(struct batch_ops *b, u32 i)
 	return (struct migaccel_op *)(b->raw + (size_t)i * b->stride);
 }
 
+static bool page_aligned_nonzero(u64 addr)
+{
+	return addr && PAGE_ALIGNED(addr);
+}
+
+/* Fields an opcode uses; every other one must be 0. */
+#define F_SRC	BIT(0)
+#define F_SRC2	BIT(1)
+#define F_DST	BIT(2)
+#define F_SLEN	BIT(3)
+#define F_DLEN	BIT(4)
+#define F_SEED	BIT(5)
+
+static const u8 batch_op_fields[MIGACCEL_OP_MAX] = {
+	[MIGACCEL_OP_ZERO_SCAN] = F_SRC,
+	[MIGACCEL_OP_COPY] = F_SRC | F_DST,
+	[MIGACCEL_OP_CRC32C] = F_SRC | F_SEED,
+	[MIGACCEL_OP_DELTA_CREATE] = F_SRC | F_SRC2 | F_DST | F_DLEN,
+	[MIGACCEL_OP_DELTA_APPLY] = F_SRC | F_SLEN | F_DST,
+	[MIGACCEL_OP_COMPRESS] = F_SRC | F_DST | F_DLEN,
+	[MIGACCEL_OP_DECOMPRESS] = F_SRC | F_SLEN | F_DST,
+	[MIGACCEL_OP_CRC64] = F_SRC,
+};
+
 static int batch_check_op(const struct migaccel_op *op)
 {
-	if (op->opcode != MIGACCEL_OP_ZERO_SCAN)
+	u8 used;
+
+	if (!op->opcode || op->opcode >= MIGACCEL_OP_MAX || op->flags)
 		return -EOPNOTSUPP;
-	if (op->flags)
-		return -EOPNOTSUPP;
-	if (op->__reserved || op->dst || op->arg)
+	used = batch_op_fields[op->opcode];
+	if ((!(used & F_SRC2) && op->src2) || (!(used & F_DST) && op->dst) ||
+	    (!(used & F_SLEN) && op->src_len) ||
+	    (!(used & F_DLEN) && op->dst_len) ||
+	    (!(used & F_SEED) && op->seed))
 		return -EINVAL;
-	if (!PAGE_ALIGNED(op->src))
-		return -EINVAL;
+
+	switch (op->opcode) {
+	case MIGACCEL_OP_DELTA_APPLY:
+		if (!op->src_len || op->src_len > MIGACCEL_DELTA_MAX ||
+		    op->src_len % MIGACCEL_DELTA_ENTRY_SIZE)
+			return -EINVAL;
+		break;
+	case MIGACCEL_OP_DECOMPRESS:
+		if (!op->src_len || op->src_len > MIGACCEL_PAGE_SIZE)
+			return -EINVAL;
+		break;
+	default:
+		/* Every other source is a page. */
+		if (!page_aligned_nonzero(op->src))
+			return -EINVAL;
+		break;
+	}
+	switch (op->opcode) {
+	case MIGACCEL_OP_COPY:
+		if (!page_aligned_nonzero(op->dst) || op->dst == op->src)
+			return -EINVAL;
+		break;
+	case MIGACCEL_OP_DELTA_APPLY:
+	case MIGACCEL_OP_DECOMPRESS:
+		if (!page_aligned_nonzero(op->dst))
+			return -EINVAL;
+		break;
+	case MIGACCEL_OP_CRC32C:
+		if (op->seed > U32_MAX)
+			return -EINVAL;
+		break;
+	case MIGACCEL_OP_DELTA_CREATE:
+		if (!page_aligned_nonzero(op->src2) ||
+		    op->dst_len < MIGACCEL_DELTA_ENTRY_SIZE || !op->dst)
+			return -EINVAL;
+		break;
+	case MIGACCEL_OP_COMPRESS:
+		if (!op->dst_len || !op->dst)
+			return -EINVAL;
+		break;
+	}
 	return 0;
 }
 
-static int batch_copy_ops(struct batch_ops *b, const struct migaccel_batch *cmd)
+static int batch_copy_ops(struct batch_ops *b, const struct migaccel_batch *cmd,
+			  struct migaccel_job *job)
 {
 	size_t known = sizeof(struct migaccel_op);
 	u32 i;
@@ -54,23 +125,26 @@ static int batch_copy_ops(struct batch_ops *b, const struct migaccel_batch *cmd)
 	b->stride = cmd->op_size;
 	b->raw_size = (size_t)cmd->nr_ops * cmd->op_size;
 	b->raw = kvmalloc(b->raw_size, GFP_KERNEL);
-	b->ops = kvmalloc_array(cmd->nr_ops, sizeof(*b->ops), GFP_KERNEL);
-	if (!b->raw || !b->ops)
+	if (!b->raw)
 		return -ENOMEM;
 	if (copy_from_user(b->raw, u64_to_user_ptr(cmd->ops), b->raw_size))
 		return -EFAULT;
 
 	for (i = 0; i < cmd->nr_ops; i++) {
 		const u8 *src = (const u8 *)batch_raw_op(b, i);
+		struct migaccel_op *op = &job->ops[i].op;
 
-		memset(&b->ops[i], 0, known);
-		memcpy(&b->ops[i], src, min_t(size_t, known, b->stride));
+		memset(op, 0, known);
+		memcpy(op, src, min_t(size_t, known, b->stride));
 		if (b->stride > known &&
 		    memchr_inv(src + known, 0, b->stride - known))
 			return -E2BIG;
-		ret = batch_check_op(&b->ops[i]);
+		ret = batch_check_op(op);
 		if (ret)
 			return ret;
+		op->out_status = 0;
+		op->out_flags = 0;
+		op->out_result = 0;
 	}
 	/*
 	 * Results are written back over the same bytes; make sure now that
@@ -94,136 +168,177 @@ static int batch_probe_bitmap(u64 ubitmap, unsigned long *bitmap, u32 nr)
 	return 0;
 }
 
-static int batch_pin(struct migaccel_job *job, const struct migaccel_op *ops)
+static int pin_one(u64 addr, unsigned int gup_flags, struct page **page)
 {
-	unsigned int i;
 	int ret;
 
-	for (i = 0; i < job->nr; i++) {
-		/* Kernel addresses and wrap-around are not user memory. */
-		if (!access_ok(u64_to_user_ptr(ops[i].src), MIGACCEL_PAGE_SIZE))
-			return -EFAULT;
-		/* A zero scan only reads: pinning a read-only page is fine. */
-		ret = pin_user_pages_fast(ops[i].src, 1, 0, &job->pages[i]);
-		if (ret != 1)
-			return ret < 0 ? ret : -EFAULT;
-		job->nr_pinned++;
+	/* Kernel addresses and wrap-around are not user memory. */
+	if (!access_ok(u64_to_user_ptr(addr), MIGACCEL_PAGE_SIZE))
+		return -EFAULT;
+	ret = pin_user_pages_fast(addr, 1, gup_flags, page);
+	if (ret == 1)
+		return 0;
+	*page = NULL;
+	return ret < 0 ? ret : -EFAULT;
+}
+
+/* Pin, writable, the pages under the first @len bytes of buffer @addr. */
+static int pin_ubuf(struct migaccel_jop *jop, u64 addr, u32 len)
+{
+	unsigned long first = addr & PAGE_MASK;
+	unsigned int n = (PAGE_ALIGN(addr + len) - first) >> PAGE_SHIFT;
+	int ret;
+
+	if (!access_ok(u64_to_user_ptr(addr), len))
+		return -EFAULT;
+	if (WARN_ON_ONCE(n > ARRAY_SIZE(jop->ubuf)))
+		return -EINVAL;
+	ret = pin_user_pages_fast(first, n, FOLL_WRITE, jop->ubuf);
+	if (ret > 0)
+		jop->nr_ubuf = ret;
+	if (ret == n)
+		return 0;
+	return ret < 0 ? ret : -EFAULT;
+}
+
+static void ubuf_write(struct migaccel_jop *jop, const u8 *src, u32 len)
+{
+	u32 off = offset_in_page(jop->op.dst);
+	unsigned int i;
+
+	for (i = 0; len; i++) {
+		u32 n = min_t(u32, len, PAGE_SIZE - off);
+
+		memcpy(page_address(jop->ubuf[i]) + off, src, n);
+		src += n;
+		len -= n;
+		off = 0;
 	}
+}
+
+/* Largest output a COMPRESS or DELTA_CREATE op may write to its buffer. */
+static u32 op_out_max(const struct migaccel_op *op)
+{
+	if (op->opcode == MIGACCEL_OP_COMPRESS)
+		return min(op->dst_len, MIGACCEL_PAGE_SIZE - 1);
+	return min(op->dst_len, MIGACCEL_DELTA_MAX);
+}
+
+/*
+ * Pin what an operation reads and writes and fill its bounce buffer.
+ * Returns 0, or the error that refuses the whole batch.
+ */
+static int batch_prepare_op(struct migaccel_jop *jop)
+{
+	struct migaccel_op *op = &jop->op;
+	u32 used = batch_op_fields[op->opcode];
+	int ret;
+
+	jop->class = migaccel_op_class(op->opcode);
+	if ((used & F_SRC) && !(used & F_SLEN)) {
+		ret = pin_one(op->src, 0, &jop->src);
+		if (ret)
+			return ret;
+	}
+	if (used & F_SRC2) {
+		ret = pin_one(op->src2, 0, &jop->src2);
+		if (ret)
+			return ret;
+	}
+	if ((used & F_DST) && !(used & F_DLEN)) {
+		ret = pin_one(op->dst, FOLL_WRITE, &jop->dst);
+		if (ret)
+			return ret;
+	}
+	if (used & F_DLEN) {
+		ret = pin_ubuf(jop, op->dst, op_out_max(op));
+		if (ret)
+			return ret;
+	}
+	if (op->opcode == MIGACCEL_OP_ZERO_SCAN ||
+	    op->opcode == MIGACCEL_OP_COPY ||
+	    op->opcode == MIGACCEL_OP_CRC32C || op->opcode == MIGACCEL_OP_CRC64)
+		return 0;
+
+	jop->bounce = kmalloc(MIGACCEL_BOUNCE_SIZE, GFP_KERNEL);
+	if (!jop->bounce)
+		return -ENOMEM;
+	if (used & F_SLEN) {
+		if (!access_ok(u64_to_user_ptr(op->src), op->src_len) ||
+		    copy_from_user(jop->bounce, u64_to_user_ptr(op->src),
+				   op->src_len))
+			return -EFAULT;
+	}
+	/* What the data says is this op's failure alone, found before work. */
+	if (op->opcode == MIGACCEL_OP_DELTA_APPLY)
+		op->out_status = migaccel_cpu_delta_check(jop->bounce,
+							  op->src_len,
+							  MIGACCEL_PAGE_SIZE);
 	return 0;
 }
 
-/**
- * migaccel_job_build_zero_scan() - build one COMPVAL descriptor per page
- * @job: a job whose pages are set
- *
- * Context: any.
- */
-void migaccel_job_build_zero_scan(struct migaccel_job *job)
+/* Gather the operations of one kind into chunks. */
+static int batch_chunk(struct migaccel_job *job, enum migaccel_class class)
 {
-	struct migaccel_engine *engine = job->engine;
-	const struct migaccel_engine_ops *ops = engine->ops;
-	unsigned int c, i;
+	unsigned int idx[MIGACCEL_CHUNK_DESCS];
+	unsigned int i, n = 0;
+	int ret;
 
-	for (c = 0; c < job->nr_chunks; c++) {
-		struct migaccel_chunk *chunk = job->chunks[c];
+	for (i = 0; i < job->nr; i++) {
+		struct migaccel_jop *jop = &job->ops[i];
 
-		for (i = 0; i < chunk->nr; i++) {
-			struct page *page = job->pages[chunk->first + i];
-
-			migaccel_desc_compval(&chunk->descs[i],
-					      ops->page_addr(engine, page),
-					      MIGACCEL_PAGE_SIZE, 0,
-					      ops->kernel_addr(engine,
-							       &chunk->comps[i]));
-		}
-		if (chunk->nr == 1) {
-			chunk->hw = &chunk->descs[0];
-			chunk->hw_comp = &chunk->comps[0];
+		if (jop->class != class || jop->op.out_status)
 			continue;
-		}
-		migaccel_desc_batch(&chunk->batch,
-				    ops->kernel_addr(engine, chunk->descs),
-				    chunk->nr,
-				    ops->kernel_addr(engine, &chunk->batch_comp));
-		chunk->hw = &chunk->batch;
-		chunk->hw_comp = &chunk->batch_comp;
+		idx[n++] = i;
+		if (n < MIGACCEL_CHUNK_DESCS && i + 1 < job->nr)
+			continue;
+		ret = migaccel_job_add_chunk(job, class, idx, n);
+		if (ret)
+			return ret;
+		n = 0;
 	}
+	return n ? migaccel_job_add_chunk(job, class, idx, n) : 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(migaccel_job_build_zero_scan);
 
-/**
- * migaccel_cpu_zero_page() - finish a zero scan on the CPU
- * @page: the page
- * @from: offset before which the engine already found only zeroes
- *
- * Context: process context.
- * Return: true if the page is zero from @from to its end.
- */
-bool migaccel_cpu_zero_page(struct page *page, u32 from)
-{
-	void *va = kmap_local_page(page);
-	bool zero = !memchr_inv(va + from, 0, MIGACCEL_PAGE_SIZE - from);
-
-	kunmap_local(va);
-	return zero;
-}
-EXPORT_SYMBOL_IF_KUNIT(migaccel_cpu_zero_page);
-
-/**
- * migaccel_job_zero_results() - read a completed zero-scan job
- * @job: a job built by migaccel_job_build_zero_scan() whose chunks completed
- * @bitmap: set bit i for each page i found zero; other bits are untouched
- *
- * Pages the engine did not decide (fault, error) are finished on the CPU.
- *
- * Context: process context.
- * Return: the number of pages finished on the CPU.
- */
-unsigned int migaccel_job_zero_results(struct migaccel_job *job,
-				       unsigned long *bitmap)
-{
-	unsigned int c, i, on_cpu = 0;
-
-	for (c = 0; c < job->nr_chunks; c++) {
-		struct migaccel_chunk *chunk = job->chunks[c];
-
-		for (i = 0; i < chunk->nr; i++) {
-			const struct dsa_completion_record *comp =
-				&chunk->comps[i];
-			unsigned int k = chunk->first + i;
-			bool zero;
-			u32 resume;
-
-			if (migaccel_comp_zero_page(comp, MIGACCEL_PAGE_SIZE,
-						    &resume)) {
-				zero = !comp->result;
-			} else {
-				zero = migaccel_cpu_zero_page(job->pages[k],
-							      resume);
-				on_cpu++;
-			}
-			if (zero)
-				__set_bit(k, bitmap);
-		}
-	}
-	return on_cpu;
-}
-EXPORT_SYMBOL_IF_KUNIT(migaccel_job_zero_results);
-
+/* Outcomes to user memory: outputs, then the op array, then the bitmap. */
 static int batch_write_back(struct batch_ops *b, struct migaccel_batch *cmd,
-			    const unsigned long *bitmap)
+			    struct migaccel_job *job, unsigned long *bitmap)
 {
-	u32 i;
+	u32 i, failed = 0, cpu = 0;
 
-	for (i = 0; i < cmd->nr_ops; i++) {
-		struct migaccel_op *dst = batch_raw_op(b, i);
+	for (i = 0; i < job->nr; i++) {
+		struct migaccel_jop *jop = &job->ops[i];
+		struct migaccel_op *op = &jop->op;
+		struct migaccel_op *raw = batch_raw_op(b, i);
+		bool out = !op->out_status && !(op->out_flags & MIGACCEL_OUT_RAW);
 
+		switch (op->opcode) {
+		case MIGACCEL_OP_ZERO_SCAN:
+			if (op->out_result)
+				__set_bit(i, bitmap);
+			break;
+		case MIGACCEL_OP_COMPRESS:
+		case MIGACCEL_OP_DELTA_CREATE:
+			if (out && op->out_result)
+				ubuf_write(jop, jop->bounce, op->out_result);
+			break;
+		case MIGACCEL_OP_DECOMPRESS:
+			if (out)
+				memcpy(page_address(jop->dst),
+				       jop->bounce + MIGACCEL_PAGE_SIZE,
+				       MIGACCEL_PAGE_SIZE);
+			break;
+		}
 		/* Only the out_ fields change. */
-		dst->out_status = 0;
-		dst->out_result = test_bit(i, bitmap);
+		raw->out_status = op->out_status;
+		raw->out_flags = op->out_flags;
+		raw->out_result = op->out_result;
+		failed += !!op->out_status;
+		cpu += !!(op->out_flags & MIGACCEL_OUT_CPU);
 	}
-	/* A zero scan always ends with an answer: the CPU finishes the rest. */
-	cmd->out_nr_failed = 0;
+	cmd->out_nr_failed = failed;
+	cmd->out_nr_cpu = cpu;
+	migaccel_count(job->stats, cpu_ops, cpu);
 	if (copy_to_user(u64_to_user_ptr(cmd->ops), b->raw, b->raw_size))
 		return -EFAULT;
 	if (cmd->out_zero_bitmap &&
@@ -237,75 +352,82 @@ static int batch_check(const struct migaccel_batch *cmd)
 {
 	if (cmd->flags)
 		return -EOPNOTSUPP;
-	if (cmd->__reserved)
-		return -EINVAL;
 	if (!cmd->nr_ops || cmd->nr_ops > MIGACCEL_MAX_BATCH_OPS)
 		return -EINVAL;
 	/* A multiple of 8 keeps every op's __u64 fields aligned. */
-	if (cmd->op_size < offsetofend(struct migaccel_op, out_result) ||
+	if (cmd->op_size < sizeof(struct migaccel_op) ||
 	    cmd->op_size > MIGACCEL_MAX_OP_SIZE || cmd->op_size % 8)
 		return -EINVAL;
 	return 0;
 }
 
 /**
- * migaccel_batch_run() - execute MIGACCEL_BATCH for the current process
+ * migaccel_batch_run() - execute MIGACCEL_BATCH for a channel's owner
+ * @ch: the channel
  * @cmd: the command, copied from user space; out_ fields are set on success
  *
  * Context: process context of the channel's owner; sleeps.
  * Return: 0 once every operation has an outcome; -EINVAL, -E2BIG,
  * -EOPNOTSUPP or -EFAULT for a malformed batch, -ENOMEM, -EINTR when a
- * fatal signal arrived, -ETIMEDOUT when the engine did not complete.
+ * fatal signal arrived, -ETIMEDOUT when an engine did not complete.
  */
-int migaccel_batch_run(struct migaccel_batch *cmd)
+int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd)
 {
 	struct batch_ops b = {};
 	struct migaccel_job *job;
 	unsigned long *bitmap;
-	long left, timeout;
+	unsigned int i;
 	int ret;
 
 	ret = batch_check(cmd);
 	if (ret)
 		return ret;
 
-	bitmap = bitmap_zalloc(BITS_TO_U64(cmd->nr_ops) * 64, GFP_KERNEL);
-	if (!bitmap)
+	job = migaccel_job_alloc(cmd->nr_ops);
+	if (!job)
 		return -ENOMEM;
-	ret = batch_copy_ops(&b, cmd);
+	job->stats = &ch->stats;
+	bitmap = bitmap_zalloc(BITS_TO_U64(cmd->nr_ops) * 64, GFP_KERNEL);
+	if (!bitmap) {
+		ret = -ENOMEM;
+		goto put_job;
+	}
+	ret = batch_copy_ops(&b, cmd, job);
 	if (ret)
-		goto free_ops;
+		goto free;
 	ret = batch_probe_bitmap(cmd->out_zero_bitmap, bitmap, cmd->nr_ops);
 	if (ret)
-		goto free_ops;
+		goto free;
 	bitmap_zero(bitmap, BITS_TO_U64(cmd->nr_ops) * 64);
 
-	job = migaccel_job_alloc(&migaccel_soft_engine, cmd->nr_ops);
-	if (!job) {
-		ret = -ENOMEM;
-		goto free_ops;
+	for (i = 0; i < job->nr; i++) {
+		ret = batch_prepare_op(&job->ops[i]);
+		if (ret)
+			goto free;
 	}
-	ret = batch_pin(job, b.ops);
+	ret = batch_chunk(job, MIGACCEL_CLASS_DSA) ?:
+	      batch_chunk(job, MIGACCEL_CLASS_IAA);
 	if (ret)
-		goto put_job;
+		goto free;
 
-	migaccel_job_build_zero_scan(job);
-	migaccel_job_submit(job);
+	migaccel_inject_take(&ch->inject, &job->fault);
+	ret = migaccel_job_run(job);
+	if (ret)
+		goto free;
+	for (i = 0; i < job->nr; i++) {
+		struct migaccel_jop *jop = &job->ops[i];
 
-	timeout = msecs_to_jiffies(migaccel_timeout_ms);
-	left = wait_for_completion_killable_timeout(&job->done, timeout);
-	if (left <= 0) {
-		ret = left ? -EINTR : -ETIMEDOUT;
-		goto put_job;
+		if (jop->chunk && migaccel_op_finish(jop))
+			jop->op.out_flags |= MIGACCEL_OUT_CPU;
 	}
-	migaccel_job_zero_results(job, bitmap);
-	ret = batch_write_back(&b, cmd, bitmap);
+	migaccel_count(job->stats, batches, 1);
+	migaccel_count(job->stats, ops, job->nr);
+	ret = batch_write_back(&b, cmd, job, bitmap);
 
-put_job:
-	migaccel_job_put(job);
-free_ops:
-	kvfree(b.ops);
+free:
 	kvfree(b.raw);
 	bitmap_free(bitmap);
+put_job:
+	migaccel_job_put(job);
 	return ret;
 }

@@ -1,50 +1,93 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Engines and jobs.  A job is the engine work of one batch call: its
- * operations split into chunks of at most MIGACCEL_CHUNK_DESCS descriptors,
- * each chunk one submission (a BATCH descriptor, or a single descriptor).
+ * operations split by device kind into chunks of at most
+ * MIGACCEL_CHUNK_DESCS descriptors, each chunk one submission (a DSA BATCH
+ * descriptor or single descriptor, or a set of IAA descriptors).
+ *
+ * A chunk picks an engine (a work queue of its kind, least loaded, on the
+ * caller's NUMA node first; else the soft engine) and holds one of the
+ * engine's in-flight counts until the engine is done with it, so an engine
+ * going away can drain.  A busy engine is retried, then another is tried,
+ * then the CPU finishes the chunk.  A chunk given back unrun (its work
+ * queue went away) fails over the same way.  A chunk whose completion does
+ * not come in time is aborted when its engine can guarantee it will not
+ * touch it again, and finished on the CPU; otherwise the call fails and
+ * the chunk keeps the job, its pins and buffers alive until the engine
+ * lets go.
  *
  * A job is freed, and its pages unpinned, only when the submitter and every
- * chunk in flight have let go of it, so a submitter that is killed or times
- * out never frees memory an engine still writes.
+ * chunk in flight have let go of it.
  */
+#include <linux/delay.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/topology.h>
 #include <kunit/visibility.h>
 
 #include "migaccel.h"
 
-/* Protects migaccel_engines.  Outermost lock of the module. */
+/* Protects migaccel_engines and engine ids.  Outermost lock of the module. */
 static DEFINE_MUTEX(migaccel_engines_lock);
 static LIST_HEAD(migaccel_engines);
+static unsigned long migaccel_engine_ids;
 
 static struct kmem_cache *migaccel_chunk_cache;
 
 /**
  * migaccel_engine_add() - publish a fully set up engine
- * @engine: the engine
+ * @engine: the engine; its id is assigned here
  *
  * Context: process context; takes migaccel_engines_lock.
  */
 void migaccel_engine_add(struct migaccel_engine *engine)
 {
+	init_waitqueue_head(&engine->drained);
+	atomic_set(&engine->inflight, 0);
+	engine->dead = false;
 	mutex_lock(&migaccel_engines_lock);
+	engine->id = find_first_zero_bit(&migaccel_engine_ids, 32);
+	__set_bit(engine->id, &migaccel_engine_ids);
 	list_add_tail(&engine->node, &migaccel_engines);
 	mutex_unlock(&migaccel_engines_lock);
 }
 
 /**
- * migaccel_engine_del() - unpublish an engine
+ * migaccel_engine_del() - unpublish an engine: no chunk picks it any more
  * @engine: a published engine
+ *
+ * Chunks that already picked it keep it until migaccel_engine_put(); see
+ * migaccel_engine_drain().
  *
  * Context: process context; takes migaccel_engines_lock.
  */
 void migaccel_engine_del(struct migaccel_engine *engine)
 {
 	mutex_lock(&migaccel_engines_lock);
+	engine->dead = true;
 	list_del(&engine->node);
+	__clear_bit(engine->id, &migaccel_engine_ids);
 	mutex_unlock(&migaccel_engines_lock);
+}
+
+/**
+ * migaccel_engine_drain() - wait for the chunks that picked an engine
+ * @engine: an unpublished engine
+ * @timeout_ms: how long to wait
+ *
+ * Context: process context; sleeps.
+ */
+void migaccel_engine_drain(struct migaccel_engine *engine,
+			   unsigned int timeout_ms)
+{
+	if (!wait_event_timeout(engine->drained,
+				!atomic_read(&engine->inflight),
+				msecs_to_jiffies(timeout_ms)))
+		pr_warn("migaccel: %s: %d chunks still in flight after %u ms\n",
+			engine->name, atomic_read(&engine->inflight),
+			timeout_ms);
 }
 
 /**
@@ -65,54 +108,96 @@ u32 migaccel_engine_kinds(void)
 	return kinds;
 }
 
+static bool engine_serves(const struct migaccel_engine *engine,
+			  enum migaccel_class class)
+{
+	return engine->kind == (class == MIGACCEL_CLASS_DSA ?
+				MIGACCEL_ENGINE_DSA : MIGACCEL_ENGINE_IAA);
+}
+
 /**
- * migaccel_job_alloc() - allocate a job and its chunks
- * @engine: engine the job will run on
+ * migaccel_engine_pick() - choose an engine for a chunk and hold it
+ * @class: the kind of descriptors
+ * @exclude: mask of engine ids (1 << id) not to pick
+ *
+ * Work queues of the right kind come first, those on the caller's node
+ * before others, the one with the fewest chunks in flight among them;
+ * the soft engine when there is none.
+ *
+ * Context: process context; takes migaccel_engines_lock.
+ * Return: the engine, with an in-flight count to give back with
+ * migaccel_engine_put(); NULL when every candidate is excluded.
+ */
+struct migaccel_engine *migaccel_engine_pick(enum migaccel_class class,
+					     u32 exclude)
+{
+	int node = numa_node_id();
+	struct migaccel_engine *engine, *best = NULL;
+	int best_score = INT_MAX;
+
+	mutex_lock(&migaccel_engines_lock);
+	list_for_each_entry(engine, &migaccel_engines, node) {
+		int score;
+
+		if (!engine_serves(engine, class) || (exclude & BIT(engine->id)))
+			continue;
+		/* Remote work queues count as busier than any local one. */
+		score = atomic_read(&engine->inflight);
+		if (engine->numa_node != NUMA_NO_NODE && engine->numa_node != node)
+			score += 1 << 20;
+		if (score < best_score) {
+			best = engine;
+			best_score = score;
+		}
+	}
+	if (!best && !(exclude & BIT(migaccel_soft_engine.id)) &&
+	    !migaccel_soft_engine.dead)
+		best = &migaccel_soft_engine;
+	if (best)
+		atomic_inc(&best->inflight);
+	mutex_unlock(&migaccel_engines_lock);
+	return best;
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_engine_pick);
+
+/**
+ * migaccel_engine_put() - give back an in-flight count
+ * @engine: the engine
+ *
+ * Context: any.
+ */
+void migaccel_engine_put(struct migaccel_engine *engine)
+{
+	if (atomic_dec_and_test(&engine->inflight))
+		wake_up_all(&engine->drained);
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_engine_put);
+
+/**
+ * migaccel_job_alloc() - allocate a job for a number of operations
  * @nr: number of operations, 1 to MIGACCEL_MAX_BATCH_OPS
  *
  * Context: process context, may sleep.
  * Return: the job holding one reference, or NULL.
  */
-struct migaccel_job *migaccel_job_alloc(struct migaccel_engine *engine,
-					unsigned int nr)
+struct migaccel_job *migaccel_job_alloc(unsigned int nr)
 {
-	unsigned int nr_chunks = DIV_ROUND_UP(nr, MIGACCEL_CHUNK_DESCS);
+	/* Two kinds of chunk: one more than the operations alone need. */
+	unsigned int max_chunks = DIV_ROUND_UP(nr, MIGACCEL_CHUNK_DESCS) + 1;
 	struct migaccel_job *job;
-	unsigned int i;
 
-	job = kzalloc(struct_size(job, chunks, nr_chunks), GFP_KERNEL);
+	job = kzalloc(struct_size(job, chunks, max_chunks), GFP_KERNEL);
 	if (!job)
 		return NULL;
-	job->nr_chunks = nr_chunks;
+	job->ops = kvcalloc(nr, sizeof(*job->ops), GFP_KERNEL);
+	if (!job->ops) {
+		kfree(job);
+		return NULL;
+	}
 	kref_init(&job->ref);
 	init_completion(&job->done);
-	job->engine = engine;
 	job->nr = nr;
-
-	job->pages = kvcalloc(nr, sizeof(*job->pages), GFP_KERNEL);
-	if (!job->pages)
-		goto free_job;
-
-	for (i = 0; i < nr_chunks; i++) {
-		struct migaccel_chunk *chunk;
-
-		chunk = kmem_cache_zalloc(migaccel_chunk_cache, GFP_KERNEL);
-		if (!chunk)
-			goto free_chunks;
-		chunk->job = job;
-		chunk->first = i * MIGACCEL_CHUNK_DESCS;
-		chunk->nr = min(nr - chunk->first, MIGACCEL_CHUNK_DESCS);
-		job->chunks[i] = chunk;
-	}
 	return job;
-
-free_chunks:
-	while (i--)
-		kmem_cache_free(migaccel_chunk_cache, job->chunks[i]);
-	kvfree(job->pages);
-free_job:
-	kfree(job);
-	return NULL;
 }
 EXPORT_SYMBOL_IF_KUNIT(migaccel_job_alloc);
 
@@ -121,10 +206,22 @@ static void migaccel_job_release(struct kref *ref)
 	struct migaccel_job *job = container_of(ref, struct migaccel_job, ref);
 	unsigned int i;
 
-	unpin_user_pages(job->pages, job->nr_pinned);
+	for (i = 0; i < job->nr; i++) {
+		struct migaccel_jop *jop = &job->ops[i];
+
+		if (jop->src)
+			unpin_user_page(jop->src);
+		if (jop->src2)
+			unpin_user_page(jop->src2);
+		/* Written by an engine or by the completion: dirty. */
+		if (jop->dst)
+			unpin_user_pages_dirty_lock(&jop->dst, 1, true);
+		unpin_user_pages_dirty_lock(jop->ubuf, jop->nr_ubuf, true);
+		kfree(jop->bounce);
+	}
 	for (i = 0; i < job->nr_chunks; i++)
 		kmem_cache_free(migaccel_chunk_cache, job->chunks[i]);
-	kvfree(job->pages);
+	kvfree(job->ops);
 	kfree(job);
 }
 
@@ -141,54 +238,257 @@ void migaccel_job_put(struct migaccel_job *job)
 EXPORT_SYMBOL_IF_KUNIT(migaccel_job_put);
 
 /**
- * migaccel_job_submit() - hand every chunk of a built job to its engine
- * @job: a job whose descriptors are built
+ * migaccel_job_add_chunk() - add a chunk of operations of one kind
+ * @job: the job
+ * @class: their device kind
+ * @ops: indexes of the operations in @job
+ * @nr: how many, 1 to MIGACCEL_CHUNK_DESCS
  *
- * Each chunk holds a job reference until migaccel_chunk_complete().
- *
- * Context: process context.
- * Return: 0, or the engine's error for the first chunk it refused; chunks
- * refused are completed at once with their records unwritten, so the
- * caller sees them as undecided and finishes them on the CPU.
+ * Context: process context, may sleep.
+ * Return: 0 or -ENOMEM.
  */
-int migaccel_job_submit(struct migaccel_job *job)
+int migaccel_job_add_chunk(struct migaccel_job *job, enum migaccel_class class,
+			   const unsigned int *ops, unsigned int nr)
 {
-	struct migaccel_engine *engine = job->engine;
+	struct migaccel_chunk *chunk;
 	unsigned int i;
-	int ret = 0;
 
-	atomic_set(&job->pending, job->nr_chunks);
-	for (i = 0; i < job->nr_chunks; i++) {
-		struct migaccel_chunk *chunk = job->chunks[i];
-		int err;
-
-		kref_get(&job->ref);
-		atomic64_inc(&engine->submitted);
-		err = engine->ops->submit(engine, chunk);
-		if (err) {
-			ret = ret ?: err;
-			migaccel_chunk_complete(chunk);
-		}
+	chunk = kmem_cache_alloc(migaccel_chunk_cache, GFP_KERNEL);
+	if (!chunk)
+		return -ENOMEM;
+	chunk->job = job;
+	chunk->engine = NULL;
+	chunk->class = class;
+	chunk->nr = nr;
+	chunk->tried = 0;
+	chunk->refused = 0;
+	chunk->priv = NULL;
+	atomic_set(&chunk->state, MIGACCEL_CHUNK_IDLE);
+	for (i = 0; i < nr; i++) {
+		chunk->op[i] = ops[i];
+		job->ops[ops[i]].chunk = chunk;
+		job->ops[ops[i]].slot = i;
 	}
-	return ret;
+	job->chunks[job->nr_chunks++] = chunk;
+	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(migaccel_job_submit);
+EXPORT_SYMBOL_IF_KUNIT(migaccel_job_add_chunk);
+
+/* Descriptors of @chunk for @engine, completion records cleared. */
+static void chunk_build(struct migaccel_chunk *chunk,
+			struct migaccel_engine *engine)
+{
+	const struct migaccel_engine_ops *ops = engine->ops;
+	unsigned int i;
+
+	memset(chunk->comps, 0, chunk->nr * sizeof(chunk->comps[0]));
+	memset(&chunk->batch_comp, 0, sizeof(chunk->batch_comp));
+	for (i = 0; i < chunk->nr; i++)
+		migaccel_op_build(&chunk->job->ops[chunk->op[i]], chunk, i);
+	if (chunk->class == MIGACCEL_CLASS_DSA && chunk->nr > 1)
+		migaccel_desc_batch(&chunk->batch,
+				    ops->kernel_addr(engine, chunk, chunk->descs),
+				    chunk->nr,
+				    ops->kernel_addr(engine, chunk,
+						     &chunk->batch_comp));
+}
+
+/* The engine is done with @chunk: give back what picking it took. */
+static void chunk_unpick(struct migaccel_chunk *chunk)
+{
+	struct migaccel_engine *engine = chunk->engine;
+
+	engine->ops->release(engine, chunk);
+	chunk->engine = NULL;
+	migaccel_engine_put(engine);
+}
+
+/*
+ * Put @chunk on an engine: pick, map, build, submit.  Returns true when an
+ * engine took it; false when none would, and the CPU must do it all.
+ */
+static bool chunk_start(struct migaccel_chunk *chunk)
+{
+	struct migaccel_job *job = chunk->job;
+	struct migaccel_engine *engine;
+	unsigned int tries;
+	int ret;
+
+	while ((engine = migaccel_engine_pick(chunk->class, chunk->tried))) {
+		chunk->engine = engine;
+		chunk->tried |= BIT(engine->id);
+		if (engine->ops->prepare(engine, chunk)) {
+			chunk->engine = NULL;
+			migaccel_engine_put(engine);
+			continue;
+		}
+		chunk_build(chunk, engine);
+		atomic_set(&chunk->state, MIGACCEL_CHUNK_INFLIGHT);
+		kref_get(&job->ref);
+		atomic_inc(&job->pending);
+		/* Counted first: once submitted, the engine may go at any time. */
+		atomic64_inc(&engine->submitted);
+		for (tries = 0; ; tries++) {
+			ret = engine->ops->submit(engine, chunk);
+			if (ret != -EBUSY || tries >= migaccel_busy_retries)
+				break;
+			migaccel_count(job->stats, busy_retries, 1);
+			usleep_range(10, 50);
+		}
+		if (!ret)
+			return true;
+		atomic64_dec(&engine->submitted);
+		atomic_dec(&job->pending);
+		migaccel_job_put(job);
+		atomic_set(&chunk->state, MIGACCEL_CHUNK_IDLE);
+		chunk_unpick(chunk);
+	}
+	return false;
+}
+
+/* An incompressible page is an answer, not an error. */
+static bool status_ok(enum migaccel_class class, u8 status)
+{
+	status = DSA_COMP_STATUS(status);
+	return status == DSA_COMP_SUCCESS ||
+	       (class == MIGACCEL_CLASS_IAA && status == IAX_COMP_OUTBUF_OVERFLOW);
+}
+
+/* Descriptors of a completed chunk that ended in anything but success. */
+static unsigned int chunk_errors(const struct migaccel_chunk *chunk)
+{
+	unsigned int i, n = 0;
+
+	if (chunk->class == MIGACCEL_CLASS_DSA && chunk->nr > 1 &&
+	    status_ok(chunk->class, READ_ONCE(chunk->batch_comp.status)))
+		return 0;
+	for (i = 0; i < chunk->nr; i++)
+		n += !status_ok(chunk->class,
+				 READ_ONCE(chunk->comps[i].dsa.status));
+	return n;
+}
 
 /**
  * migaccel_chunk_complete() - an engine is done with a chunk
  * @chunk: the chunk; its job may be freed before this returns
+ * @requeue: the engine did not run it (its work queue went away)
  *
- * Context: the soft engine's workers; process context.
+ * Context: any in which the engine's release and unpinning may run: the
+ * soft engine's workers, the idxd interrupt thread.
  */
-void migaccel_chunk_complete(struct migaccel_chunk *chunk)
+void migaccel_chunk_complete(struct migaccel_chunk *chunk, bool requeue)
 {
 	struct migaccel_job *job = chunk->job;
+	struct migaccel_engine *engine = chunk->engine;
 
-	atomic64_inc(&job->engine->completed);
+	atomic64_inc(&engine->completed);
+	if (!requeue)
+		atomic64_add(chunk_errors(chunk), &engine->errors);
+	chunk_unpick(chunk);
+	/* Records first, state after: the waiter reads them once it sees it. */
+	atomic_set_release(&chunk->state, requeue ? MIGACCEL_CHUNK_REQUEUE :
+			   MIGACCEL_CHUNK_DONE);
 	if (atomic_dec_and_test(&job->pending))
 		complete(&job->done);
 	migaccel_job_put(job);
 }
+
+/* Submit every idle chunk; those no engine takes are left to the CPU. */
+static void job_start_idle(struct migaccel_job *job)
+{
+	unsigned int i;
+
+	reinit_completion(&job->done);
+	/* One count for the submitter, so completion waits for all starts. */
+	atomic_set(&job->pending, 1);
+	for (i = 0; i < job->nr_chunks; i++) {
+		struct migaccel_chunk *chunk = job->chunks[i];
+
+		if (atomic_read(&chunk->state) != MIGACCEL_CHUNK_IDLE)
+			continue;
+		if (!chunk_start(chunk))
+			atomic_set(&chunk->state, MIGACCEL_CHUNK_DONE);
+	}
+	if (atomic_dec_and_test(&job->pending))
+		complete(&job->done);
+}
+
+/* Take back what the engines will not complete; false if some remain. */
+static bool job_abort_inflight(struct migaccel_job *job)
+{
+	bool all = true;
+	unsigned int i;
+
+	for (i = 0; i < job->nr_chunks; i++) {
+		struct migaccel_chunk *chunk = job->chunks[i];
+		struct migaccel_engine *engine = chunk->engine;
+
+		if (atomic_read_acquire(&chunk->state) != MIGACCEL_CHUNK_INFLIGHT)
+			continue;
+		migaccel_count(job->stats, timeouts, 1);
+		if (!engine->ops->abort(engine, chunk)) {
+			all = false;
+			continue;
+		}
+		/* Ours again, unrun: the CPU finishes it. */
+		chunk_unpick(chunk);
+		memset(chunk->comps, 0, chunk->nr * sizeof(chunk->comps[0]));
+		atomic_set(&chunk->state, MIGACCEL_CHUNK_DONE);
+		atomic_dec(&job->pending);
+		migaccel_job_put(job);
+	}
+	return all;
+}
+
+/* Chunks given back unrun go to another engine, or to the CPU. */
+static bool job_requeue(struct migaccel_job *job)
+{
+	bool any = false;
+	unsigned int i;
+
+	for (i = 0; i < job->nr_chunks; i++) {
+		struct migaccel_chunk *chunk = job->chunks[i];
+
+		if (atomic_read_acquire(&chunk->state) != MIGACCEL_CHUNK_REQUEUE)
+			continue;
+		migaccel_count(job->stats, failovers, 1);
+		/* The soft engine is the last resort: after it, the CPU. */
+		chunk->tried |= BIT(migaccel_soft_engine.id);
+		atomic_set(&chunk->state, MIGACCEL_CHUNK_IDLE);
+		any = true;
+	}
+	return any;
+}
+
+/**
+ * migaccel_job_run() - run every chunk of a job to an outcome
+ * @job: a job whose operations and chunks are set up
+ *
+ * On return 0 every chunk is DONE: its records hold what its engine did,
+ * or are clear where nothing ran; migaccel_op_finish() then completes each
+ * operation, on the CPU where needed.
+ *
+ * Context: process context of the submitter; sleeps, killable.
+ * Return: 0; -ETIMEDOUT when an engine neither completed nor gave back a
+ * chunk in time, -EINTR on a fatal signal.  On error the chunks still in
+ * flight keep their job reference.
+ */
+int migaccel_job_run(struct migaccel_job *job)
+{
+	unsigned long timeout = msecs_to_jiffies(migaccel_timeout_ms);
+	long left;
+
+	do {
+		job_start_idle(job);
+		left = wait_for_completion_killable_timeout(&job->done, timeout);
+		if (left <= 0 && !job_abort_inflight(job))
+			return left ? -EINTR : -ETIMEDOUT;
+		if (left < 0)
+			return -EINTR;
+	} while (job_requeue(job));
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_job_run);
 
 /**
  * migaccel_engine_init() - set up the chunk cache

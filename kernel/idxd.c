@@ -4,11 +4,22 @@
  *
  * An admin binds a DSA or IAA work queue to migaccel by configuring it as a
  * kernel work queue with driver_name "migaccel" (accel-config config-wq
- * --type=kernel --driver-name=migaccel) and enabling it.  probe() then
- * claims it and publishes it as an engine; remove() unpublishes it and
- * disables it.  With no device present only the driver is registered.
+ * --type=kernel --driver-name=migaccel) and enabling it.  probe() claims it
+ * and publishes it as an engine; remove() unpublishes it, waits for the
+ * chunks that picked it to drain (bounded by timeout_ms), and disables it;
+ * what the device still holds then comes back aborted and fails over.
+ *
+ * Submission: the chunk's descriptors are DMA-mapped (the chunk body, each
+ * page and bounce buffer, mapped for this device when the descriptor is
+ * built); a DSA chunk is one descriptor (a BATCH or a single operation)
+ * submitted with idxd_submit_desc(); an IAA chunk is one descriptor per
+ * operation.  The top-level descriptor goes in an idxd-owned slot whose
+ * completion record idxd's interrupt thread watches; desc_complete() copies
+ * that record into the chunk and completes it.  Every descriptor requests
+ * a completion interrupt.
  */
 #include <linux/device.h>
+#include <linux/dma-mapping.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include "idxd.h"
@@ -19,11 +30,341 @@
  * struct migaccel_wq - a work queue claimed by migaccel
  * @engine: the engine this WQ provides; published while the WQ is enabled
  * @wq: the idxd work queue
+ * @dev: the PCI device DMA goes through
+ * @aecs: IAA: compression state with the fixed Huffman code, or NULL
+ * @aecs_dma: its bus address
  */
 struct migaccel_wq {
 	struct migaccel_engine engine;
 	struct idxd_wq *wq;
+	struct device *dev;
+	struct migaccel_aecs *aecs;
+	dma_addr_t aecs_dma;
 };
+
+/**
+ * struct migaccel_aecs - IAA compression state, as the IAA spec lays it out
+ * @crc: running CRC (unused: 0)
+ * @xor_checksum: running checksum (unused: 0)
+ * @reserved0: 0
+ * @num_output_accum_bits: bits of @output_accum to emit first
+ * @output_accum: bits emitted before the data: the deflate block header
+ * @ll_sym: literal/length code of each symbol: length << 15 | code
+ * @reserved1: 0
+ * @reserved2: 0
+ * @d_sym: distance code of each symbol, same encoding
+ * @reserved_padding: 0
+ */
+struct migaccel_aecs {
+	u32 crc;
+	u32 xor_checksum;
+	u32 reserved0[5];
+	u32 num_output_accum_bits;
+	u8 output_accum[256];
+	u32 ll_sym[286];
+	u32 reserved1;
+	u32 reserved2;
+	u32 d_sym[30];
+	u32 reserved_padding[2];
+} __packed;
+
+/* One DMA mapping a chunk made, undone at release. */
+struct idxd_map {
+	dma_addr_t addr;
+	size_t size;
+	bool page;
+};
+
+/**
+ * struct idxd_chunk - a chunk's state on a work queue
+ * @body: bus address of the chunk's descriptors and records
+ * @failed: a mapping failed: submit refuses the chunk
+ * @nr: entries of @maps
+ * @maps: page and bounce buffer mappings
+ */
+struct idxd_chunk {
+	dma_addr_t body;
+	bool failed;
+	unsigned int nr;
+	struct idxd_map maps[];
+};
+
+/* Bytes of a chunk a device reads and writes: descriptors and records. */
+#define CHUNK_BODY	offsetof(struct migaccel_chunk, job)
+/* Mappings a chunk may need: three pages and a buffer per operation. */
+#define CHUNK_MAPS	(MIGACCEL_CHUNK_DESCS * 4)
+
+static struct migaccel_wq *to_mwq(struct migaccel_engine *engine)
+{
+	return container_of(engine, struct migaccel_wq, engine);
+}
+
+/* Fixed Huffman codes of RFC 1951 3.2.6, in the AECS encoding. */
+static void aecs_init_fixed(struct migaccel_aecs *aecs)
+{
+	unsigned int i;
+
+	memset(aecs, 0, sizeof(*aecs));
+	for (i = 0; i < ARRAY_SIZE(aecs->ll_sym); i++) {
+		u32 len, code;
+
+		if (i < 144) {
+			len = 8;
+			code = 0x30 + i;
+		} else if (i < 256) {
+			len = 9;
+			code = 0x190 + i - 144;
+		} else if (i < 280) {
+			len = 7;
+			code = i - 256;
+		} else {
+			len = 8;
+			code = 0xc0 + i - 280;
+		}
+		aecs->ll_sym[i] = len << 15 | code;
+	}
+	for (i = 0; i < ARRAY_SIZE(aecs->d_sym); i++)
+		aecs->d_sym[i] = 5 << 15 | i;
+	/* BFINAL = 1, BTYPE = 01 (fixed codes), least significant bit first. */
+	aecs->output_accum[0] = 0x3;
+	aecs->num_output_accum_bits = 3;
+}
+
+static int idxd_prepare(struct migaccel_engine *engine,
+			struct migaccel_chunk *chunk)
+{
+	struct migaccel_wq *mwq = to_mwq(engine);
+	struct idxd_chunk *ic;
+
+	ic = kzalloc(struct_size(ic, maps, CHUNK_MAPS), GFP_KERNEL);
+	if (!ic)
+		return -ENOMEM;
+	ic->body = dma_map_single(mwq->dev, chunk, CHUNK_BODY,
+				  DMA_BIDIRECTIONAL);
+	if (dma_mapping_error(mwq->dev, ic->body)) {
+		kfree(ic);
+		return -ENOMEM;
+	}
+	chunk->priv = ic;
+	return 0;
+}
+
+static u64 idxd_map(struct migaccel_engine *engine,
+		    struct migaccel_chunk *chunk, struct page *page,
+		    void *ptr, size_t size)
+{
+	struct migaccel_wq *mwq = to_mwq(engine);
+	struct idxd_chunk *ic = chunk->priv;
+	dma_addr_t addr;
+
+	if (ic->nr == CHUNK_MAPS) {
+		ic->failed = true;
+		return 0;
+	}
+	if (page)
+		addr = dma_map_page(mwq->dev, page, 0, size, DMA_BIDIRECTIONAL);
+	else
+		addr = dma_map_single(mwq->dev, ptr, size, DMA_BIDIRECTIONAL);
+	if (dma_mapping_error(mwq->dev, addr)) {
+		ic->failed = true;
+		return 0;
+	}
+	ic->maps[ic->nr].addr = addr;
+	ic->maps[ic->nr].size = size;
+	ic->maps[ic->nr].page = !!page;
+	ic->nr++;
+	return addr;
+}
+
+static u64 idxd_page_addr(struct migaccel_engine *engine,
+			  struct migaccel_chunk *chunk, struct page *page)
+{
+	return idxd_map(engine, chunk, page, NULL, PAGE_SIZE);
+}
+
+static u64 idxd_kernel_addr(struct migaccel_engine *engine,
+			    struct migaccel_chunk *chunk, void *ptr)
+{
+	struct idxd_chunk *ic = chunk->priv;
+
+	if (ptr >= (void *)chunk && ptr < (void *)chunk + CHUNK_BODY)
+		return ic->body + (ptr - (void *)chunk);
+	/* Anything else a descriptor names is an op's bounce buffer. */
+	return idxd_map(engine, chunk, NULL, ptr, MIGACCEL_BOUNCE_SIZE);
+}
+
+static void idxd_release(struct migaccel_engine *engine,
+			 struct migaccel_chunk *chunk)
+{
+	struct migaccel_wq *mwq = to_mwq(engine);
+	struct idxd_chunk *ic = chunk->priv;
+	unsigned int i;
+
+	if (!ic)
+		return;
+	for (i = 0; i < ic->nr; i++) {
+		if (ic->maps[i].page)
+			dma_unmap_page(mwq->dev, ic->maps[i].addr,
+				       ic->maps[i].size, DMA_BIDIRECTIONAL);
+		else
+			dma_unmap_single(mwq->dev, ic->maps[i].addr,
+					 ic->maps[i].size, DMA_BIDIRECTIONAL);
+	}
+	dma_unmap_single(mwq->dev, ic->body, CHUNK_BODY, DMA_BIDIRECTIONAL);
+	kfree(ic);
+	chunk->priv = NULL;
+}
+
+/*
+ * Which chunk and member an idxd descriptor carries.  Kernel work queues
+ * bound to a driver other than dmaengine leave the descriptor's txd unused.
+ */
+static void desc_set_owner(struct idxd_desc *desc,
+			   struct migaccel_chunk *chunk, int slot)
+{
+	desc->txd.callback_param = chunk;
+	desc->txd.cookie = slot;
+}
+
+static int idxd_submit_one(struct migaccel_wq *mwq,
+			   struct migaccel_chunk *chunk, int slot,
+			   const void *hw)
+{
+	struct idxd_desc *desc;
+	int ret;
+
+	desc = idxd_alloc_desc(mwq->wq, IDXD_OP_NONBLOCK);
+	if (IS_ERR(desc))
+		return PTR_ERR(desc) == -EAGAIN ? -EBUSY : PTR_ERR(desc);
+	memcpy(desc->hw, hw, sizeof(*desc->hw));
+	desc->hw->completion_addr = desc->compl_dma;
+	desc->hw->flags |= IDXD_OP_FLAG_RCI;
+	if (desc->hw->opcode == IAX_OPCODE_COMPRESS &&
+	    chunk->class == MIGACCEL_CLASS_IAA) {
+		desc->iax_hw->flags |= IDXD_OP_FLAG_RD_SRC2_AECS;
+		desc->iax_hw->src2_addr = mwq->aecs_dma;
+		desc->iax_hw->src2_size = sizeof(*mwq->aecs);
+	}
+	memset(desc->completion, 0, mwq->wq->idxd->data->compl_size);
+	desc_set_owner(desc, chunk, slot);
+	ret = idxd_submit_desc(mwq->wq, desc);
+	if (ret) {
+		/* idxd frees it itself when it aborts an interrupt request. */
+		if (ret != -EIO && ret != -ENXIO)
+			return ret;
+		idxd_free_desc(mwq->wq, desc);
+	}
+	return ret;
+}
+
+static int idxd_submit(struct migaccel_engine *engine,
+		       struct migaccel_chunk *chunk)
+{
+	struct migaccel_wq *mwq = to_mwq(engine);
+	struct idxd_chunk *ic = chunk->priv;
+	unsigned int i;
+	int ret;
+
+	if (ic->failed)
+		return -ENOMEM;
+	/* Too long a list for this WQ: another engine takes the chunk. */
+	if (chunk->class == MIGACCEL_CLASS_DSA && chunk->nr > 1 &&
+	    chunk->nr > mwq->wq->max_batch_size)
+		return -E2BIG;
+	if (chunk->class == MIGACCEL_CLASS_DSA)
+		return idxd_submit_one(mwq, chunk, -1, chunk->nr > 1 ?
+				       &chunk->batch : &chunk->descs[0].dsa);
+
+	atomic_set(&chunk->pending, chunk->nr);
+	for (i = 0; i < chunk->nr; i++) {
+		ret = idxd_submit_one(mwq, chunk, i, &chunk->descs[i].iax);
+		if (!ret)
+			continue;
+		if (!i)
+			return ret;
+		/* The rest stay unrun: the CPU finishes them. */
+		if (atomic_sub_and_test(chunk->nr - i, &chunk->pending))
+			migaccel_chunk_complete(chunk, false);
+		break;
+	}
+	return 0;
+}
+
+/* A work queue cannot give back a descriptor it was handed. */
+static bool idxd_abort(struct migaccel_engine *engine,
+		       struct migaccel_chunk *chunk)
+{
+	return false;
+}
+
+static const struct migaccel_engine_ops idxd_engine_ops = {
+	.prepare = idxd_prepare,
+	.page_addr = idxd_page_addr,
+	.kernel_addr = idxd_kernel_addr,
+	.submit = idxd_submit,
+	.abort = idxd_abort,
+	.release = idxd_release,
+};
+
+static void migaccel_idxd_desc_complete(struct idxd_desc *desc,
+					enum idxd_complete_type comp_type,
+					bool free_desc, void *ctx, u32 *status)
+{
+	struct migaccel_chunk *chunk = desc->txd.callback_param;
+	int slot = desc->txd.cookie;
+	bool normal = comp_type == IDXD_COMPLETE_NORMAL;
+
+	if (chunk->class == MIGACCEL_CLASS_DSA) {
+		void *rec = chunk->nr > 1 ? (void *)&chunk->batch_comp :
+					    (void *)&chunk->comps[0];
+
+		if (normal)
+			memcpy(rec, desc->completion, sizeof(chunk->batch_comp));
+		if (free_desc)
+			idxd_free_desc(desc->wq, desc);
+		/* Aborted unrun: another engine or the CPU takes it. */
+		migaccel_chunk_complete(chunk, !normal);
+		return;
+	}
+	if (normal)
+		memcpy(&chunk->comps[slot], desc->iax_completion,
+		       sizeof(chunk->comps[slot].iax));
+	if (free_desc)
+		idxd_free_desc(desc->wq, desc);
+	if (atomic_dec_and_test(&chunk->pending))
+		migaccel_chunk_complete(chunk, false);
+}
+
+static int migaccel_wq_setup(struct migaccel_wq *mwq)
+{
+	struct idxd_wq *wq = mwq->wq;
+	struct idxd_device *idxd = wq->idxd;
+
+	mwq->dev = &idxd->pdev->dev;
+	mwq->engine.name = dev_name(wq_confdev(wq));
+	mwq->engine.numa_node = dev_to_node(mwq->dev);
+	mwq->engine.max_batch = wq->max_batch_size;
+	mwq->engine.ops = &idxd_engine_ops;
+	if (idxd->data->type != IDXD_TYPE_IAX) {
+		mwq->engine.kind = MIGACCEL_ENGINE_DSA;
+		return 0;
+	}
+	mwq->engine.kind = MIGACCEL_ENGINE_IAA;
+	mwq->aecs = dma_alloc_coherent(mwq->dev, sizeof(*mwq->aecs),
+				       &mwq->aecs_dma, GFP_KERNEL);
+	if (!mwq->aecs)
+		return -ENOMEM;
+	aecs_init_fixed(mwq->aecs);
+	return 0;
+}
+
+static void migaccel_wq_free(struct migaccel_wq *mwq)
+{
+	if (mwq->aecs)
+		dma_free_coherent(mwq->dev, sizeof(*mwq->aecs), mwq->aecs,
+				  mwq->aecs_dma);
+	kfree(mwq);
+}
 
 static int migaccel_idxd_probe(struct idxd_dev *idxd_dev)
 {
@@ -40,9 +381,9 @@ static int migaccel_idxd_probe(struct idxd_dev *idxd_dev)
 	if (!mwq)
 		return -ENOMEM;
 	mwq->wq = wq;
-	mwq->engine.name = dev_name(dev);
-	mwq->engine.kind = idxd->data->type == IDXD_TYPE_IAX ?
-			   MIGACCEL_ENGINE_IAA : MIGACCEL_ENGINE_DSA;
+	ret = migaccel_wq_setup(mwq);
+	if (ret)
+		goto free;
 
 	mutex_lock(&wq->wq_lock);
 	if (idxd_wq_get_private(wq)) {
@@ -62,17 +403,19 @@ static int migaccel_idxd_probe(struct idxd_dev *idxd_dev)
 		ret = -ENXIO;
 		goto unlock;
 	}
+	mwq->engine.max_batch = wq->max_batch_size;
 	idxd_wq_set_private(wq, mwq);
 	migaccel_engine_add(&mwq->engine);
 	mutex_unlock(&wq->wq_lock);
-	dev_info(dev, "migaccel claimed %s work queue %s\n",
+	dev_info(dev, "migaccel claimed %s work queue %s (node %d)\n",
 		 mwq->engine.kind == MIGACCEL_ENGINE_IAA ? "IAA" : "DSA",
-		 dev_name(dev));
+		 dev_name(dev), mwq->engine.numa_node);
 	return 0;
 
 unlock:
 	mutex_unlock(&wq->wq_lock);
-	kfree(mwq);
+free:
+	migaccel_wq_free(mwq);
 	return ret;
 }
 
@@ -86,12 +429,22 @@ static void migaccel_idxd_remove(struct idxd_dev *idxd_dev)
 	if (mwq) {
 		/* Unpublish first, so nothing new is routed to the WQ. */
 		migaccel_engine_del(&mwq->engine);
+		/*
+		 * Then let what is in flight finish; disabling the WQ
+		 * aborts what the device still holds after the timeout, and
+		 * desc_complete() fails it over.
+		 */
+		migaccel_engine_drain(&mwq->engine, migaccel_timeout_ms);
 		idxd_wq_set_private(wq, NULL);
 	}
 	idxd_drv_disable_wq(wq);
 	wq->type = IDXD_WQT_NONE;
 	mutex_unlock(&wq->wq_lock);
-	kfree(mwq);
+	if (mwq) {
+		/* Aborted chunks give their counts back from desc_complete(). */
+		migaccel_engine_drain(&mwq->engine, migaccel_timeout_ms);
+		migaccel_wq_free(mwq);
+	}
 }
 
 static enum idxd_dev_type migaccel_idxd_dev_types[] = {
@@ -103,6 +456,7 @@ static struct idxd_device_driver migaccel_idxd_driver = {
 	.name = "migaccel",
 	.probe = migaccel_idxd_probe,
 	.remove = migaccel_idxd_remove,
+	.desc_complete = migaccel_idxd_desc_complete,
 	.type = migaccel_idxd_dev_types,
 };
 

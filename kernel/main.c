@@ -9,6 +9,7 @@
 #include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/fs.h>
+#include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -25,13 +26,12 @@ unsigned int migaccel_timeout_ms = 10000;
 module_param_named(timeout_ms, migaccel_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(timeout_ms, "how long a batch waits for its engine, in ms");
 
-/**
- * struct migaccel_channel - one open /dev/migaccel
- * @mm: address space of the opener; only it may submit work
- */
-struct migaccel_channel {
-	struct mm_struct *mm;
-};
+unsigned int migaccel_busy_retries = 16;
+module_param_named(busy_retries, migaccel_busy_retries, uint, 0644);
+MODULE_PARM_DESC(busy_retries,
+		 "times a busy work queue is retried before another engine or the CPU takes the work");
+
+static DEFINE_IDA(migaccel_channel_ida);
 
 struct migaccel_ucmd {
 	struct migaccel_channel *ch;
@@ -50,9 +50,10 @@ static int migaccel_info_ioctl(struct migaccel_ucmd *ucmd)
 		return -EINVAL;
 	cmd->out_api_version = MIGACCEL_API_VERSION;
 	cmd->out_engines = migaccel_engine_kinds();
-	cmd->out_ops = 1ull << MIGACCEL_OP_ZERO_SCAN;
+	cmd->out_ops = GENMASK_ULL(MIGACCEL_OP_MAX - 1, MIGACCEL_OP_ZERO_SCAN);
 	cmd->out_max_batch_ops = MIGACCEL_MAX_BATCH_OPS;
 	cmd->out_page_size = MIGACCEL_PAGE_SIZE;
+	cmd->out_channel_id = ucmd->ch->id;
 	return 0;
 }
 
@@ -61,7 +62,7 @@ static int migaccel_batch_ioctl(struct migaccel_ucmd *ucmd)
 	/* The fd may have reached another process: it must not reach our pages. */
 	if (ucmd->ch->mm != current->mm)
 		return -EPERM;
-	return migaccel_batch_run(ucmd->cmd);
+	return migaccel_batch_run(ucmd->ch, ucmd->cmd);
 }
 
 union migaccel_ucmd_buffer {
@@ -90,7 +91,7 @@ static const struct migaccel_ioctl_op migaccel_ioctl_ops[] = {
 			 struct migaccel_info, __reserved),
 	[MIGACCEL_CMD_BATCH - MIGACCEL_CMD_BASE] =
 		IOCTL_OP(MIGACCEL_BATCH, migaccel_batch_ioctl,
-			 struct migaccel_batch, __reserved),
+			 struct migaccel_batch, out_nr_cpu),
 };
 
 static long migaccel_ioctl(struct file *filp, unsigned int cmd,
@@ -134,10 +135,19 @@ static long migaccel_ioctl(struct file *filp, unsigned int cmd,
 static int migaccel_open(struct inode *inode, struct file *filp)
 {
 	struct migaccel_channel *ch;
+	int id;
 
 	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
 	if (!ch)
 		return -ENOMEM;
+	id = ida_alloc(&migaccel_channel_ida, GFP_KERNEL);
+	if (id < 0) {
+		kfree(ch);
+		return id;
+	}
+	ch->id = id;
+	migaccel_inject_init_one(&ch->inject);
+	migaccel_debugfs_channel_add(ch);
 	ch->mm = current->mm;
 	mmgrab(ch->mm);
 	filp->private_data = ch;
@@ -148,6 +158,8 @@ static int migaccel_release(struct inode *inode, struct file *filp)
 {
 	struct migaccel_channel *ch = filp->private_data;
 
+	migaccel_debugfs_channel_del(ch);
+	ida_free(&migaccel_channel_ida, ch->id);
 	mmdrop(ch->mm);
 	kfree(ch);
 	return 0;
@@ -239,9 +251,13 @@ static int __init migaccel_init(void)
 	ret = migaccel_engine_init();
 	if (ret)
 		return ret;
-	ret = migaccel_soft_init();
+	ret = migaccel_cpu_init();
 	if (ret)
 		goto engine_exit;
+	migaccel_debugfs_init();
+	ret = migaccel_soft_init();
+	if (ret)
+		goto debugfs_exit;
 	ret = migaccel_idxd_init();
 	if (ret)
 		goto soft_exit;
@@ -255,6 +271,9 @@ idxd_exit:
 	migaccel_idxd_exit();
 soft_exit:
 	migaccel_soft_exit();
+debugfs_exit:
+	migaccel_debugfs_exit();
+	migaccel_cpu_exit();
 engine_exit:
 	migaccel_engine_exit();
 	return ret;
@@ -265,6 +284,8 @@ static void __exit migaccel_exit(void)
 	migaccel_chrdev_exit();
 	migaccel_idxd_exit();
 	migaccel_soft_exit();
+	migaccel_debugfs_exit();
+	migaccel_cpu_exit();
 	migaccel_engine_exit();
 }
 

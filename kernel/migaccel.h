@@ -3,9 +3,12 @@
  * migaccel private header: prototypes grouped by the file that defines them.
  *
  * Lock order (outer first):
- *   wq->wq_lock (idxd)                - held by idxd.c probe/remove
- *     migaccel_engines_lock (engine.c) - the list of engines
- * Jobs take no lock: their lifetime is a kref, their progress an atomic.
+ *   wq->wq_lock (idxd)                  - held by idxd.c probe/remove
+ *     migaccel_engines_lock (engine.c)  - the list of engines
+ *   migaccel_inject.lock (inject.c)     - a fault-injection setting; leaf
+ *   soft_lost_lock (soft.c)             - chunks the soft engine "lost"; leaf
+ *   migaccel_zlib_pool slot mutex       - one zlib workspace; leaf
+ * Jobs take no lock: their lifetime is a kref, their progress atomics.
  */
 #ifndef _MIGACCEL_H
 #define _MIGACCEL_H
@@ -16,139 +19,405 @@
 #include <linux/workqueue.h>
 #include <linux/list.h>
 #include <linux/mm_types.h>
+#include <linux/spinlock.h>
 #include <uapi/linux/idxd.h>
 #include <linux/migaccel.h>
 
 #define MIGACCEL_PAGE_SIZE	4096u
 #define MIGACCEL_MAX_BATCH_OPS	1024u
-/* Descriptors per hardware batch; DSA's max_batch_size can be larger. */
+/* Descriptors per chunk: one DSA BATCH, or as many IAA descriptors. */
 #define MIGACCEL_CHUNK_DESCS	128u
 /* Largest op stride accepted, to bound the kernel copy of the op array. */
 #define MIGACCEL_MAX_OP_SIZE	256u
+/* Largest delta record of one page: an entry per 8-byte word. */
+#define MIGACCEL_DELTA_MAX	(MIGACCEL_PAGE_SIZE / 8 * MIGACCEL_DELTA_ENTRY_SIZE)
+/* Kernel buffer of an op: room for a record, or a stream and a page. */
+#define MIGACCEL_BOUNCE_SIZE	(2 * MIGACCEL_PAGE_SIZE)
+/* The CRC-64/WE polynomial, as IAA takes it (top bit implied). */
+#define MIGACCEL_CRC64_POLY	0x42f0e1eba9ea3693ull
+/* IAA CRC64 flags: most significant bit first; invert seed and result. */
+#define MIGACCEL_IAA_CRC64_INV	(1u << 14)
+#define MIGACCEL_IAA_CRC64_BE	(1u << 15)
+/* IAA compress/decompress flags, as the IAA specification names them. */
+#define MIGACCEL_IAA_COMP_FLUSH		(1u << 1)
+#define MIGACCEL_IAA_COMP_APPEND_EOB	(1u << 2)
+#define MIGACCEL_IAA_DECOMP_ENABLE	(1u << 0)
+#define MIGACCEL_IAA_DECOMP_FLUSH	(1u << 1)
+#define MIGACCEL_IAA_DECOMP_CHECK_EOB	(1u << 2)
+#define MIGACCEL_IAA_DECOMP_STOP_EOB	(1u << 3)
+/* Result of a create-delta descriptor whose record would overflow. */
+#define MIGACCEL_DELTA_RES_OVERFLOW	2
 
 struct migaccel_engine;
 struct migaccel_job;
+struct migaccel_channel;
+
+/* Every DSA and IAA descriptor is 64 bytes; so is an IAA record. */
+union migaccel_hw_desc {
+	struct dsa_hw_desc dsa;
+	struct iax_hw_desc iax;
+};
+
+union migaccel_hw_comp {
+	struct dsa_completion_record dsa;
+	struct iax_completion_record iax;
+} __aligned(64);
+
+/* Which device kind runs an operation. */
+enum migaccel_class {
+	MIGACCEL_CLASS_DSA,
+	MIGACCEL_CLASS_IAA,
+	MIGACCEL_NR_CLASSES
+};
+
+/**
+ * enum migaccel_inject_kind - faults the soft engine can be told to show
+ * @MIGACCEL_INJECT_NONE: none
+ * @MIGACCEL_INJECT_PAGEFAULT: op @desc stops at byte @byte with a page fault
+ * @MIGACCEL_INJECT_ERROR: op @desc ends with a hardware error
+ * @MIGACCEL_INJECT_BATCHFAIL: the DSA batch holding op @desc cannot read
+ *	its descriptor list: no member runs
+ * @MIGACCEL_INJECT_BUSY: each submission of the chunk holding op @desc is
+ *	refused as busy @times times
+ * @MIGACCEL_INJECT_LOST: the chunk holding op @desc never completes
+ * @MIGACCEL_INJECT_WQREMOVE: the work queue goes away with the chunk
+ *	holding op @desc queued and not run
+ */
+enum migaccel_inject_kind {
+	MIGACCEL_INJECT_NONE,
+	MIGACCEL_INJECT_PAGEFAULT,
+	MIGACCEL_INJECT_ERROR,
+	MIGACCEL_INJECT_BATCHFAIL,
+	MIGACCEL_INJECT_BUSY,
+	MIGACCEL_INJECT_LOST,
+	MIGACCEL_INJECT_WQREMOVE,
+};
+
+/**
+ * struct migaccel_fault - one injected fault, as a job sees it
+ * @kind: &enum migaccel_inject_kind
+ * @desc: index in the batch of the operation it hits
+ * @byte: PAGEFAULT: offset of the faulting byte
+ * @times: BUSY: refusals per submission
+ */
+struct migaccel_fault {
+	u32 kind;
+	u32 desc;
+	u32 byte;
+	u32 times;
+};
+
+/**
+ * struct migaccel_inject - a fault-injection setting (global or a channel's)
+ * @lock: protects the rest
+ * @fault: what to inject
+ * @count: batches still to be hit; 0 disarms
+ */
+struct migaccel_inject {
+	spinlock_t lock;
+	struct migaccel_fault fault;
+	u32 count;
+};
+
+/**
+ * struct migaccel_stats - counters of a channel and of the module
+ * @batches: MIGACCEL_BATCH calls that ran
+ * @ops: operations run
+ * @cpu_ops: operations finished on the CPU (MIGACCEL_OUT_CPU)
+ * @busy_retries: submissions refused as busy and retried
+ * @timeouts: chunks whose completion did not arrive in time
+ * @failovers: chunks moved off an engine that went away
+ */
+struct migaccel_stats {
+	atomic64_t batches;
+	atomic64_t ops;
+	atomic64_t cpu_ops;
+	atomic64_t busy_retries;
+	atomic64_t timeouts;
+	atomic64_t failovers;
+};
+
+/**
+ * struct migaccel_jop - one validated operation of a job
+ * @op: the caller's operation; out_ fields are filled here
+ * @class: the device kind that runs it
+ * @src: pinned source page
+ * @src2: pinned second source page (DELTA_CREATE)
+ * @dst: pinned destination page (COPY, DELTA_APPLY)
+ * @ubuf: pinned pages under a destination buffer (COMPRESS, DELTA_CREATE,
+ *	DELTA_CREATE), at most three
+ * @nr_ubuf: entries of @ubuf
+ * @bounce: kernel buffer of MIGACCEL_BOUNCE_SIZE bytes, or NULL
+ * @chunk: chunk holding its descriptor, or NULL when it needs none
+ * @slot: index of its descriptor in @chunk
+ */
+struct migaccel_jop {
+	struct migaccel_op op;
+	enum migaccel_class class;
+	struct page *src;
+	struct page *src2;
+	struct page *dst;
+	struct page *ubuf[3];
+	unsigned int nr_ubuf;
+	void *bounce;
+	struct migaccel_chunk *chunk;
+	unsigned int slot;
+};
+
+/**
+ * enum migaccel_chunk_state - where a chunk is
+ * @MIGACCEL_CHUNK_IDLE: built, not submitted
+ * @MIGACCEL_CHUNK_INFLIGHT: owned by an engine
+ * @MIGACCEL_CHUNK_DONE: the engine wrote the records it was going to
+ * @MIGACCEL_CHUNK_REQUEUE: the engine gave it back unrun (work queue gone)
+ */
+enum migaccel_chunk_state {
+	MIGACCEL_CHUNK_IDLE,
+	MIGACCEL_CHUNK_INFLIGHT,
+	MIGACCEL_CHUNK_DONE,
+	MIGACCEL_CHUNK_REQUEUE,
+};
 
 /**
  * struct migaccel_chunk - one submission to an engine
- * @descs: member descriptors; the DSA batch list, 64-byte aligned
- * @comps: one completion record per member, 32-byte aligned
- * @batch: the BATCH descriptor naming @descs when @nr > 1
+ * @descs: member descriptors; for DSA the batch list, 64-byte aligned
+ * @comps: one completion record per member, 64-byte aligned
+ * @batch: DSA: the BATCH descriptor naming @descs when @nr > 1
  * @batch_comp: completion record of @batch
- * @hw: what is submitted: @batch, or @descs[0] when @nr == 1
- * @hw_comp: completion record the engine writes last for @hw
  * @job: the job this chunk belongs to
- * @first: index in the job of @descs[0]
+ * @engine: where it runs; holds one of the engine's in-flight counts
+ * @class: DSA or IAA descriptors
  * @nr: number of member descriptors
+ * @op: index in the job of the operation of each member
+ * @state: &enum migaccel_chunk_state, changed with cmpxchg
+ * @pending: IAA: members still in flight
+ * @tried: engines this chunk already failed on, to fail over elsewhere
+ * @refused: soft engine: busy refusals injected so far
+ * @priv: the engine's per-chunk state (idxd: DMA mappings)
+ * @node: soft engine: on its list of lost chunks
  * @work: soft engine execution
  *
  * Lives in one slab object, so the descriptor list and completion records
  * are physically contiguous, as a device needs them.
  */
 struct migaccel_chunk {
-	struct dsa_hw_desc descs[MIGACCEL_CHUNK_DESCS];
-	struct dsa_completion_record comps[MIGACCEL_CHUNK_DESCS];
+	union migaccel_hw_desc descs[MIGACCEL_CHUNK_DESCS];
+	union migaccel_hw_comp comps[MIGACCEL_CHUNK_DESCS];
 	struct dsa_hw_desc batch;
 	struct dsa_completion_record batch_comp __aligned(32);
-	struct dsa_hw_desc *hw;
-	struct dsa_completion_record *hw_comp;
 	struct migaccel_job *job;
-	unsigned int first;
+	struct migaccel_engine *engine;
+	enum migaccel_class class;
 	unsigned int nr;
+	u16 op[MIGACCEL_CHUNK_DESCS];
+	atomic_t state;
+	atomic_t pending;
+	u32 tried;
+	u32 refused;
+	void *priv;
+	struct list_head node;
 	struct work_struct work;
 };
 
 /**
  * struct migaccel_job - the engine work of one batch call
  * @ref: held by the submitter and by each chunk in flight
- * @pending: chunks not yet completed by the engine
- * @done: completed when @pending reaches zero
- * @engine: where the chunks run
+ * @pending: chunks in flight
+ * @done: completed each time @pending reaches zero
+ * @fault: the fault injected into this batch, if any
+ * @stats: the channel's counters
  * @nr: number of operations
- * @pages: the pinned source page of each operation, unpinned on release
- * @nr_pinned: entries of @pages holding a pin
+ * @ops: the operations
  * @nr_chunks: entries of @chunks
- * @chunks: submissions, MIGACCEL_CHUNK_DESCS operations each
+ * @chunks: submissions, MIGACCEL_CHUNK_DESCS operations each at most
  */
 struct migaccel_job {
 	struct kref ref;
 	atomic_t pending;
 	struct completion done;
-	struct migaccel_engine *engine;
+	struct migaccel_fault fault;
+	struct migaccel_stats *stats;
 	unsigned int nr;
-	struct page **pages;
-	unsigned int nr_pinned;
+	struct migaccel_jop *ops;
 	unsigned int nr_chunks;
 	struct migaccel_chunk *chunks[] __counted_by(nr_chunks);
 };
 
 /**
  * struct migaccel_engine_ops - what an engine does with a chunk
- * @page_addr: address the engine uses to reach @page
- * @kernel_addr: address the engine uses to reach kernel memory at @ptr
- * @submit: start @chunk; the engine calls migaccel_chunk_complete() once
- *	@chunk->hw_comp is written, from any context that may sleep or not
+ * @prepare: make every address the chunk's descriptors will name
+ *	reachable by the engine (DMA mapping); may fail with -ENOMEM
+ * @page_addr: address the engine uses for @page, after @prepare
+ * @kernel_addr: address the engine uses for kernel memory at @ptr, which
+ *	lies in the chunk or in an op's bounce buffer, after @prepare
+ * @submit: start @chunk; the engine later calls migaccel_chunk_complete()
+ *	once, from any context.  -EBUSY: try again; other errors: the
+ *	engine cannot take it
+ * @abort: the submitter gave up waiting: take @chunk back if the engine
+ *	can guarantee it will never touch it again; true if it did (the
+ *	engine then never calls migaccel_chunk_complete() for it)
+ * @release: undo @prepare, once the engine is done with the chunk
  */
 struct migaccel_engine_ops {
-	u64 (*page_addr)(struct migaccel_engine *engine, struct page *page);
-	u64 (*kernel_addr)(struct migaccel_engine *engine, void *ptr);
+	int (*prepare)(struct migaccel_engine *engine,
+		       struct migaccel_chunk *chunk);
+	u64 (*page_addr)(struct migaccel_engine *engine,
+			 struct migaccel_chunk *chunk, struct page *page);
+	u64 (*kernel_addr)(struct migaccel_engine *engine,
+			   struct migaccel_chunk *chunk, void *ptr);
 	int (*submit)(struct migaccel_engine *engine,
 		      struct migaccel_chunk *chunk);
+	bool (*abort)(struct migaccel_engine *engine,
+		      struct migaccel_chunk *chunk);
+	void (*release)(struct migaccel_engine *engine,
+			struct migaccel_chunk *chunk);
 };
 
 /**
  * struct migaccel_engine - an executor of DSA/IAA descriptors
  * @name: for logs
  * @kind: MIGACCEL_ENGINE_SOFT, _DSA or _IAA
+ * @id: small number naming it, unique while it exists
+ * @numa_node: node of the device, NUMA_NO_NODE for the soft engine
+ * @max_batch: most descriptors in one DSA batch
  * @ops: how to reach memory and submit
  * @node: in migaccel_engines, under migaccel_engines_lock
+ * @dead: set once it is going away: pick it no more
+ * @inflight: chunks that picked it and are not released yet
+ * @drained: woken when @inflight drops to zero
  * @submitted: chunks submitted
  * @completed: chunks completed
+ * @errors: descriptors that ended in an error status
+ * @cpu_ops: operations it left for the CPU to finish
  */
 struct migaccel_engine {
 	const char *name;
 	u32 kind;
+	u32 id;
+	int numa_node;
+	u32 max_batch;
 	const struct migaccel_engine_ops *ops;
 	struct list_head node;
+	bool dead;
+	atomic_t inflight;
+	wait_queue_head_t drained;
 	atomic64_t submitted;
 	atomic64_t completed;
+	atomic64_t errors;
+	atomic64_t cpu_ops;
 };
 
 /* main.c */
 extern unsigned int migaccel_timeout_ms;
+extern unsigned int migaccel_busy_retries;
 
 /* engine.c */
 void migaccel_engine_add(struct migaccel_engine *engine);
 void migaccel_engine_del(struct migaccel_engine *engine);
+void migaccel_engine_drain(struct migaccel_engine *engine,
+			   unsigned int timeout_ms);
 u32 migaccel_engine_kinds(void);
-struct migaccel_job *migaccel_job_alloc(struct migaccel_engine *engine,
-					unsigned int nr);
+struct migaccel_engine *migaccel_engine_pick(enum migaccel_class class,
+					     u32 exclude);
+void migaccel_engine_put(struct migaccel_engine *engine);
+struct migaccel_job *migaccel_job_alloc(unsigned int nr);
 void migaccel_job_put(struct migaccel_job *job);
-int migaccel_job_submit(struct migaccel_job *job);
-void migaccel_chunk_complete(struct migaccel_chunk *chunk);
+int migaccel_job_add_chunk(struct migaccel_job *job, enum migaccel_class class,
+			   const unsigned int *ops, unsigned int nr);
+int migaccel_job_run(struct migaccel_job *job);
+void migaccel_chunk_complete(struct migaccel_chunk *chunk, bool requeue);
 int migaccel_engine_init(void);
 void migaccel_engine_exit(void);
 
 /* desc.c */
 void migaccel_desc_compval(struct dsa_hw_desc *desc, u64 src, u32 len,
 			   u64 pattern, u64 completion);
+void migaccel_desc_memmove(struct dsa_hw_desc *desc, u64 src, u64 dst,
+			   u32 len, u64 completion);
+void migaccel_desc_crcgen(struct dsa_hw_desc *desc, u64 src, u32 len,
+			  u32 seed, u64 completion);
+void migaccel_desc_cr_delta(struct dsa_hw_desc *desc, u64 src, u64 src2,
+			    u32 len, u64 delta, u32 max_delta, u64 completion);
+void migaccel_desc_ap_delta(struct dsa_hw_desc *desc, u64 delta,
+			    u32 delta_size, u64 dst, u32 len, u64 completion);
 void migaccel_desc_batch(struct dsa_hw_desc *desc, u64 list, u32 count,
 			 u64 completion);
+void migaccel_desc_compress(struct iax_hw_desc *desc, u64 src, u32 len,
+			    u64 dst, u32 max_dst, u64 aecs, u32 aecs_size,
+			    u64 completion);
+void migaccel_desc_decompress(struct iax_hw_desc *desc, u64 src, u32 len,
+			      u64 dst, u32 max_dst, u64 completion);
+void migaccel_desc_crc64(struct iax_hw_desc *desc, u64 src, u32 len,
+			 u64 completion);
+u64 migaccel_comp_crc64(const struct iax_completion_record *comp);
+void migaccel_comp_set_crc64(struct iax_completion_record *comp, u64 crc);
 bool migaccel_comp_zero_page(const struct dsa_completion_record *comp,
 			     u32 len, u32 *resume);
 
 /* soft.c */
 extern struct migaccel_engine migaccel_soft_engine;
-void migaccel_soft_exec(const struct dsa_hw_desc *desc);
+void migaccel_soft_exec_dsa(const struct dsa_hw_desc *desc,
+			    const u32 *fault_at);
+void migaccel_soft_exec_iax(const struct iax_hw_desc *desc,
+			    const u32 *fault_at);
 int migaccel_soft_init(void);
 void migaccel_soft_exit(void);
 
+/* cpu.c */
+bool migaccel_cpu_zero(const void *page, u32 from);
+u32 migaccel_cpu_crc32c(u32 seed, const void *p, u32 len);
+u64 migaccel_cpu_crc64(const void *p, u32 len);
+int migaccel_cpu_delta_create(const void *old, const void *new, u32 from,
+			      u8 *rec, u32 rec_size, u32 max);
+int migaccel_cpu_delta_check(const u8 *rec, u32 size, u32 len);
+void migaccel_cpu_delta_apply(void *page, const u8 *rec, u32 size);
+int migaccel_cpu_compress(const void *page, void *out, u32 max);
+int migaccel_cpu_decompress(const void *in, u32 len, void *page);
+int migaccel_cpu_init(void);
+void migaccel_cpu_exit(void);
+
+/* ops.c */
+int migaccel_chunk_slot_of(const struct migaccel_chunk *chunk, u32 op);
+enum migaccel_class migaccel_op_class(u32 opcode);
+void migaccel_op_build(struct migaccel_jop *jop, struct migaccel_chunk *chunk,
+		       unsigned int slot);
+bool migaccel_op_finish(struct migaccel_jop *jop);
+
 /* batch.c */
-int migaccel_batch_run(struct migaccel_batch *cmd);
-bool migaccel_cpu_zero_page(struct page *page, u32 from);
-void migaccel_job_build_zero_scan(struct migaccel_job *job);
-unsigned int migaccel_job_zero_results(struct migaccel_job *job,
-				       unsigned long *bitmap);
+int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd);
+
+/* inject.c */
+extern struct migaccel_stats migaccel_stats;
+void migaccel_inject_init_one(struct migaccel_inject *inj);
+void migaccel_inject_take(struct migaccel_inject *inj,
+			  struct migaccel_fault *fault);
+/* Add @n to counter @field of a channel's stats and of the module's. */
+#define migaccel_count(stats, field, n)					\
+	do {								\
+		atomic64_add((n), &(stats)->field);			\
+		atomic64_add((n), &migaccel_stats.field);		\
+	} while (0)
+int migaccel_debugfs_channel_add(struct migaccel_channel *ch);
+void migaccel_debugfs_channel_del(struct migaccel_channel *ch);
+int migaccel_debugfs_init(void);
+void migaccel_debugfs_exit(void);
+
+/* main.c */
+/**
+ * struct migaccel_channel - one open /dev/migaccel
+ * @mm: address space of the opener; only it may submit work
+ * @id: number naming it in debugfs and MIGACCEL_INFO
+ * @inject: faults to inject into its batches
+ * @stats: its counters
+ * @debugfs: its debugfs directory
+ */
+struct migaccel_channel {
+	struct mm_struct *mm;
+	u32 id;
+	struct migaccel_inject inject;
+	struct migaccel_stats stats;
+	struct dentry *debugfs;
+};
 
 /* idxd.c */
 int migaccel_idxd_init(void);

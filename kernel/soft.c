@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The soft engine: a CPU executor that consumes the same DSA descriptors and
- * writes the same completion records as the device.  It is the engine of
- * last resort and the test double for hardware.
+ * The soft engine: a CPU executor that consumes the same DSA and IAA
+ * descriptors and writes the same completion records as the devices.  It
+ * is the engine of last resort and the test double for hardware, and can
+ * be told (inject.c) to fault as hardware does.
  *
  * Addresses in its descriptors are physical: the address a device without
- * an IOMMU would be given.  The soft engine reaches them one page at a time
- * with kmap_local_page(), so it never depends on the direct map.
+ * an IOMMU would be given.  migaccel is x86-64 only (so is idxd), where
+ * every page, pinned user pages included, is in the direct map, so a
+ * physical range that stays on valid page frames is reachable at
+ * phys_to_virt().  A range that leaves them faults, as on a device.
  */
-#include <linux/highmem.h>
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
 #include <kunit/visibility.h>
@@ -22,141 +25,309 @@
 #define SOFT_MAX_BATCH		1024u
 #define SOFT_KNOWN_FLAGS	(IDXD_OP_FLAG_FENCE | IDXD_OP_FLAG_BOF | \
 				 IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR | \
-				 IDXD_OP_FLAG_RCI | IDXD_OP_FLAG_CC)
+				 IDXD_OP_FLAG_RCI | IDXD_OP_FLAG_CC | \
+				 IDXD_OP_FLAG_RD_SRC2_AECS)
+/* The IAA specification's page-fault status, the same value as DSA's. */
+#define SOFT_IAX_PAGE_FAULT	DSA_COMP_PAGE_FAULT_NOBOF
 
 static struct workqueue_struct *soft_wq;
 
-/* A local copy of what the engine will report for one descriptor. */
-struct soft_result {
-	u8 status;
-	u8 result;
-	u32 bytes_completed;
-	u64 fault_addr;
-};
+/* Chunks "lost" by injection, until the submitter aborts them. */
+static DEFINE_SPINLOCK(soft_lost_lock);
+static LIST_HEAD(soft_lost);
 
-static void soft_write_comp(u64 addr, const struct soft_result *res)
+/* Kernel address of a physical range, or NULL where a device would fault. */
+static void *soft_va(u64 pa, u32 len)
 {
-	struct dsa_completion_record *comp;
-	struct page *page;
-	void *va;
+	if (!len || pa + len < pa)
+		return NULL;
+	if (!pfn_valid(PHYS_PFN(pa)) || !pfn_valid(PHYS_PFN(pa + len - 1)))
+		return NULL;
+	return phys_to_virt(pa);
+}
 
-	if (!pfn_valid(PHYS_PFN(addr)))
+/* Write a record as a device does: everything, then the status byte. */
+static void soft_write_comp(u64 addr, const void *rec, size_t size)
+{
+	u8 *comp = soft_va(addr, size);
+
+	if (!comp)
 		return;
-	page = pfn_to_page(PHYS_PFN(addr));
-	va = kmap_local_page(page);
-	comp = va + offset_in_page(addr);
-	memset((u8 *)comp + 1, 0, sizeof(*comp) - 1);
-	comp->result = res->result;
-	comp->bytes_completed = res->bytes_completed;
-	comp->fault_addr = res->fault_addr;
-	/* The status byte is written last: it tells the reader the rest is valid. */
+	memcpy(comp + 1, rec + 1, size - 1);
 	smp_wmb();
-	WRITE_ONCE(comp->status, res->status);
-	kunmap_local(va);
+	WRITE_ONCE(comp[0], *(const u8 *)rec);
+}
+
+static void soft_fault(struct dsa_completion_record *res, u32 done, u64 addr)
+{
+	res->status = DSA_COMP_PAGE_FAULT_NOBOF;
+	res->bytes_completed = done;
+	res->fault_addr = addr;
+}
+
+static void soft_compval(const struct dsa_hw_desc *desc, u32 len,
+			 struct dsa_completion_record *res)
+{
+	const u8 *p = soft_va(desc->src_addr, desc->xfer_size);
+	const u8 *pat = (const u8 *)&desc->comp_pattern;
+	u32 i;
+
+	if (!p) {
+		soft_fault(res, 0, desc->src_addr);
+		return;
+	}
+	for (i = 0; i < len; i++) {
+		if (p[i] != pat[i & 7]) {
+			res->status = DSA_COMP_SUCCESS;
+			res->result = 1;
+			res->bytes_completed = i;
+			return;
+		}
+	}
+	if (len < desc->xfer_size) {
+		soft_fault(res, len, desc->src_addr + len);
+		return;
+	}
+	res->status = DSA_COMP_SUCCESS;
+	res->bytes_completed = len;
+}
+
+static void soft_memmove(const struct dsa_hw_desc *desc, u32 len,
+			 struct dsa_completion_record *res)
+{
+	const void *src = soft_va(desc->src_addr, desc->xfer_size);
+	void *dst = soft_va(desc->dst_addr, desc->xfer_size);
+
+	if (!src || !dst) {
+		soft_fault(res, 0, src ? desc->dst_addr : desc->src_addr);
+		return;
+	}
+	memmove(dst, src, len);
+	if (len < desc->xfer_size) {
+		soft_fault(res, len, desc->src_addr + len);
+		return;
+	}
+	res->status = DSA_COMP_SUCCESS;
+	res->bytes_completed = len;
+}
+
+static void soft_crcgen(const struct dsa_hw_desc *desc, u32 len,
+			struct dsa_completion_record *res)
+{
+	const void *src = soft_va(desc->src_addr, desc->xfer_size);
+
+	if (!src) {
+		soft_fault(res, 0, desc->src_addr);
+		return;
+	}
+	/* On a fault the record holds the CRC of the bytes completed. */
+	res->crc_val = migaccel_cpu_crc32c(desc->crc_seed, src, len);
+	if (len < desc->xfer_size) {
+		soft_fault(res, len, desc->src_addr + len);
+		return;
+	}
+	res->status = DSA_COMP_SUCCESS;
+	res->bytes_completed = len;
+}
+
+static void soft_cr_delta(const struct dsa_hw_desc *desc, u32 len,
+			  struct dsa_completion_record *res)
+{
+	const void *src = soft_va(desc->src_addr, desc->xfer_size);
+	const void *src2 = soft_va(desc->src2_addr, desc->xfer_size);
+	u8 *rec = soft_va(desc->delta_addr, desc->max_delta_size);
+	u32 off, size = 0;
+
+	if (desc->xfer_size % 8 || desc->xfer_size > MIGACCEL_PAGE_SIZE * 128 ||
+	    desc->max_delta_size % MIGACCEL_DELTA_ENTRY_SIZE) {
+		res->status = DSA_COMP_XFER_ERANGE;
+		return;
+	}
+	if (!src || !src2 || !rec) {
+		soft_fault(res, 0, !src ? desc->src_addr :
+			   !src2 ? desc->src2_addr : desc->delta_addr);
+		return;
+	}
+	/* Words compared; a fault lands on a word boundary. */
+	len &= ~7u;
+	for (off = 0; off < len; off += 8) {
+		if (!memcmp(src + off, src2 + off, 8))
+			continue;
+		if (size + MIGACCEL_DELTA_ENTRY_SIZE > desc->max_delta_size) {
+			res->status = DSA_COMP_SUCCESS;
+			res->result = MIGACCEL_DELTA_RES_OVERFLOW;
+			res->bytes_completed = off;
+			res->delta_rec_size = size;
+			return;
+		}
+		rec[size] = (off / 8) & 0xff;
+		rec[size + 1] = (off / 8) >> 8;
+		memcpy(rec + size + 2, src2 + off, 8);
+		size += MIGACCEL_DELTA_ENTRY_SIZE;
+	}
+	res->delta_rec_size = size;
+	if (len < desc->xfer_size) {
+		soft_fault(res, len, desc->src_addr + len);
+		return;
+	}
+	res->status = DSA_COMP_SUCCESS;
+	res->result = size ? 1 : 0;
+	res->bytes_completed = len;
+}
+
+static void soft_ap_delta(const struct dsa_hw_desc *desc, u32 len,
+			  struct dsa_completion_record *res)
+{
+	const u8 *rec = soft_va(desc->src_addr, desc->delta_rec_size);
+	u8 *dst = soft_va(desc->dst_addr, desc->xfer_size);
+	u32 i, prev = 0;
+
+	if (!rec || !dst) {
+		soft_fault(res, 0, !rec ? desc->src_addr : desc->dst_addr);
+		return;
+	}
+	if (desc->delta_rec_size % MIGACCEL_DELTA_ENTRY_SIZE) {
+		res->status = DSA_COMP_DR_ERANGE;
+		return;
+	}
+	for (i = 0; i < desc->delta_rec_size; i += MIGACCEL_DELTA_ENTRY_SIZE) {
+		u32 off = rec[i] | rec[i + 1] << 8;
+
+		if (i && off <= prev) {
+			res->status = DSA_COMP_DR_OFFSET_NOINC;
+			res->bytes_completed = i;
+			return;
+		}
+		if (off * 8 + 8 > desc->xfer_size) {
+			res->status = DSA_COMP_DR_OFFSET_ERANGE;
+			res->bytes_completed = i;
+			return;
+		}
+		if (off * 8 + 8 > len) {
+			soft_fault(res, i, desc->dst_addr + off * 8);
+			return;
+		}
+		memcpy(dst + off * 8, rec + i + 2, 8);
+		prev = off;
+	}
+	res->status = DSA_COMP_SUCCESS;
+	res->bytes_completed = desc->delta_rec_size;
 }
 
 /*
- * Offset of the first byte in @p[0..@n) that differs from @pattern, whose
- * byte 0 lines up with @phase of the buffer; @n when there is none.
+ * Checks common to every descriptor, in the order a device makes them:
+ * the error status, or 0.
  */
-static u32 soft_pattern_mismatch(const u8 *p, u32 n, u64 pattern, u32 phase)
+static u8 soft_desc_error(u32 flags, u64 completion)
 {
-	const u8 *pat = (const u8 *)&pattern;
-	const u8 *bad;
-	u32 i;
-
-	if (pattern == 0 || pattern == ~0ull) {
-		bad = memchr_inv(p, pat[0], n);
-		return bad ? bad - p : n;
-	}
-	for (i = 0; i < n; i++)
-		if (p[i] != pat[(phase + i) & 7])
-			return i;
-	return n;
+	if (flags & ~SOFT_KNOWN_FLAGS)
+		return DSA_COMP_INVALID_FLAGS;
+	if (completion & 31)
+		return DSA_COMP_CRA_ALIGN;
+	return 0;
 }
 
-static void soft_compval(const struct dsa_hw_desc *desc,
-			 struct soft_result *res)
+/*
+ * Run one non-batch DSA descriptor into @res.  @fault_at, when not NULL,
+ * is the byte at which the source "faults"; U32_MAX means a hardware error
+ * before any work.
+ */
+static void soft_dsa_one(const struct dsa_hw_desc *desc, const u32 *fault_at,
+			 struct dsa_completion_record *res)
 {
-	u32 done = 0;
+	u32 len = desc->xfer_size;
 
-	while (done < desc->xfer_size) {
-		u64 pa = desc->src_addr + done;
-		u32 n = min_t(u32, desc->xfer_size - done,
-			      PAGE_SIZE - offset_in_page(pa));
-		u32 off;
-		void *va;
-
-		if (!pfn_valid(PHYS_PFN(pa))) {
-			res->status = DSA_COMP_PAGE_FAULT_NOBOF;
-			res->bytes_completed = done;
-			res->fault_addr = pa;
-			return;
-		}
-		va = kmap_local_page(pfn_to_page(PHYS_PFN(pa)));
-		off = soft_pattern_mismatch(va + offset_in_page(pa), n,
-					    desc->comp_pattern, done);
-		kunmap_local(va);
-		if (off < n) {
-			res->status = DSA_COMP_SUCCESS;
-			res->result = 1;
-			res->bytes_completed = done + off;
-			return;
-		}
-		done += n;
-	}
-	res->status = DSA_COMP_SUCCESS;
-	res->result = 0;
-	res->bytes_completed = done;
-}
-
-/* Checks common to every descriptor, in the order a device makes them. */
-static bool soft_desc_valid(const struct dsa_hw_desc *desc,
-			    struct soft_result *res)
-{
-	if (desc->flags & ~SOFT_KNOWN_FLAGS) {
-		res->status = DSA_COMP_INVALID_FLAGS;
-		return false;
-	}
-	if (desc->completion_addr & 31) {
-		res->status = DSA_COMP_CRA_ALIGN;
-		return false;
-	}
-	return true;
-}
-
-static void soft_exec_one(const struct dsa_hw_desc *desc,
-			  struct soft_result *res)
-{
 	memset(res, 0, sizeof(*res));
-	if (!soft_desc_valid(desc, res))
+	res->status = soft_desc_error(desc->flags, desc->completion_addr);
+	if (res->status)
 		return;
+	if (fault_at && *fault_at == U32_MAX) {
+		res->status = DSA_COMP_HW_ERR1;
+		return;
+	}
+	if (fault_at)
+		len = min(len, *fault_at);
 
 	switch (desc->opcode) {
 	case DSA_OPCODE_NOOP:
 		res->status = DSA_COMP_SUCCESS;
-		break;
+		return;
 	case DSA_OPCODE_COMPVAL:
-		if (!desc->xfer_size || desc->xfer_size > SOFT_MAX_XFER) {
-			res->status = DSA_COMP_XFER_ERANGE;
-			break;
-		}
-		soft_compval(desc, res);
+	case DSA_OPCODE_MEMMOVE:
+	case DSA_OPCODE_CRCGEN:
+	case DSA_OPCODE_CR_DELTA:
+	case DSA_OPCODE_AP_DELTA:
 		break;
 	default:
 		res->status = DSA_COMP_BAD_OPCODE;
+		return;
+	}
+	if (!desc->xfer_size || desc->xfer_size > SOFT_MAX_XFER) {
+		res->status = DSA_COMP_XFER_ERANGE;
+		return;
+	}
+
+	switch (desc->opcode) {
+	case DSA_OPCODE_COMPVAL:
+		soft_compval(desc, len, res);
+		break;
+	case DSA_OPCODE_MEMMOVE:
+		soft_memmove(desc, len, res);
+		break;
+	case DSA_OPCODE_CRCGEN:
+		soft_crcgen(desc, len, res);
+		break;
+	case DSA_OPCODE_CR_DELTA:
+		soft_cr_delta(desc, len, res);
+		break;
+	case DSA_OPCODE_AP_DELTA:
+		soft_ap_delta(desc, len, res);
 		break;
 	}
 }
 
-static void soft_batch(const struct dsa_hw_desc *batch,
-		       struct soft_result *res)
+/* The fault of member @i of @chunk's job, if the job injects one there. */
+static const u32 *soft_member_fault(const struct migaccel_chunk *chunk,
+				    unsigned int i, u32 *buf)
 {
-	const struct dsa_hw_desc *list;
-	struct soft_result member;
-	bool failed = false;
-	u32 i;
+	const struct migaccel_fault *f;
 
+	if (!chunk)
+		return NULL;
+	f = &chunk->job->fault;
+	if (chunk->op[i] != f->desc)
+		return NULL;
+	switch (f->kind) {
+	case MIGACCEL_INJECT_PAGEFAULT:
+		*buf = f->byte;
+		return buf;
+	case MIGACCEL_INJECT_ERROR:
+		*buf = U32_MAX;
+		return buf;
+	default:
+		return NULL;
+	}
+}
+
+static bool soft_injects(const struct migaccel_chunk *chunk, u32 kind)
+{
+	return chunk && chunk->job->fault.kind == kind &&
+	       migaccel_chunk_slot_of(chunk, chunk->job->fault.desc) >= 0;
+}
+
+static void soft_batch(const struct dsa_hw_desc *batch,
+		       const struct migaccel_chunk *chunk,
+		       struct dsa_completion_record *res)
+{
+	struct dsa_completion_record member;
+	const struct dsa_hw_desc *list;
+	bool failed = false;
+	u32 i, fault;
+
+	memset(res, 0, sizeof(*res));
+	res->status = soft_desc_error(batch->flags, batch->completion_addr);
+	if (res->status)
+		return;
 	if (batch->desc_count < 2 || batch->desc_count > SOFT_MAX_BATCH) {
 		res->status = DSA_COMP_DESC_CNT_ERANGE;
 		return;
@@ -165,8 +336,13 @@ static void soft_batch(const struct dsa_hw_desc *batch,
 		res->status = DSA_COMP_DESCLIST_ALIGN;
 		return;
 	}
-	/* The list is kernel memory the builder allocated in one piece. */
-	list = phys_to_virt(batch->desc_list_addr);
+	list = soft_va(batch->desc_list_addr,
+		       batch->desc_count * sizeof(*list));
+	if (!list || soft_injects(chunk, MIGACCEL_INJECT_BATCHFAIL)) {
+		res->status = DSA_COMP_BATCH_PAGE_FAULT;
+		res->fault_addr = batch->desc_list_addr;
+		return;
+	}
 	for (i = 0; i < batch->desc_count; i++) {
 		const struct dsa_hw_desc *desc = &list[i];
 
@@ -174,58 +350,240 @@ static void soft_batch(const struct dsa_hw_desc *batch,
 			memset(&member, 0, sizeof(member));
 			member.status = DSA_COMP_BAD_OPCODE;
 		} else {
-			soft_exec_one(desc, &member);
+			soft_dsa_one(desc, soft_member_fault(chunk, i, &fault),
+				     &member);
 		}
 		if (member.status != DSA_COMP_SUCCESS)
 			failed = true;
 		if (desc->flags & IDXD_OP_FLAG_RCR)
-			soft_write_comp(desc->completion_addr, &member);
+			soft_write_comp(desc->completion_addr, &member,
+					sizeof(member));
 	}
 	res->status = failed ? DSA_COMP_BATCH_FAIL : DSA_COMP_SUCCESS;
-	res->bytes_completed = batch->desc_count;
+	res->descs_completed = batch->desc_count;
+}
+
+static void soft_dsa(const struct dsa_hw_desc *desc,
+		     const struct migaccel_chunk *chunk, const u32 *fault_at)
+{
+	struct dsa_completion_record res;
+
+	if (desc->opcode == DSA_OPCODE_BATCH)
+		soft_batch(desc, chunk, &res);
+	else
+		soft_dsa_one(desc, fault_at, &res);
+	if (desc->flags & IDXD_OP_FLAG_RCR)
+		soft_write_comp(desc->completion_addr, &res, sizeof(res));
 }
 
 /**
- * migaccel_soft_exec() - execute one descriptor as the device would
+ * migaccel_soft_exec_dsa() - execute one DSA descriptor as the device would
  * @desc: a descriptor built by desc.c; a BATCH runs its whole list
+ * @fault_at: NULL, or the byte at which the source faults (U32_MAX: the
+ *	descriptor ends in a hardware error); ignored for a BATCH
  *
  * Writes the completion record(s) the descriptor(s) ask for, each with its
  * status byte last.
  *
- * Context: may be called from any context that can run for a while; does
- * not sleep.
+ * Context: process context; may sleep.
  */
-void migaccel_soft_exec(const struct dsa_hw_desc *desc)
+void migaccel_soft_exec_dsa(const struct dsa_hw_desc *desc,
+			    const u32 *fault_at)
 {
-	struct soft_result res;
+	soft_dsa(desc, NULL, fault_at);
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_soft_exec_dsa);
+
+static void soft_iax_compress(const struct iax_hw_desc *desc,
+			      struct iax_completion_record *res)
+{
+	const void *src = soft_va(desc->src1_addr, desc->src1_size);
+	void *dst = soft_va(desc->dst_addr, desc->max_dst_size);
+	int ret;
+
+	if (desc->src1_size != MIGACCEL_PAGE_SIZE) {
+		res->status = IAX_COMP_INVALID_SIZE;
+		return;
+	}
+	if (!src || !dst) {
+		res->status = SOFT_IAX_PAGE_FAULT;
+		res->fault_addr = !src ? desc->src1_addr : desc->dst_addr;
+		return;
+	}
+	ret = migaccel_cpu_compress(src, dst, desc->max_dst_size);
+	if (ret == -ENOSPC) {
+		res->status = IAX_COMP_OUTBUF_OVERFLOW;
+		return;
+	}
+	if (ret < 0) {
+		res->status = IAX_COMP_HW_ERR1;
+		return;
+	}
+	res->status = IAX_COMP_SUCCESS;
+	res->bytes_completed = desc->src1_size;
+	res->output_size = ret;
+}
+
+static void soft_iax_decompress(const struct iax_hw_desc *desc,
+				struct iax_completion_record *res)
+{
+	const void *src = soft_va(desc->src1_addr, desc->src1_size);
+	void *dst = soft_va(desc->dst_addr, desc->max_dst_size);
+
+	if (desc->max_dst_size < MIGACCEL_PAGE_SIZE) {
+		res->status = IAX_COMP_INVALID_SIZE;
+		return;
+	}
+	if (!src || !dst) {
+		res->status = SOFT_IAX_PAGE_FAULT;
+		res->fault_addr = !src ? desc->src1_addr : desc->dst_addr;
+		return;
+	}
+	if (migaccel_cpu_decompress(src, desc->src1_size, dst)) {
+		/* The analytics engine's "bad deflate stream" class of errors. */
+		res->status = IAX_COMP_ANALYTICS_ERROR;
+		res->error_code = 1;
+		return;
+	}
+	res->status = IAX_COMP_SUCCESS;
+	res->bytes_completed = desc->src1_size;
+	res->output_size = MIGACCEL_PAGE_SIZE;
+}
+
+static void soft_iax_crc64(const struct iax_hw_desc *desc,
+			   struct iax_completion_record *res)
+{
+	const void *src = soft_va(desc->src1_addr, desc->src1_size);
+	u8 *d = (u8 *)desc;
+	u64 poly = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		poly = poly << 8 | d[56 + i];
+	if (poly != MIGACCEL_CRC64_POLY ||
+	    desc->compr_flags != (MIGACCEL_IAA_CRC64_BE |
+				  MIGACCEL_IAA_CRC64_INV)) {
+		/* The soft engine knows CRC-64/WE only. */
+		res->status = IAX_COMP_INVALID_COMP_FLAG;
+		return;
+	}
+	if (!src) {
+		res->status = SOFT_IAX_PAGE_FAULT;
+		res->fault_addr = desc->src1_addr;
+		return;
+	}
+	res->status = IAX_COMP_SUCCESS;
+	res->bytes_completed = desc->src1_size;
+	migaccel_comp_set_crc64(res, migaccel_cpu_crc64(src, desc->src1_size));
+}
+
+/**
+ * migaccel_soft_exec_iax() - execute one IAA descriptor as the device would
+ * @desc: a descriptor built by desc.c
+ * @fault_at: NULL, or the byte at which the source faults (U32_MAX: the
+ *	descriptor ends in a hardware error)
+ *
+ * Context: process context; may sleep (zlib workspace).
+ */
+void migaccel_soft_exec_iax(const struct iax_hw_desc *desc,
+			    const u32 *fault_at)
+{
+	struct iax_completion_record res;
 
 	memset(&res, 0, sizeof(res));
-	if (desc->opcode == DSA_OPCODE_BATCH) {
-		if (soft_desc_valid(desc, &res))
-			soft_batch(desc, &res);
-	} else {
-		soft_exec_one(desc, &res);
+	res.status = soft_desc_error(desc->flags, desc->completion_addr);
+	if (res.status)
+		goto write;
+	if (desc->completion_addr & 63) {
+		res.status = IAX_COMP_CRA_ALIGN;
+		goto write;
 	}
+	if (fault_at && *fault_at == U32_MAX) {
+		res.status = IAX_COMP_HW_ERR1;
+		goto write;
+	}
+	if (fault_at) {
+		/* No partial state an engine could resume from: redo whole. */
+		u32 at = min(*fault_at, desc->src1_size - 1);
+
+		res.status = SOFT_IAX_PAGE_FAULT;
+		res.bytes_completed = at;
+		res.fault_addr = desc->src1_addr + at;
+		goto write;
+	}
+	switch (desc->opcode) {
+	case IAX_OPCODE_NOOP:
+		res.status = IAX_COMP_SUCCESS;
+		break;
+	case IAX_OPCODE_COMPRESS:
+		soft_iax_compress(desc, &res);
+		break;
+	case IAX_OPCODE_DECOMPRESS:
+		soft_iax_decompress(desc, &res);
+		break;
+	case IAX_OPCODE_CRC64:
+		soft_iax_crc64(desc, &res);
+		break;
+	default:
+		res.status = IAX_COMP_BAD_OPCODE;
+		break;
+	}
+write:
 	if (desc->flags & IDXD_OP_FLAG_RCR)
-		soft_write_comp(desc->completion_addr, &res);
+		soft_write_comp(desc->completion_addr, &res, sizeof(res));
 }
-EXPORT_SYMBOL_IF_KUNIT(migaccel_soft_exec);
+EXPORT_SYMBOL_IF_KUNIT(migaccel_soft_exec_iax);
 
 static void soft_work(struct work_struct *work)
 {
 	struct migaccel_chunk *chunk =
 		container_of(work, struct migaccel_chunk, work);
+	unsigned int i;
+	u32 fault;
 
-	migaccel_soft_exec(chunk->hw);
-	migaccel_chunk_complete(chunk);
+	if (soft_injects(chunk, MIGACCEL_INJECT_WQREMOVE)) {
+		/* Gone with the chunk queued: give it back unrun. */
+		migaccel_chunk_complete(chunk, true);
+		return;
+	}
+	if (soft_injects(chunk, MIGACCEL_INJECT_LOST)) {
+		spin_lock(&soft_lost_lock);
+		list_add_tail(&chunk->node, &soft_lost);
+		spin_unlock(&soft_lost_lock);
+		return;
+	}
+
+	if (chunk->class == MIGACCEL_CLASS_DSA) {
+		if (chunk->nr > 1)
+			soft_dsa(&chunk->batch, chunk, NULL);
+		else if (soft_injects(chunk, MIGACCEL_INJECT_BATCHFAIL))
+			soft_dsa(&chunk->descs[0].dsa, chunk, &(u32){U32_MAX});
+		else
+			soft_dsa(&chunk->descs[0].dsa, chunk,
+				 soft_member_fault(chunk, 0, &fault));
+	} else {
+		for (i = 0; i < chunk->nr; i++)
+			migaccel_soft_exec_iax(&chunk->descs[i].iax,
+					       soft_member_fault(chunk, i,
+								 &fault));
+	}
+	migaccel_chunk_complete(chunk, false);
 }
 
-static u64 soft_page_addr(struct migaccel_engine *engine, struct page *page)
+static int soft_prepare(struct migaccel_engine *engine,
+			struct migaccel_chunk *chunk)
+{
+	return 0;
+}
+
+static u64 soft_page_addr(struct migaccel_engine *engine,
+			  struct migaccel_chunk *chunk, struct page *page)
 {
 	return page_to_phys(page);
 }
 
-static u64 soft_kernel_addr(struct migaccel_engine *engine, void *ptr)
+static u64 soft_kernel_addr(struct migaccel_engine *engine,
+			    struct migaccel_chunk *chunk, void *ptr)
 {
 	return virt_to_phys(ptr);
 }
@@ -233,20 +591,53 @@ static u64 soft_kernel_addr(struct migaccel_engine *engine, void *ptr)
 static int soft_submit(struct migaccel_engine *engine,
 		       struct migaccel_chunk *chunk)
 {
+	if (soft_injects(chunk, MIGACCEL_INJECT_BUSY) &&
+	    chunk->refused < chunk->job->fault.times) {
+		chunk->refused++;
+		return -EBUSY;
+	}
 	INIT_WORK(&chunk->work, soft_work);
 	queue_work(soft_wq, &chunk->work);
 	return 0;
 }
 
+static bool soft_abort(struct migaccel_engine *engine,
+		       struct migaccel_chunk *chunk)
+{
+	struct migaccel_chunk *pos;
+	bool found = false;
+
+	spin_lock(&soft_lost_lock);
+	list_for_each_entry(pos, &soft_lost, node) {
+		if (pos == chunk) {
+			list_del(&chunk->node);
+			found = true;
+			break;
+		}
+	}
+	spin_unlock(&soft_lost_lock);
+	return found;
+}
+
+static void soft_release(struct migaccel_engine *engine,
+			 struct migaccel_chunk *chunk)
+{
+}
+
 static const struct migaccel_engine_ops soft_ops = {
+	.prepare = soft_prepare,
 	.page_addr = soft_page_addr,
 	.kernel_addr = soft_kernel_addr,
 	.submit = soft_submit,
+	.abort = soft_abort,
+	.release = soft_release,
 };
 
 struct migaccel_engine migaccel_soft_engine = {
 	.name = "soft",
 	.kind = MIGACCEL_ENGINE_SOFT,
+	.numa_node = NUMA_NO_NODE,
+	.max_batch = SOFT_MAX_BATCH,
 	.ops = &soft_ops,
 };
 EXPORT_SYMBOL_IF_KUNIT(migaccel_soft_engine);

@@ -364,7 +364,7 @@ TEST_F(migaccel, zero_scan_longer_op_stride_with_zero_tail_works)
 TEST_F(migaccel, batch_short_struct_is_einval)
 {
 	fill_zero_scans(_metadata, self, 4);
-	self->batch.size = offsetof(struct migaccel_batch, __reserved);
+	self->batch.size = offsetof(struct migaccel_batch, out_nr_cpu);
 	do_batch_err(self, EINVAL);
 }
 
@@ -390,13 +390,6 @@ TEST_F(migaccel, batch_unknown_flag_is_eopnotsupp)
 	fill_zero_scans(_metadata, self, 4);
 	self->batch.flags = 1u << 31;
 	do_batch_err(self, EOPNOTSUPP);
-}
-
-TEST_F(migaccel, batch_reserved_nonzero_is_einval)
-{
-	fill_zero_scans(_metadata, self, 4);
-	self->batch.__reserved = 1;
-	do_batch_err(self, EINVAL);
 }
 
 TEST_F(migaccel, batch_of_zero_ops_is_einval)
@@ -476,22 +469,30 @@ TEST_F(migaccel, op_unknown_flag_is_eopnotsupp)
 	do_batch_err(self, EOPNOTSUPP);
 }
 
-TEST_F(migaccel, op_reserved_nonzero_is_einval)
+TEST_F(migaccel, zero_scan_with_src2_is_einval)
 {
 	fill_zero_scans(_metadata, self, 4);
-	self->ops[1].__reserved = 1;
+	self->ops[1].src2 = (uintptr_t)self->buf;
 	memcpy(self->saved_ops, self->ops, 4 * sizeof(*self->ops));
 	do_batch_err(self, EINVAL);
 }
 
-TEST_F(migaccel, zero_scan_with_dst_or_arg_is_einval)
+TEST_F(migaccel, zero_scan_with_dst_seed_or_lengths_is_einval)
 {
 	fill_zero_scans(_metadata, self, 4);
 	self->ops[0].dst = (uintptr_t)self->buf;
 	memcpy(self->saved_ops, self->ops, 4 * sizeof(*self->ops));
 	do_batch_err(self, EINVAL);
 	self->ops[0].dst = 0;
-	self->ops[0].arg = 1;
+	self->ops[0].seed = 1;
+	memcpy(self->saved_ops, self->ops, 4 * sizeof(*self->ops));
+	do_batch_err(self, EINVAL);
+	self->ops[0].seed = 0;
+	self->ops[0].src_len = PAGE;
+	memcpy(self->saved_ops, self->ops, 4 * sizeof(*self->ops));
+	do_batch_err(self, EINVAL);
+	self->ops[0].src_len = 0;
+	self->ops[0].dst_len = PAGE;
 	memcpy(self->saved_ops, self->ops, 4 * sizeof(*self->ops));
 	do_batch_err(self, EINVAL);
 }

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Operations: which device kind runs each, the descriptor each becomes,
+ * and how its outcome is read back from the completion record, finished on
+ * the CPU where the engine stopped short (a page fault: continue from
+ * bytes_completed; anything else: redo it whole).
+ *
+ * Where an operation's data lives (batch.c sets it up):
+ *   ZERO_SCAN, CRC32C, CRC64: @src page
+ *   COPY: @src page to @dst page
+ *   DELTA_CREATE: @src old, @src2 new, record built in @bounce
+ *   DELTA_APPLY: record (checked) in @bounce, applied to @dst page
+ *   COMPRESS: @src page, stream built in @bounce
+ *   DECOMPRESS: stream in @bounce, page built at @bounce + page size
+ */
+#include <linux/mm.h>
+#include <linux/string.h>
+#include <kunit/visibility.h>
+
+#include "migaccel.h"
+
+/**
+ * migaccel_op_class() - the device kind that runs an operation
+ * @opcode: a valid &enum migaccel_opcode
+ *
+ * Context: any.
+ * Return: MIGACCEL_CLASS_IAA for (de)compression and CRC64, else DSA.
+ */
+enum migaccel_class migaccel_op_class(u32 opcode)
+{
+	switch (opcode) {
+	case MIGACCEL_OP_COMPRESS:
+	case MIGACCEL_OP_DECOMPRESS:
+	case MIGACCEL_OP_CRC64:
+		return MIGACCEL_CLASS_IAA;
+	default:
+		return MIGACCEL_CLASS_DSA;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_op_class);
+
+/**
+ * migaccel_chunk_slot_of() - where an operation sits in a chunk
+ * @chunk: the chunk
+ * @op: index of the operation in the chunk's job
+ *
+ * Context: any.
+ * Return: the slot, or -1 when @chunk does not hold @op.
+ */
+int migaccel_chunk_slot_of(const struct migaccel_chunk *chunk, u32 op)
+{
+	unsigned int i;
+
+	for (i = 0; i < chunk->nr; i++)
+		if (chunk->op[i] == op)
+			return i;
+	return -1;
+}
+
+static u32 delta_max(const struct migaccel_op *op)
+{
+	u32 max = min(op->dst_len, MIGACCEL_DELTA_MAX);
+
+	return max - max % MIGACCEL_DELTA_ENTRY_SIZE;
+}
+
+static u32 compress_max(const struct migaccel_op *op)
+{
+	/* Only output smaller than the page is worth sending. */
+	return min(op->dst_len, MIGACCEL_PAGE_SIZE - 1);
+}
+
+/**
+ * migaccel_op_build() - build the descriptor of an operation
+ * @jop: the operation, its pages pinned and buffers set up
+ * @chunk: its chunk, prepared for its engine
+ * @slot: its index in @chunk
+ *
+ * Context: any.
+ */
+void migaccel_op_build(struct migaccel_jop *jop, struct migaccel_chunk *chunk,
+		       unsigned int slot)
+{
+	struct migaccel_engine *engine = chunk->engine;
+	const struct migaccel_engine_ops *eops = engine->ops;
+	union migaccel_hw_desc *desc = &chunk->descs[slot];
+	const struct migaccel_op *op = &jop->op;
+	u64 comp = eops->kernel_addr(engine, chunk, &chunk->comps[slot]);
+	u64 src = 0, dst = 0, bounce = 0;
+
+	if (jop->src)
+		src = eops->page_addr(engine, chunk, jop->src);
+	if (jop->dst)
+		dst = eops->page_addr(engine, chunk, jop->dst);
+	if (jop->bounce)
+		bounce = eops->kernel_addr(engine, chunk, jop->bounce);
+
+	switch (op->opcode) {
+	case MIGACCEL_OP_ZERO_SCAN:
+		migaccel_desc_compval(&desc->dsa, src, MIGACCEL_PAGE_SIZE, 0,
+				      comp);
+		break;
+	case MIGACCEL_OP_COPY:
+		migaccel_desc_memmove(&desc->dsa, src, dst, MIGACCEL_PAGE_SIZE,
+				      comp);
+		break;
+	case MIGACCEL_OP_CRC32C:
+		migaccel_desc_crcgen(&desc->dsa, src, MIGACCEL_PAGE_SIZE,
+				     op->seed, comp);
+		break;
+	case MIGACCEL_OP_DELTA_CREATE:
+		migaccel_desc_cr_delta(&desc->dsa, src,
+				       eops->page_addr(engine, chunk, jop->src2),
+				       MIGACCEL_PAGE_SIZE, bounce,
+				       delta_max(op), comp);
+		break;
+	case MIGACCEL_OP_DELTA_APPLY:
+		migaccel_desc_ap_delta(&desc->dsa, bounce, op->src_len, dst,
+				       MIGACCEL_PAGE_SIZE, comp);
+		break;
+	case MIGACCEL_OP_COMPRESS:
+		/* The engine supplies its own compression state, if any. */
+		migaccel_desc_compress(&desc->iax, src, MIGACCEL_PAGE_SIZE,
+				       bounce, compress_max(op), 0, 0, comp);
+		break;
+	case MIGACCEL_OP_DECOMPRESS:
+		migaccel_desc_decompress(&desc->iax, bounce, op->src_len,
+					 bounce + MIGACCEL_PAGE_SIZE,
+					 MIGACCEL_PAGE_SIZE, comp);
+		break;
+	case MIGACCEL_OP_CRC64:
+		migaccel_desc_crc64(&desc->iax, src, MIGACCEL_PAGE_SIZE, comp);
+		break;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_op_build);
+
+/*
+ * How far the engine got: true with *@resume when it decided (resume ==
+ * page size) or stopped at a page fault; false when nothing is known.
+ */
+static bool dsa_progress(const struct dsa_completion_record *comp,
+			 u32 *resume)
+{
+	u8 status = DSA_COMP_STATUS(READ_ONCE(comp->status));
+
+	/* Read the rest of the record only after the status says it is there. */
+	smp_rmb();
+	*resume = 0;
+	if (status == DSA_COMP_SUCCESS) {
+		*resume = MIGACCEL_PAGE_SIZE;
+		return true;
+	}
+	if (status == DSA_COMP_PAGE_FAULT_NOBOF &&
+	    comp->bytes_completed < MIGACCEL_PAGE_SIZE) {
+		*resume = comp->bytes_completed;
+		return true;
+	}
+	return false;
+}
+
+static void finish_zero(struct migaccel_jop *jop,
+			const struct dsa_completion_record *comp, bool *cpu)
+{
+	u32 resume;
+
+	if (dsa_progress(comp, &resume) && resume == MIGACCEL_PAGE_SIZE) {
+		jop->op.out_result = !comp->result;
+		return;
+	}
+	*cpu = true;
+	jop->op.out_result = migaccel_cpu_zero(page_address(jop->src), resume);
+}
+
+static void finish_copy(struct migaccel_jop *jop,
+			const struct dsa_completion_record *comp, bool *cpu)
+{
+	u32 resume;
+
+	dsa_progress(comp, &resume);
+	if (resume == MIGACCEL_PAGE_SIZE)
+		return;
+	*cpu = true;
+	memcpy(page_address(jop->dst) + resume,
+	       page_address(jop->src) + resume, MIGACCEL_PAGE_SIZE - resume);
+}
+
+static void finish_crc32c(struct migaccel_jop *jop,
+			  const struct dsa_completion_record *comp, bool *cpu)
+{
+	u32 resume, crc = jop->op.seed;
+
+	/* On a fault the record holds the CRC of the bytes completed. */
+	if (dsa_progress(comp, &resume) && resume)
+		crc = comp->crc_val;
+	if (resume < MIGACCEL_PAGE_SIZE) {
+		*cpu = true;
+		crc = migaccel_cpu_crc32c(crc, page_address(jop->src) + resume,
+					  MIGACCEL_PAGE_SIZE - resume);
+	}
+	jop->op.out_result = crc;
+}
+
+static void finish_delta_create(struct migaccel_jop *jop,
+				const struct dsa_completion_record *comp,
+				bool *cpu)
+{
+	u32 resume, size = 0;
+	int ret;
+
+	if (dsa_progress(comp, &resume)) {
+		if (DSA_COMP_STATUS(comp->status) == DSA_COMP_SUCCESS &&
+		    comp->result == MIGACCEL_DELTA_RES_OVERFLOW) {
+			jop->op.out_flags |= MIGACCEL_OUT_RAW;
+			return;
+		}
+		size = comp->delta_rec_size;
+		resume &= ~7u;
+	}
+	if (resume == MIGACCEL_PAGE_SIZE) {
+		jop->op.out_result = size;
+		return;
+	}
+	*cpu = true;
+	ret = migaccel_cpu_delta_create(page_address(jop->src),
+					page_address(jop->src2), resume,
+					jop->bounce, size, delta_max(&jop->op));
+	if (ret < 0)
+		jop->op.out_flags |= MIGACCEL_OUT_RAW;
+	else
+		jop->op.out_result = ret;
+}
+
+static void finish_delta_apply(struct migaccel_jop *jop,
+			       const struct dsa_completion_record *comp,
+			       bool *cpu)
+{
+	if (DSA_COMP_STATUS(READ_ONCE(comp->status)) == DSA_COMP_SUCCESS)
+		return;
+	/* Applying a checked record again is harmless: redo it whole. */
+	*cpu = true;
+	migaccel_cpu_delta_apply(page_address(jop->dst), jop->bounce,
+				 jop->op.src_len);
+}
+
+static void finish_compress(struct migaccel_jop *jop,
+			    const struct iax_completion_record *comp,
+			    bool *cpu)
+{
+	u8 status = DSA_COMP_STATUS(READ_ONCE(comp->status));
+	int ret;
+
+	smp_rmb();
+	if (status == IAX_COMP_SUCCESS && comp->output_size &&
+	    comp->output_size <= compress_max(&jop->op)) {
+		jop->op.out_result = comp->output_size;
+		return;
+	}
+	if (status == IAX_COMP_OUTBUF_OVERFLOW) {
+		jop->op.out_flags |= MIGACCEL_OUT_RAW;
+		return;
+	}
+	*cpu = true;
+	ret = migaccel_cpu_compress(page_address(jop->src), jop->bounce,
+				    compress_max(&jop->op));
+	if (ret == -ENOSPC)
+		jop->op.out_flags |= MIGACCEL_OUT_RAW;
+	else if (ret < 0)
+		jop->op.out_status = ret;
+	else
+		jop->op.out_result = ret;
+}
+
+static void finish_decompress(struct migaccel_jop *jop,
+			      const struct iax_completion_record *comp,
+			      bool *cpu)
+{
+	u8 status = DSA_COMP_STATUS(READ_ONCE(comp->status));
+
+	smp_rmb();
+	if (status == IAX_COMP_SUCCESS &&
+	    comp->output_size == MIGACCEL_PAGE_SIZE)
+		return;
+	if (status == IAX_COMP_SUCCESS) {
+		/* A whole stream that is not a whole page. */
+		jop->op.out_status = -EBADMSG;
+		return;
+	}
+	*cpu = true;
+	jop->op.out_status = migaccel_cpu_decompress(jop->bounce,
+						     jop->op.src_len,
+						     jop->bounce +
+						     MIGACCEL_PAGE_SIZE);
+}
+
+static void finish_crc64(struct migaccel_jop *jop,
+			 const struct iax_completion_record *comp, bool *cpu)
+{
+	u8 status = DSA_COMP_STATUS(READ_ONCE(comp->status));
+
+	smp_rmb();
+	if (status == IAX_COMP_SUCCESS) {
+		jop->op.out_result = migaccel_comp_crc64(comp);
+		return;
+	}
+	*cpu = true;
+	jop->op.out_result = migaccel_cpu_crc64(page_address(jop->src),
+						MIGACCEL_PAGE_SIZE);
+}
+
+/**
+ * migaccel_op_finish() - read an operation's outcome, finishing on the CPU
+ * @jop: an operation whose chunk is DONE
+ *
+ * Sets out_result, out_status and MIGACCEL_OUT_RAW; the data of COMPRESS,
+ * DELTA_CREATE and DECOMPRESS is left in the bounce buffer.
+ *
+ * Context: process context (may sleep for a zlib workspace).
+ * Return: true when the CPU did some of the work.
+ */
+bool migaccel_op_finish(struct migaccel_jop *jop)
+{
+	const union migaccel_hw_comp *comp = &jop->chunk->comps[jop->slot];
+	bool cpu = false;
+
+	switch (jop->op.opcode) {
+	case MIGACCEL_OP_ZERO_SCAN:
+		finish_zero(jop, &comp->dsa, &cpu);
+		break;
+	case MIGACCEL_OP_COPY:
+		finish_copy(jop, &comp->dsa, &cpu);
+		break;
+	case MIGACCEL_OP_CRC32C:
+		finish_crc32c(jop, &comp->dsa, &cpu);
+		break;
+	case MIGACCEL_OP_DELTA_CREATE:
+		finish_delta_create(jop, &comp->dsa, &cpu);
+		break;
+	case MIGACCEL_OP_DELTA_APPLY:
+		finish_delta_apply(jop, &comp->dsa, &cpu);
+		break;
+	case MIGACCEL_OP_COMPRESS:
+		finish_compress(jop, &comp->iax, &cpu);
+		break;
+	case MIGACCEL_OP_DECOMPRESS:
+		finish_decompress(jop, &comp->iax, &cpu);
+		break;
+	case MIGACCEL_OP_CRC64:
+		finish_crc64(jop, &comp->iax, &cpu);
+		break;
+	}
+	return cpu;
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_op_finish);
