@@ -195,23 +195,28 @@ MIGACCEL_EXPORT int migaccel_channel_path(const struct migaccel_channel *ch)
 	return ch->path;
 }
 
+struct zero_scan_args {
+	void *const *pages;
+	uint64_t *bits;
+};
+
 static bool zero_scan_fill(struct migaccel_op *op, unsigned int i,
 			   const void *arg)
 {
-	void *const *pages = arg;
+	const struct zero_scan_args *a = arg;
 
 	op->opcode = MIGACCEL_OP_ZERO_SCAN;
-	op->src = (uintptr_t)pages[i];
+	op->src = (uintptr_t)a->pages[i];
 	return true;
 }
 
 static int zero_scan_done(const struct migaccel_op *op, unsigned int i,
 			  void *arg)
 {
-	uint64_t *bits = arg;
+	struct zero_scan_args *a = arg;
 
 	if (op->out_result)
-		bits[i / BITS_PER_WORD] |= 1ULL << (i % BITS_PER_WORD);
+		a->bits[i / BITS_PER_WORD] |= 1ULL << (i % BITS_PER_WORD);
 	return 0;
 }
 
@@ -244,16 +249,16 @@ static int zero_scan_kernel(struct migaccel_channel *ch, void *const *pages,
 			    unsigned int nr_pages, uint64_t *bitmap)
 {
 	size_t nr_words = DIV_ROUND_UP((size_t)nr_pages, BITS_PER_WORD);
+	struct zero_scan_args a = { pages, NULL };
 	int ret;
 
 	ret = scratch_reserve(ch, nr_words);
 	if (ret)
 		return ret;
 	memset(ch->scratch, 0, nr_words * sizeof(*ch->scratch));
+	a.bits = ch->scratch;
 
-	/* zero_scan_ops.fill only reads the array */
-	ret = migaccel__batch_run(ch, nr_pages, &zero_scan_ops,
-				  (void *)pages);
+	ret = migaccel__batch_run(ch, nr_pages, &zero_scan_ops, &a);
 	if (ret)
 		return ret;
 	memcpy(bitmap, ch->scratch, nr_words * sizeof(*bitmap));
