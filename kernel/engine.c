@@ -264,6 +264,9 @@ int migaccel_job_add_chunk(struct migaccel_job *job, enum migaccel_class class,
 	chunk->refused = 0;
 	chunk->priv = NULL;
 	atomic_set(&chunk->state, MIGACCEL_CHUNK_IDLE);
+	/* Records of a chunk no engine takes must read as "nothing done". */
+	memset(chunk->comps, 0, nr * sizeof(chunk->comps[0]));
+	memset(&chunk->batch_comp, 0, sizeof(chunk->batch_comp));
 	for (i = 0; i < nr; i++) {
 		chunk->op[i] = ops[i];
 		job->ops[ops[i]].chunk = chunk;

@@ -488,14 +488,14 @@ static void bulk(struct __test_metadata *_metadata, FIXTURE_DATA(ops) * self,
 	TH_LOG("%u pages, %u sent raw", total, raw);
 }
 
-TEST_F(ops, zero_scan_matches_reference) { bulk(_metadata, self, MIGACCEL_OP_ZERO_SCAN); }
-TEST_F(ops, copy_matches_reference) { bulk(_metadata, self, MIGACCEL_OP_COPY); }
-TEST_F(ops, crc32c_matches_reference) { bulk(_metadata, self, MIGACCEL_OP_CRC32C); }
-TEST_F(ops, crc64_matches_reference) { bulk(_metadata, self, MIGACCEL_OP_CRC64); }
-TEST_F(ops, delta_create_matches_reference) { bulk(_metadata, self, MIGACCEL_OP_DELTA_CREATE); }
-TEST_F(ops, delta_apply_matches_reference) { bulk(_metadata, self, MIGACCEL_OP_DELTA_APPLY); }
-TEST_F(ops, compress_output_inflates_with_zlib) { bulk(_metadata, self, MIGACCEL_OP_COMPRESS); }
-TEST_F(ops, decompress_reads_zlib_raw_deflate) { bulk(_metadata, self, MIGACCEL_OP_DECOMPRESS); }
+TEST_F_TIMEOUT(ops, zero_scan_matches_reference, 1200) { bulk(_metadata, self, MIGACCEL_OP_ZERO_SCAN); }
+TEST_F_TIMEOUT(ops, copy_matches_reference, 1200) { bulk(_metadata, self, MIGACCEL_OP_COPY); }
+TEST_F_TIMEOUT(ops, crc32c_matches_reference, 1200) { bulk(_metadata, self, MIGACCEL_OP_CRC32C); }
+TEST_F_TIMEOUT(ops, crc64_matches_reference, 1200) { bulk(_metadata, self, MIGACCEL_OP_CRC64); }
+TEST_F_TIMEOUT(ops, delta_create_matches_reference, 1200) { bulk(_metadata, self, MIGACCEL_OP_DELTA_CREATE); }
+TEST_F_TIMEOUT(ops, delta_apply_matches_reference, 1200) { bulk(_metadata, self, MIGACCEL_OP_DELTA_APPLY); }
+TEST_F_TIMEOUT(ops, compress_output_inflates_with_zlib, 1200) { bulk(_metadata, self, MIGACCEL_OP_COMPRESS); }
+TEST_F_TIMEOUT(ops, decompress_reads_zlib_raw_deflate, 1200) { bulk(_metadata, self, MIGACCEL_OP_DECOMPRESS); }
 
 /* ---- one batch mixing every operation ---- */
 

@@ -124,7 +124,7 @@ check man_pages_render "$out/man.log" bash -c \
 	 done; exit 0'
 
 stage "library on the host (CPU path)"
-for t in lib/tests/zero_scan_cpu; do
+for t in lib/tests/zero_scan_cpu lib/tests/ops_cpu; do
 	"$t" >"$out/${t##*/}.tap" 2>&1
 	rc=$?
 	count "host.${t##*/}" "$out/${t##*/}.tap"
@@ -132,18 +132,22 @@ for t in lib/tests/zero_scan_cpu; do
 		record "host.${t##*/}.exit_status" FAIL "rc=$rc"
 done
 
-vm_tests=(--bin selftests/migaccel_zero_scan --bin lib/tests/zero_scan_paths)
+vm_tests=(--bin selftests/migaccel_zero_scan --bin selftests/migaccel_ops
+	  --bin lib/tests/zero_scan_paths --bin lib/tests/ops_paths)
+# Kernel modules the VM loads first: idxd, and CRC32C for migaccel.
+vm_modules="idxd crc32c_generic libcrc32c"
 # Only the debug kernel has fault injection.
 vm_extra=()
 
-# vm_stage NAME KERNEL KVER MODDIR KO...
+# vm_stage NAME KERNEL KVER MODDIR ENV KO...: ENV is the tests' settings.
 vm_stage() {
-	local name=$1 kernel=$2 kv=$3 moddir=$4
-	shift 4
+	local name=$1 kernel=$2 kv=$3 moddir=$4 env=$5
+	shift 5
 	local kos=() ko
 	for ko in "$@"; do kos+=(--ko "$ko"); done
 	if ! tools/vm/mkinitramfs.sh --kver "$kv" --moddir "$moddir" \
-		--modules "idxd" "${kos[@]}" "${vm_tests[@]}" "${vm_extra[@]}" \
+		--modules "$vm_modules" "${kos[@]}" "${vm_tests[@]}" "${vm_extra[@]}" \
+		--file "$env:/etc/migaccel.env" \
 		--script tools/vm/vm-plan.sh --out "$out/$name.initrd" \
 		>"$out/$name.mkinitramfs.log" 2>&1; then
 		record "$name.initramfs" FAIL "see $out/$name.mkinitramfs.log"
@@ -164,8 +168,13 @@ vm_stage() {
 		 tools/vm/logcheck.sh '$out/$name/console.log'"
 }
 
+# The stock kernel runs the bulk tests at full size; the debug kernel,
+# many times slower under KASAN, on a tenth of it.
+printf 'MIGACCEL_PAGES=100000\nMIGACCEL_OPS_PAGES=10000\n' >"$out/stock.env"
+printf 'MIGACCEL_PAGES=10000\nMIGACCEL_OPS_PAGES=2000\n' >"$out/debug.env"
+
 stage "VM: Debian's stock kernel $kver"
-vm_stage stock "/boot/vmlinuz-$kver" "$kver" / migaccel.ko
+vm_stage stock "/boot/vmlinuz-$kver" "$kver" / "$out/stock.env" migaccel.ko
 
 stage "debug kernel (cached under ${MIGACCEL_CACHE:-$HOME/.cache/migaccel})"
 if kbuild=$(tools/vm/build-debug-kernel.sh 2>"$out/debug-kernel.log"); then
@@ -180,7 +189,7 @@ if kbuild=$(tools/vm/build-debug-kernel.sh 2>"$out/debug-kernel.log"); then
 		vm_extra=(--bin selftests/migaccel_fail_nth)
 		stage "VM: debug kernel $dkver"
 		vm_stage debug "$kbuild/arch/x86/boot/bzImage" "$dkver" \
-			"$kbuild/modroot" build/debug/migaccel.ko \
+			"$kbuild/modroot" "$out/debug.env" build/debug/migaccel.ko \
 			build/debug/migaccel_test.ko
 	else
 		record debug_module_build FAIL "see $out/debug-module.log"

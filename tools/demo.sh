@@ -26,7 +26,7 @@ rmmod migaccel
 exit $rc
 PLAN
 
-tools/vm/mkinitramfs.sh --kver "$kver" --moddir / --modules idxd \
+tools/vm/mkinitramfs.sh --kver "$kver" --moddir / --modules "idxd crc32c_generic libcrc32c" \
 	--ko migaccel.ko --bin tools/migaccel-zero-bench \
 	--script "$out/demo-plan.sh" --out "$out/demo.initrd" >"$out/mkinitramfs.log" 2>&1
 echo "demo: booting $kver under qemu-system-x86_64 (software emulation)"

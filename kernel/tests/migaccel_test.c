@@ -146,7 +146,7 @@ static void soft_compval_zero_pattern(struct kunit *test)
 		memset_page(page, c->nonzero_at, 0x01, 1);
 	migaccel_desc_compval(&desc, page_to_phys(page), PAGE_SIZE, 0,
 			      virt_to_phys(comp));
-	migaccel_soft_exec(&desc);
+	migaccel_soft_exec_dsa(&desc, NULL);
 
 	KUNIT_EXPECT_EQ(test, comp->status, DSA_COMP_SUCCESS);
 	KUNIT_EXPECT_EQ(test, comp->result, c->result);
@@ -171,13 +171,13 @@ static void soft_compval_nonzero_pattern(struct kunit *test)
 	kunmap_local(va);
 	migaccel_desc_compval(&desc, page_to_phys(page), PAGE_SIZE, pattern,
 			      virt_to_phys(comp));
-	migaccel_soft_exec(&desc);
+	migaccel_soft_exec_dsa(&desc, NULL);
 	KUNIT_EXPECT_EQ(test, comp->status, DSA_COMP_SUCCESS);
 	KUNIT_EXPECT_EQ(test, comp->result, 0);
 
 	memset_page(page, 1003, 0x00, 1);
 	memset(comp, 0, sizeof(*comp));
-	migaccel_soft_exec(&desc);
+	migaccel_soft_exec_dsa(&desc, NULL);
 	KUNIT_EXPECT_EQ(test, comp->status, DSA_COMP_SUCCESS);
 	KUNIT_EXPECT_EQ(test, comp->result, 1);
 	KUNIT_EXPECT_EQ(test, comp->bytes_completed, 1003);
@@ -193,13 +193,13 @@ static void soft_compval_two_pages(struct kunit *test)
 
 	migaccel_desc_compval(&desc, page_to_phys(page), 2 * PAGE_SIZE, 0,
 			      virt_to_phys(comp));
-	migaccel_soft_exec(&desc);
+	migaccel_soft_exec_dsa(&desc, NULL);
 	KUNIT_EXPECT_EQ(test, comp->result, 0);
 	KUNIT_EXPECT_EQ(test, comp->bytes_completed, 2 * PAGE_SIZE);
 
 	memset_page(page + 1, 7, 0xff, 1);
 	memset(comp, 0, sizeof(*comp));
-	migaccel_soft_exec(&desc);
+	migaccel_soft_exec_dsa(&desc, NULL);
 	KUNIT_EXPECT_EQ(test, comp->status, DSA_COMP_SUCCESS);
 	KUNIT_EXPECT_EQ(test, comp->result, 1);
 	KUNIT_EXPECT_EQ(test, comp->bytes_completed, PAGE_SIZE + 7);
@@ -214,7 +214,7 @@ static void soft_compval_unbacked_address_faults(struct kunit *test)
 	struct dsa_hw_desc desc;
 
 	migaccel_desc_compval(&desc, nowhere, PAGE_SIZE, 0, virt_to_phys(comp));
-	migaccel_soft_exec(&desc);
+	migaccel_soft_exec_dsa(&desc, NULL);
 	KUNIT_EXPECT_EQ(test, comp->status, DSA_COMP_PAGE_FAULT_NOBOF);
 	KUNIT_EXPECT_EQ(test, comp->bytes_completed, 0);
 	KUNIT_EXPECT_EQ(test, comp->fault_addr, nowhere);
@@ -255,7 +255,7 @@ static void soft_rejects_bad_descriptor(struct kunit *test)
 			      virt_to_phys(comp));
 	desc.flags |= c->extra_flags;
 	desc.opcode = c->opcode;
-	migaccel_soft_exec(&desc);
+	migaccel_soft_exec_dsa(&desc, NULL);
 	KUNIT_EXPECT_EQ(test, comp->status, c->status);
 	__free_page(page);
 }
@@ -321,7 +321,7 @@ static void soft_batch_all_members_complete(struct kunit *test)
 
 	migaccel_desc_batch(&batch, virt_to_phys(tb->descs), TEST_BATCH,
 			    virt_to_phys(&tb->batch_comp));
-	migaccel_soft_exec(&batch);
+	migaccel_soft_exec_dsa(&batch, NULL);
 
 	KUNIT_EXPECT_EQ(test, tb->batch_comp.status, DSA_COMP_SUCCESS);
 	KUNIT_EXPECT_EQ(test, tb->batch_comp.descs_completed, TEST_BATCH);
@@ -344,7 +344,7 @@ static void soft_batch_member_failure_is_batch_fail(struct kunit *test)
 	tb->descs[5].xfer_size = 0;
 	migaccel_desc_batch(&batch, virt_to_phys(tb->descs), TEST_BATCH,
 			    virt_to_phys(&tb->batch_comp));
-	migaccel_soft_exec(&batch);
+	migaccel_soft_exec_dsa(&batch, NULL);
 
 	KUNIT_EXPECT_EQ(test, tb->batch_comp.status, DSA_COMP_BATCH_FAIL);
 	KUNIT_EXPECT_EQ(test, tb->batch_comp.descs_completed, TEST_BATCH);
@@ -363,7 +363,7 @@ static void soft_batch_rejects_nested_batch(struct kunit *test)
 			    virt_to_phys(&tb->comps[3]));
 	migaccel_desc_batch(&batch, virt_to_phys(tb->descs), TEST_BATCH,
 			    virt_to_phys(&tb->batch_comp));
-	migaccel_soft_exec(&batch);
+	migaccel_soft_exec_dsa(&batch, NULL);
 
 	KUNIT_EXPECT_EQ(test, tb->batch_comp.status, DSA_COMP_BATCH_FAIL);
 	KUNIT_EXPECT_EQ(test, tb->comps[3].status, DSA_COMP_BAD_OPCODE);
@@ -377,7 +377,7 @@ static void soft_batch_rejects_bad_count(struct kunit *test)
 
 	migaccel_desc_batch(&batch, virt_to_phys(tb->descs), 1,
 			    virt_to_phys(&tb->batch_comp));
-	migaccel_soft_exec(&batch);
+	migaccel_soft_exec_dsa(&batch, NULL);
 	KUNIT_EXPECT_EQ(test, tb->batch_comp.status, DSA_COMP_DESC_CNT_ERANGE);
 	/* Nothing of the list ran. */
 	KUNIT_EXPECT_EQ(test, tb->comps[0].status, DSA_COMP_NONE);
@@ -391,7 +391,7 @@ static void soft_batch_rejects_unaligned_list(struct kunit *test)
 
 	migaccel_desc_batch(&batch, virt_to_phys(tb->descs) + 32, 2,
 			    virt_to_phys(&tb->batch_comp));
-	migaccel_soft_exec(&batch);
+	migaccel_soft_exec_dsa(&batch, NULL);
 	KUNIT_EXPECT_EQ(test, tb->batch_comp.status, DSA_COMP_DESCLIST_ALIGN);
 	test_batch_free(tb);
 }
@@ -441,67 +441,77 @@ static void comp_zero_page_outcome(struct kunit *test)
 /* Through the job path: chunks, the soft engine's workers, CPU finish. */
 static void job_zero_scan_through_workers(struct kunit *test)
 {
-	unsigned int nr = MIGACCEL_CHUNK_DESCS + 3, i, on_cpu;
+	unsigned int nr = MIGACCEL_CHUNK_DESCS + 3, i;
+	unsigned int idx[MIGACCEL_CHUNK_DESCS];
+	struct migaccel_stats stats = {};
 	struct migaccel_job *job;
-	unsigned long *bitmap;
+	u32 on_cpu = 0;
 
-	job = migaccel_job_alloc(&migaccel_soft_engine, nr);
+	job = migaccel_job_alloc(nr);
 	KUNIT_ASSERT_NOT_NULL(test, job);
-	KUNIT_EXPECT_EQ(test, job->nr_chunks, 2);
-	KUNIT_EXPECT_EQ(test, job->chunks[0]->nr, MIGACCEL_CHUNK_DESCS);
-	KUNIT_EXPECT_EQ(test, job->chunks[1]->nr, 3);
-	bitmap = kunit_kcalloc(test, BITS_TO_LONGS(nr), sizeof(long),
-			       GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, bitmap);
-
+	job->stats = &stats;
 	for (i = 0; i < nr; i++) {
-		job->pages[i] = test_page(test, 0);
+		job->ops[i].op.opcode = MIGACCEL_OP_ZERO_SCAN;
+		job->ops[i].src = test_page(test, 0);
 		if (i % 3 == 0)
-			memset_page(job->pages[i], (i * 37) % PAGE_SIZE, 1, 1);
+			memset_page(job->ops[i].src, (i * 37) % PAGE_SIZE, 1, 1);
 	}
-	migaccel_job_build_zero_scan(job);
-	KUNIT_EXPECT_PTR_EQ(test, job->chunks[0]->hw, &job->chunks[0]->batch);
+	for (i = 0; i < MIGACCEL_CHUNK_DESCS; i++)
+		idx[i] = i;
+	KUNIT_ASSERT_EQ(test, migaccel_job_add_chunk(job, MIGACCEL_CLASS_DSA,
+						     idx, MIGACCEL_CHUNK_DESCS), 0);
+	for (i = 0; i < 3; i++)
+		idx[i] = MIGACCEL_CHUNK_DESCS + i;
+	KUNIT_ASSERT_EQ(test, migaccel_job_add_chunk(job, MIGACCEL_CLASS_DSA,
+						     idx, 3), 0);
+	/* Make op 129 fault at byte 8: the CPU must finish that page. */
+	job->fault.kind = MIGACCEL_INJECT_PAGEFAULT;
+	job->fault.desc = MIGACCEL_CHUNK_DESCS + 1;
+	job->fault.byte = 8;
+
+	KUNIT_ASSERT_EQ(test, migaccel_job_run(job), 0);
 	KUNIT_EXPECT_EQ(test, job->chunks[0]->batch.desc_count,
 			MIGACCEL_CHUNK_DESCS);
 	KUNIT_EXPECT_EQ(test, job->chunks[0]->batch.desc_list_addr,
 			virt_to_phys(job->chunks[0]->descs));
-
-	/* Make one descriptor fault: the CPU must finish that page. */
-	job->chunks[1]->descs[1].src_addr = 1ull << 52;
-
-	KUNIT_ASSERT_EQ(test, migaccel_job_submit(job), 0);
-	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&job->done, 10 * HZ),
-			0);
-	on_cpu = migaccel_job_zero_results(job, bitmap);
-	KUNIT_EXPECT_EQ(test, on_cpu, 1);
 	KUNIT_EXPECT_EQ(test, job->chunks[1]->batch_comp.status,
 			DSA_COMP_BATCH_FAIL);
-	for (i = 0; i < nr; i++)
-		KUNIT_EXPECT_EQ_MSG(test, test_bit(i, bitmap), i % 3 != 0,
-				    "page %u", i);
-
-	for (i = 0; i < nr; i++)
-		__free_page(job->pages[i]);
+	for (i = 0; i < nr; i++) {
+		on_cpu += migaccel_op_finish(&job->ops[i]);
+		KUNIT_EXPECT_EQ_MSG(test, job->ops[i].op.out_result,
+				    (u64)(i % 3 != 0), "page %u", i);
+	}
+	KUNIT_EXPECT_EQ(test, on_cpu, 1);
+	for (i = 0; i < nr; i++) {
+		__free_page(job->ops[i].src);
+		job->ops[i].src = NULL;
+	}
 	migaccel_job_put(job);
 }
 
 /* A single operation is submitted as itself: DSA needs two in a batch. */
 static void job_single_op_is_not_batched(struct kunit *test)
 {
+	struct migaccel_stats stats = {};
 	struct migaccel_job *job;
-	unsigned long bitmap = 0;
+	unsigned int idx = 0;
 
-	job = migaccel_job_alloc(&migaccel_soft_engine, 1);
+	job = migaccel_job_alloc(1);
 	KUNIT_ASSERT_NOT_NULL(test, job);
-	job->pages[0] = test_page(test, 0);
-	migaccel_job_build_zero_scan(job);
-	KUNIT_EXPECT_PTR_EQ(test, job->chunks[0]->hw, &job->chunks[0]->descs[0]);
-	KUNIT_ASSERT_EQ(test, migaccel_job_submit(job), 0);
-	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&job->done, 10 * HZ),
-			0);
-	KUNIT_EXPECT_EQ(test, migaccel_job_zero_results(job, &bitmap), 0);
-	KUNIT_EXPECT_EQ(test, bitmap, 1);
-	__free_page(job->pages[0]);
+	job->stats = &stats;
+	job->ops[0].op.opcode = MIGACCEL_OP_ZERO_SCAN;
+	job->ops[0].src = test_page(test, 0);
+	KUNIT_ASSERT_EQ(test, migaccel_job_add_chunk(job, MIGACCEL_CLASS_DSA,
+						     &idx, 1), 0);
+	KUNIT_ASSERT_EQ(test, migaccel_job_run(job), 0);
+	/* The batch descriptor was never built nor written. */
+	KUNIT_EXPECT_EQ(test, job->chunks[0]->batch_comp.status, 0);
+	KUNIT_EXPECT_EQ(test, job->chunks[0]->comps[0].dsa.status,
+			DSA_COMP_SUCCESS);
+	KUNIT_EXPECT_FALSE(test, migaccel_op_finish(&job->ops[0]));
+	KUNIT_EXPECT_EQ(test, job->ops[0].op.out_result, 1);
+	__free_page(job->ops[0].src);
+	job->ops[0].src = NULL;
 	migaccel_job_put(job);
 }
 

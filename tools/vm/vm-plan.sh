@@ -6,6 +6,13 @@
 # unloads, and prints each program's TAP between "### BEGIN name" and
 # "### END name rc=N" lines that tools/check.sh counts section by section.
 
+# Per-stage settings (page counts of the bulk tests), from tools/check.sh.
+if [ -f /etc/migaccel.env ]; then
+	set -a
+	. /etc/migaccel.env
+	set +a
+fi
+
 begin() { echo "### BEGIN $1"; }
 end() { echo "### END $1 rc=$2"; }
 
