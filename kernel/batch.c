@@ -355,7 +355,7 @@ static int batch_check(const struct migaccel_batch *cmd)
 	if (!cmd->nr_ops || cmd->nr_ops > MIGACCEL_MAX_BATCH_OPS)
 		return -EINVAL;
 	/* A multiple of 8 keeps every op's __u64 fields aligned. */
-	if (cmd->op_size < sizeof(struct migaccel_op) ||
+	if (cmd->op_size < offsetofend(struct migaccel_op, out_result) ||
 	    cmd->op_size > MIGACCEL_MAX_OP_SIZE || cmd->op_size % 8)
 		return -EINVAL;
 	return 0;

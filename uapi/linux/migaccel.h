@@ -20,7 +20,12 @@
 enum {
 	MIGACCEL_CMD_BASE = 0x80,
 	MIGACCEL_CMD_INFO = MIGACCEL_CMD_BASE,
-	MIGACCEL_CMD_BATCH = 0x81
+	MIGACCEL_CMD_BATCH = 0x81,
+	MIGACCEL_CMD_REGION_REGISTER = 0x82,
+	MIGACCEL_CMD_REGION_UNREGISTER = 0x83,
+	MIGACCEL_CMD_REAP = 0x84,
+	MIGACCEL_CMD_SET_EVENTFD = 0x85,
+	MIGACCEL_CMD_SVA_BIND = 0x86
 };
 
 /**
@@ -152,8 +157,13 @@ struct migaccel_info {
  * @out_status: 0, or a negative errno for this operation alone
  * @out_flags: &enum migaccel_out_flags
  * @out_result: see &enum migaccel_opcode; 0 where none is defined
+ * @region: 0, or a region of MIGACCEL_REGION_REGISTER: then every page
+ *	(@src, @src2, @dst where they name a page) is an offset in it
+ * @buf_region: 0, or a region in which every buffer (@src, @dst where
+ *	they name a buffer) is an offset
  *
- * Operations are laid out with a stride of &migaccel_batch.op_size, so a
+ * Operands in a registered region are pinned already: the call pins
+ * nothing for them.  Operations are laid out with a stride of &migaccel_batch.op_size, so a
  * caller built against an older or newer header still works.
  */
 struct migaccel_op {
@@ -168,6 +178,8 @@ struct migaccel_op {
 	__s32 out_status;
 	__u32 out_flags;
 	__aligned_u64 out_result;
+	__u32 region;
+	__u32 buf_region;
 };
 
 /**
@@ -176,7 +188,7 @@ struct migaccel_op {
  * @flags: must be 0
  * @nr_ops: number of operations, 1 to &migaccel_info.out_max_batch_ops
  * @op_size: sizeof(struct migaccel_op) as the caller knows it; a multiple
- *	of 8, at least 64 and at most 256
+ *	of 8, at least 64 (without @region and @buf_region) and at most 256
  * @ops: user pointer to @nr_ops operations, @op_size bytes apart; any mix
  *	of opcodes
  * @out_zero_bitmap: user pointer to (@nr_ops + 63) / 64 __u64 words, or 0;
@@ -184,10 +196,17 @@ struct migaccel_op {
  *	MIGACCEL_OP_ZERO_SCAN that found its page all zero
  * @out_nr_failed: number of operations whose out_status is not 0
  * @out_nr_cpu: number of operations with MIGACCEL_OUT_CPU set
+ * @user_data: MIGACCEL_BATCH_ASYNC: returned in its &migaccel_completion
  *
  * The call returns 0 once every operation has run, each with its own
  * out_status.  It returns a negative errno, and writes nothing, when the
  * batch itself is malformed or cannot be started.
+ *
+ * With MIGACCEL_BATCH_ASYNC the call returns once the batch is started,
+ * and writes nothing yet: the results (out_ fields of the batch are not
+ * used; those of the ops, the zero bitmap and every output) are written
+ * when MIGACCEL_REAP returns the batch's completion, so the op array and
+ * every buffer must stay valid until then.
  */
 struct migaccel_batch {
 	__u32 size;
@@ -198,8 +217,165 @@ struct migaccel_batch {
 	__aligned_u64 out_zero_bitmap;
 	__u32 out_nr_failed;
 	__u32 out_nr_cpu;
+	__aligned_u64 user_data;
+};
+
+/**
+ * enum migaccel_batch_flags - flags of &migaccel_batch
+ * @MIGACCEL_BATCH_ASYNC: start the batch and return; reap it later
+ */
+enum migaccel_batch_flags {
+	MIGACCEL_BATCH_ASYNC = 1 << 0
 };
 
 #define MIGACCEL_BATCH _IO(MIGACCEL_TYPE, MIGACCEL_CMD_BATCH)
+
+/**
+ * struct migaccel_region_register - MIGACCEL_REGION_REGISTER: pin memory once
+ * @size: sizeof(struct migaccel_region_register)
+ * @flags: must be 0
+ * @addr: start, aligned to out_page_size
+ * @length: bytes, a non-zero multiple of out_page_size
+ * @out_region_id: the region's id for &migaccel_op.region, never 0
+ * @__reserved: must be 0
+ *
+ * The pages are pinned (long term, writable) and charged to the caller's
+ * RLIMIT_MEMLOCK: beyond it the call fails with -ENOMEM.  They are mapped
+ * for every device a work queue of migaccel belongs to.  A region belongs
+ * to the channel: closing the channel releases it.
+ */
+struct migaccel_region_register {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 addr;
+	__aligned_u64 length;
+	__u32 out_region_id;
+	__u32 __reserved;
+};
+
+#define MIGACCEL_REGION_REGISTER _IO(MIGACCEL_TYPE, MIGACCEL_CMD_REGION_REGISTER)
+
+/**
+ * enum migaccel_unregister_flags - flags of &migaccel_region_unregister
+ * @MIGACCEL_UNREGISTER_WAIT: wait for the batches using the region
+ *	instead of failing with -EBUSY
+ */
+enum migaccel_unregister_flags {
+	MIGACCEL_UNREGISTER_WAIT = 1 << 0
+};
+
+/**
+ * struct migaccel_region_unregister - MIGACCEL_REGION_UNREGISTER
+ * @size: sizeof(struct migaccel_region_unregister)
+ * @flags: &enum migaccel_unregister_flags
+ * @region_id: a region of this channel
+ * @__reserved: must be 0
+ *
+ * Fails with -EBUSY while a batch that names the region is in flight or
+ * unreaped, unless MIGACCEL_UNREGISTER_WAIT is set.
+ */
+struct migaccel_region_unregister {
+	__u32 size;
+	__u32 flags;
+	__u32 region_id;
+	__u32 __reserved;
+};
+
+#define MIGACCEL_REGION_UNREGISTER \
+	_IO(MIGACCEL_TYPE, MIGACCEL_CMD_REGION_UNREGISTER)
+
+/**
+ * struct migaccel_completion - how an asynchronous batch ended
+ * @user_data: &migaccel_batch.user_data
+ * @result: 0, or the negative errno the batch failed with as a whole
+ *	(-ETIMEDOUT, -EFAULT when its memory went away, ...)
+ * @nr_failed: operations whose out_status is not 0
+ * @nr_cpu: operations finished on the CPU
+ * @__reserved: 0
+ */
+struct migaccel_completion {
+	__aligned_u64 user_data;
+	__s32 result;
+	__u32 nr_failed;
+	__u32 nr_cpu;
+	__u32 __reserved;
+};
+
+/**
+ * enum migaccel_reap_flags - flags of &migaccel_reap
+ * @MIGACCEL_REAP_WAIT: wait until @min_complete batches completed (or all
+ *	in flight, if fewer), or @timeout_ms passed
+ */
+enum migaccel_reap_flags {
+	MIGACCEL_REAP_WAIT = 1 << 0
+};
+
+/**
+ * struct migaccel_reap - MIGACCEL_REAP: collect asynchronous batches
+ * @size: sizeof(struct migaccel_reap)
+ * @flags: &enum migaccel_reap_flags
+ * @nr: room in @entries, at least 1
+ * @min_complete: with MIGACCEL_REAP_WAIT, how many to wait for; else 0
+ * @entries: user pointer to @nr &struct migaccel_completion
+ * @timeout_ms: with MIGACCEL_REAP_WAIT: longest wait, 0 for the module's
+ *	timeout_ms
+ * @out_nr: completions written, in the order their batches were submitted
+ *	among those complete
+ *
+ * Writes the results of each batch it returns (see &migaccel_batch).
+ * Without MIGACCEL_REAP_WAIT it never sleeps for a device; with it, -EINTR
+ * on a signal, and out_nr may be below @min_complete after the timeout.
+ * The channel's fd is readable (poll, epoll) while a completed batch
+ * waits to be reaped.
+ */
+struct migaccel_reap {
+	__u32 size;
+	__u32 flags;
+	__u32 nr;
+	__u32 min_complete;
+	__aligned_u64 entries;
+	__u32 timeout_ms;
+	__u32 out_nr;
+};
+
+#define MIGACCEL_REAP _IO(MIGACCEL_TYPE, MIGACCEL_CMD_REAP)
+
+/**
+ * struct migaccel_set_eventfd - MIGACCEL_SET_EVENTFD
+ * @size: sizeof(struct migaccel_set_eventfd)
+ * @flags: must be 0
+ * @fd: an eventfd to signal once per completed asynchronous batch, or -1
+ *	to stop
+ * @__reserved: must be 0
+ */
+struct migaccel_set_eventfd {
+	__u32 size;
+	__u32 flags;
+	__s32 fd;
+	__u32 __reserved;
+};
+
+#define MIGACCEL_SET_EVENTFD _IO(MIGACCEL_TYPE, MIGACCEL_CMD_SET_EVENTFD)
+
+/**
+ * struct migaccel_sva_bind - MIGACCEL_SVA_BIND: share the address space
+ * @size: sizeof(struct migaccel_sva_bind)
+ * @flags: must be 0
+ * @out_pasid: the PASID the devices know the caller's address space by
+ * @out_engines: &enum migaccel_engine_mask of the work queues bound
+ *
+ * Binds the caller's address space to the devices of every work queue of
+ * migaccel through the IOMMU (shared virtual addressing).  -ENODEV when
+ * there is no work queue, -EOPNOTSUPP when the IOMMU cannot.  See the
+ * administrator guide for what SVA mode does and does not do.
+ */
+struct migaccel_sva_bind {
+	__u32 size;
+	__u32 flags;
+	__u32 out_pasid;
+	__u32 out_engines;
+};
+
+#define MIGACCEL_SVA_BIND _IO(MIGACCEL_TYPE, MIGACCEL_CMD_SVA_BIND)
 
 #endif /* _UAPI_LINUX_MIGACCEL_H */
