@@ -338,7 +338,7 @@ static int batch_write_back(struct batch_ops *b, struct migaccel_batch *cmd,
 	}
 	cmd->out_nr_failed = failed;
 	cmd->out_nr_cpu = cpu;
-	migaccel_count(job->stats, cpu_ops, cpu);
+	migaccel_count(job->stats, MIGACCEL_STAT_CPU_OPS, cpu);
 	if (copy_to_user(u64_to_user_ptr(cmd->ops), b->raw, b->raw_size))
 		return -EFAULT;
 	if (cmd->out_zero_bitmap &&
@@ -420,8 +420,8 @@ int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd)
 		if (jop->chunk && migaccel_op_finish(jop))
 			jop->op.out_flags |= MIGACCEL_OUT_CPU;
 	}
-	migaccel_count(job->stats, batches, 1);
-	migaccel_count(job->stats, ops, job->nr);
+	migaccel_count(job->stats, MIGACCEL_STAT_BATCHES, 1);
+	migaccel_count(job->stats, MIGACCEL_STAT_OPS, job->nr);
 	ret = batch_write_back(&b, cmd, job, bitmap);
 
 free:

@@ -33,7 +33,7 @@
  * @strm: the stream; workspace sized for both deflate and inflate
  */
 struct zlib_slot {
-	struct mutex lock;
+	struct mutex lock; /* protects strm */
 	struct z_stream_s strm;
 };
 

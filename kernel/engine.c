@@ -335,7 +335,7 @@ static bool chunk_start(struct migaccel_chunk *chunk)
 			ret = engine->ops->submit(engine, chunk);
 			if (ret != -EBUSY || tries >= migaccel_busy_retries)
 				break;
-			migaccel_count(job->stats, busy_retries, 1);
+			migaccel_count(job->stats, MIGACCEL_STAT_BUSY_RETRIES, 1);
 			usleep_range(10, 50);
 		}
 		if (!ret)
@@ -428,7 +428,7 @@ static bool job_abort_inflight(struct migaccel_job *job)
 
 		if (atomic_read_acquire(&chunk->state) != MIGACCEL_CHUNK_INFLIGHT)
 			continue;
-		migaccel_count(job->stats, timeouts, 1);
+		migaccel_count(job->stats, MIGACCEL_STAT_TIMEOUTS, 1);
 		if (!engine->ops->abort(engine, chunk)) {
 			all = false;
 			continue;
@@ -454,7 +454,7 @@ static bool job_requeue(struct migaccel_job *job)
 
 		if (atomic_read_acquire(&chunk->state) != MIGACCEL_CHUNK_REQUEUE)
 			continue;
-		migaccel_count(job->stats, failovers, 1);
+		migaccel_count(job->stats, MIGACCEL_STAT_FAILOVERS, 1);
 		/* The soft engine is the last resort: after it, the CPU. */
 		chunk->tried |= BIT(migaccel_soft_engine.id);
 		atomic_set(&chunk->state, MIGACCEL_CHUNK_IDLE);

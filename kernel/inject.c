@@ -182,16 +182,38 @@ static const struct file_operations inject_fops = {
 	.write = inject_write,
 };
 
+static const char *const stat_names[MIGACCEL_NR_STATS] = {
+	[MIGACCEL_STAT_BATCHES] = "batches",
+	[MIGACCEL_STAT_OPS] = "ops",
+	[MIGACCEL_STAT_CPU_OPS] = "cpu_ops",
+	[MIGACCEL_STAT_BUSY_RETRIES] = "busy_retries",
+	[MIGACCEL_STAT_TIMEOUTS] = "timeouts",
+	[MIGACCEL_STAT_FAILOVERS] = "failovers",
+};
+
+/**
+ * migaccel_count() - add to a counter of a channel and of the module
+ * @stats: the channel's counters
+ * @which: the counter
+ * @n: how much
+ *
+ * Context: any.
+ */
+void migaccel_count(struct migaccel_stats *stats, enum migaccel_stat which,
+		    s64 n)
+{
+	atomic64_add(n, &stats->v[which]);
+	atomic64_add(n, &migaccel_stats.v[which]);
+}
+
 static int stats_show(struct seq_file *m, void *unused)
 {
 	struct migaccel_stats *s = m->private;
+	int i;
 
-	seq_printf(m, "batches %lld\nops %lld\ncpu_ops %lld\n",
-		   atomic64_read(&s->batches), atomic64_read(&s->ops),
-		   atomic64_read(&s->cpu_ops));
-	seq_printf(m, "busy_retries %lld\ntimeouts %lld\nfailovers %lld\n",
-		   atomic64_read(&s->busy_retries), atomic64_read(&s->timeouts),
-		   atomic64_read(&s->failovers));
+	for (i = 0; i < MIGACCEL_NR_STATS; i++)
+		seq_printf(m, "%s %lld\n", stat_names[i],
+			   atomic64_read(&s->v[i]));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);

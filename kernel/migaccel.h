@@ -13,6 +13,7 @@
 #ifndef _MIGACCEL_H
 #define _MIGACCEL_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/kref.h>
 #include <linux/completion.h>
@@ -36,15 +37,15 @@
 /* The CRC-64/WE polynomial, as IAA takes it (top bit implied). */
 #define MIGACCEL_CRC64_POLY	0x42f0e1eba9ea3693ull
 /* IAA CRC64 flags: most significant bit first; invert seed and result. */
-#define MIGACCEL_IAA_CRC64_INV	(1u << 14)
-#define MIGACCEL_IAA_CRC64_BE	(1u << 15)
+#define MIGACCEL_IAA_CRC64_INV	BIT(14)
+#define MIGACCEL_IAA_CRC64_BE	BIT(15)
 /* IAA compress/decompress flags, as the IAA specification names them. */
-#define MIGACCEL_IAA_COMP_FLUSH		(1u << 1)
-#define MIGACCEL_IAA_COMP_APPEND_EOB	(1u << 2)
-#define MIGACCEL_IAA_DECOMP_ENABLE	(1u << 0)
-#define MIGACCEL_IAA_DECOMP_FLUSH	(1u << 1)
-#define MIGACCEL_IAA_DECOMP_CHECK_EOB	(1u << 2)
-#define MIGACCEL_IAA_DECOMP_STOP_EOB	(1u << 3)
+#define MIGACCEL_IAA_COMP_FLUSH		BIT(1)
+#define MIGACCEL_IAA_COMP_APPEND_EOB	BIT(2)
+#define MIGACCEL_IAA_DECOMP_ENABLE	BIT(0)
+#define MIGACCEL_IAA_DECOMP_FLUSH	BIT(1)
+#define MIGACCEL_IAA_DECOMP_CHECK_EOB	BIT(2)
+#define MIGACCEL_IAA_DECOMP_STOP_EOB	BIT(3)
 /* Result of a create-delta descriptor whose record would overflow. */
 #define MIGACCEL_DELTA_RES_OVERFLOW	2
 
@@ -114,27 +115,37 @@ struct migaccel_fault {
  * @count: batches still to be hit; 0 disarms
  */
 struct migaccel_inject {
-	spinlock_t lock;
+	spinlock_t lock; /* protects fault and count */
 	struct migaccel_fault fault;
 	u32 count;
 };
 
 /**
- * struct migaccel_stats - counters of a channel and of the module
- * @batches: MIGACCEL_BATCH calls that ran
- * @ops: operations run
- * @cpu_ops: operations finished on the CPU (MIGACCEL_OUT_CPU)
- * @busy_retries: submissions refused as busy and retried
- * @timeouts: chunks whose completion did not arrive in time
- * @failovers: chunks moved off an engine that went away
+ * enum migaccel_stat - counters of a channel and of the module
+ * @MIGACCEL_STAT_BATCHES: MIGACCEL_BATCH calls that ran
+ * @MIGACCEL_STAT_OPS: operations run
+ * @MIGACCEL_STAT_CPU_OPS: operations finished on the CPU (MIGACCEL_OUT_CPU)
+ * @MIGACCEL_STAT_BUSY_RETRIES: submissions refused as busy and retried
+ * @MIGACCEL_STAT_TIMEOUTS: chunks whose completion did not arrive in time
+ * @MIGACCEL_STAT_FAILOVERS: chunks moved off an engine that went away
+ * @MIGACCEL_NR_STATS: number of counters
+ */
+enum migaccel_stat {
+	MIGACCEL_STAT_BATCHES,
+	MIGACCEL_STAT_OPS,
+	MIGACCEL_STAT_CPU_OPS,
+	MIGACCEL_STAT_BUSY_RETRIES,
+	MIGACCEL_STAT_TIMEOUTS,
+	MIGACCEL_STAT_FAILOVERS,
+	MIGACCEL_NR_STATS
+};
+
+/**
+ * struct migaccel_stats - a set of counters
+ * @v: one per &enum migaccel_stat
  */
 struct migaccel_stats {
-	atomic64_t batches;
-	atomic64_t ops;
-	atomic64_t cpu_ops;
-	atomic64_t busy_retries;
-	atomic64_t timeouts;
-	atomic64_t failovers;
+	atomic64_t v[MIGACCEL_NR_STATS];
 };
 
 /**
@@ -391,12 +402,8 @@ extern struct migaccel_stats migaccel_stats;
 void migaccel_inject_init_one(struct migaccel_inject *inj);
 void migaccel_inject_take(struct migaccel_inject *inj,
 			  struct migaccel_fault *fault);
-/* Add @n to counter @field of a channel's stats and of the module's. */
-#define migaccel_count(stats, field, n)					\
-	do {								\
-		atomic64_add((n), &(stats)->field);			\
-		atomic64_add((n), &migaccel_stats.field);		\
-	} while (0)
+void migaccel_count(struct migaccel_stats *stats, enum migaccel_stat which,
+		    s64 n);
 int migaccel_debugfs_channel_add(struct migaccel_channel *ch);
 void migaccel_debugfs_channel_del(struct migaccel_channel *ch);
 int migaccel_debugfs_init(void);

@@ -250,6 +250,7 @@ static void finish_compress(struct migaccel_jop *jop,
 	u8 status = DSA_COMP_STATUS(READ_ONCE(comp->status));
 	int ret;
 
+	/* The rest of the record after the status, as dsa_progress(). */
 	smp_rmb();
 	if (status == IAX_COMP_SUCCESS && comp->output_size &&
 	    comp->output_size <= compress_max(&jop->op)) {
@@ -277,6 +278,7 @@ static void finish_decompress(struct migaccel_jop *jop,
 {
 	u8 status = DSA_COMP_STATUS(READ_ONCE(comp->status));
 
+	/* The rest of the record after the status, as dsa_progress(). */
 	smp_rmb();
 	if (status == IAX_COMP_SUCCESS &&
 	    comp->output_size == MIGACCEL_PAGE_SIZE)
@@ -298,6 +300,7 @@ static void finish_crc64(struct migaccel_jop *jop,
 {
 	u8 status = DSA_COMP_STATUS(READ_ONCE(comp->status));
 
+	/* The rest of the record after the status, as dsa_progress(). */
 	smp_rmb();
 	if (status == IAX_COMP_SUCCESS) {
 		jop->op.out_result = migaccel_comp_crc64(comp);

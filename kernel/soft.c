@@ -54,6 +54,7 @@ static void soft_write_comp(u64 addr, const void *rec, size_t size)
 	if (!comp)
 		return;
 	memcpy(comp + 1, rec + 1, size - 1);
+	/* Pairs with the reader's smp_rmb() after it sees the status. */
 	smp_wmb();
 	WRITE_ONCE(comp[0], *(const u8 *)rec);
 }

@@ -488,14 +488,45 @@ static void bulk(struct __test_metadata *_metadata, FIXTURE_DATA(ops) * self,
 	TH_LOG("%u pages, %u sent raw", total, raw);
 }
 
-TEST_F_TIMEOUT(ops, zero_scan_matches_reference, 1200) { bulk(_metadata, self, MIGACCEL_OP_ZERO_SCAN); }
-TEST_F_TIMEOUT(ops, copy_matches_reference, 1200) { bulk(_metadata, self, MIGACCEL_OP_COPY); }
-TEST_F_TIMEOUT(ops, crc32c_matches_reference, 1200) { bulk(_metadata, self, MIGACCEL_OP_CRC32C); }
-TEST_F_TIMEOUT(ops, crc64_matches_reference, 1200) { bulk(_metadata, self, MIGACCEL_OP_CRC64); }
-TEST_F_TIMEOUT(ops, delta_create_matches_reference, 1200) { bulk(_metadata, self, MIGACCEL_OP_DELTA_CREATE); }
-TEST_F_TIMEOUT(ops, delta_apply_matches_reference, 1200) { bulk(_metadata, self, MIGACCEL_OP_DELTA_APPLY); }
-TEST_F_TIMEOUT(ops, compress_output_inflates_with_zlib, 1200) { bulk(_metadata, self, MIGACCEL_OP_COMPRESS); }
-TEST_F_TIMEOUT(ops, decompress_reads_zlib_raw_deflate, 1200) { bulk(_metadata, self, MIGACCEL_OP_DECOMPRESS); }
+TEST_F_TIMEOUT(ops, zero_scan_matches_reference, 1200)
+{
+	bulk(_metadata, self, MIGACCEL_OP_ZERO_SCAN);
+}
+
+TEST_F_TIMEOUT(ops, copy_matches_reference, 1200)
+{
+	bulk(_metadata, self, MIGACCEL_OP_COPY);
+}
+
+TEST_F_TIMEOUT(ops, crc32c_matches_reference, 1200)
+{
+	bulk(_metadata, self, MIGACCEL_OP_CRC32C);
+}
+
+TEST_F_TIMEOUT(ops, crc64_matches_reference, 1200)
+{
+	bulk(_metadata, self, MIGACCEL_OP_CRC64);
+}
+
+TEST_F_TIMEOUT(ops, delta_create_matches_reference, 1200)
+{
+	bulk(_metadata, self, MIGACCEL_OP_DELTA_CREATE);
+}
+
+TEST_F_TIMEOUT(ops, delta_apply_matches_reference, 1200)
+{
+	bulk(_metadata, self, MIGACCEL_OP_DELTA_APPLY);
+}
+
+TEST_F_TIMEOUT(ops, compress_output_inflates_with_zlib, 1200)
+{
+	bulk(_metadata, self, MIGACCEL_OP_COMPRESS);
+}
+
+TEST_F_TIMEOUT(ops, decompress_reads_zlib_raw_deflate, 1200)
+{
+	bulk(_metadata, self, MIGACCEL_OP_DECOMPRESS);
+}
 
 /* ---- one batch mixing every operation ---- */
 
@@ -599,7 +630,7 @@ static long stat_of(FIXTURE_DATA(ops) * self, const char *name)
 	return found;
 }
 
-static int inject(FIXTURE_DATA(ops) * self, const char *spec)
+static int set_fault(FIXTURE_DATA(ops) * self, const char *spec)
 {
 	char path[128];
 
@@ -708,7 +739,7 @@ FIXTURE_TEARDOWN(fault)
  */
 TEST_F(fault, every_operation_ends_correct)
 {
-	FIXTURE_DATA(ops) *o = &self->o;
+	FIXTURE_DATA(ops) * o = &self->o;
 	char spec[128], tmo[16];
 	unsigned int k, j;
 	long before, cpu_before;
@@ -716,7 +747,7 @@ TEST_F(fault, every_operation_ends_correct)
 	for (k = 0; k < (variant->dsa_only ? 5 : 8); k++) {
 		fill_mixed(o, k);
 		snprintf(spec, sizeof(spec), variant->spec, k);
-		ASSERT_EQ(0, inject(o, spec));
+		ASSERT_EQ(0, set_fault(o, spec));
 		before = variant->counter ? stat_of(o, variant->counter) : 0;
 		cpu_before = stat_of(o, "cpu_ops");
 		if (variant->timeout_ms) {
@@ -828,7 +859,7 @@ TEST_F(ops, delta_apply_bad_sizes_are_einval)
 	static const uint32_t sizes[] = { 0, 9, 11, DELTA_MAX + 10, UINT32_MAX };
 	unsigned int i;
 
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		op_set(&self->ops[0], MIGACCEL_OP_DELTA_APPLY, self->out, NULL,
 		       self->d, sizes[i], 0, 0);
 		run_err(self, 1, EINVAL);
@@ -892,12 +923,13 @@ TEST_F(ops, decompress_of_corrupt_data_is_ebadmsg_page_untouched)
 	for (i = 0; i < 4; i++) {
 		memset(self->d, 0xee, PAGE);
 		memcpy(self->ref, self->out, len);
-		switch (i) {
-		case 0: self->ref[len / 2] ^= 0xff; break;	/* flipped */
-		case 1: memset(self->ref, 0xff, 8); break;	/* bad header */
-		case 2: break;					/* truncated */
-		case 3: self->ref[len] = 0; break;		/* trailing */
-		}
+		/* Flipped bits, a bad header, truncated, trailing bytes. */
+		if (i == 0)
+			self->ref[len / 2] ^= 0xff;
+		else if (i == 1)
+			memset(self->ref, 0xff, 8);
+		else if (i == 3)
+			self->ref[len] = 0;
 		op_set(&self->ops[0], MIGACCEL_OP_DECOMPRESS, self->ref, NULL,
 		       self->d, i == 2 ? len - 3 : i == 3 ? len + 1 : len, 0, 0);
 		run(self, 1);
