@@ -20,6 +20,96 @@ static int op_error(const struct migaccel_op *op)
 	return op->out_status < 0 ? op->out_status : -EIO;
 }
 
+/**
+ * migaccel__batch_check() - is what the module wrote for a batch coherent?
+ * @ops: the @n operations after the module ran them
+ * @n: number of operations
+ * @bitmap: the batch's out_zero_bitmap
+ * @nr_failed: the batch's out_nr_failed (or the completion's nr_failed)
+ *
+ * The bitmap, out_result and out_nr_failed state the same facts twice; a
+ * page wrongly called zero is lost from the migrated guest, so insist
+ * that they agree before trusting any of them.
+ *
+ * Return: 0, or -EIO when no result of the batch may be used.
+ */
+int migaccel__batch_check(const struct migaccel_op *ops, unsigned int n,
+			  const uint64_t *bitmap, unsigned int nr_failed)
+{
+	unsigned int i, failed = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct migaccel_op *op = &ops[i];
+		bool bit = bitmap[i / BITS_PER_WORD] >> (i % BITS_PER_WORD) & 1;
+		bool zero = op->opcode == MIGACCEL_OP_ZERO_SCAN &&
+			    !op->out_status && op->out_result == 1;
+
+		if (op->out_status)
+			failed++;
+		if (bit != zero)
+			return -EIO;
+		if (op->opcode == MIGACCEL_OP_ZERO_SCAN && !op->out_status &&
+		    op->out_result > 1)
+			return -EIO;
+	}
+	return failed == nr_failed ? 0 : -EIO;
+}
+
+/**
+ * migaccel__op_result() - the result of one operation the module ran
+ * @op: an operation whose out_status is 0
+ * @value: its result, as the work object functions report it: 1 or 0
+ *	for ZERO_SCAN, the CRC, the record or compressed size (or
+ *	MIGACCEL_SIZE_RAW), 0 for the others
+ *
+ * Return: 0, or -EIO when the module reported something impossible.
+ */
+int migaccel__op_result(const struct migaccel_op *op, uint64_t *value)
+{
+	bool raw = op->out_flags & MIGACCEL_OUT_RAW;
+
+	*value = 0;
+	switch (op->opcode) {
+	case MIGACCEL_OP_ZERO_SCAN:
+		if (op->out_result > 1 || raw)
+			return -EIO;
+		*value = op->out_result;
+		return 0;
+	case MIGACCEL_OP_CRC32C:
+		if (op->out_result > UINT32_MAX || raw)
+			return -EIO;
+		*value = op->out_result;
+		return 0;
+	case MIGACCEL_OP_CRC64:
+		if (raw)
+			return -EIO;
+		*value = op->out_result;
+		return 0;
+	case MIGACCEL_OP_DELTA_CREATE:
+		if (raw) {
+			*value = MIGACCEL_SIZE_RAW;
+			return op->out_result ? -EIO : 0;
+		}
+		if (op->out_result > op->dst_len ||
+		    op->out_result % MIGACCEL_DELTA_ENTRY_SIZE)
+			return -EIO;
+		*value = op->out_result;
+		return 0;
+	case MIGACCEL_OP_COMPRESS:
+		if (raw) {
+			*value = MIGACCEL_SIZE_RAW;
+			return op->out_result ? -EIO : 0;
+		}
+		if (!op->out_result || op->out_result >= MIGACCEL_PAGE_SIZE ||
+		    op->out_result > op->dst_len)
+			return -EIO;
+		*value = op->out_result;
+		return 0;
+	default:
+		return raw ? -EIO : 0;
+	}
+}
+
 /*
  * Run ch->ops[0, n) as one MIGACCEL_BATCH.  A negative return means the
  * batch as a whole failed, or the module wrote something impossible: no
@@ -32,7 +122,7 @@ static int batch_chunk(struct migaccel_channel *ch, unsigned int n,
 {
 	size_t words = MIGACCEL_DIV_ROUND_UP(n, BITS_PER_WORD);
 	struct migaccel_batch batch;
-	unsigned int i, nr_failed = 0;
+	unsigned int i;
 	int ret;
 
 	/*
@@ -52,28 +142,10 @@ static int batch_chunk(struct migaccel_channel *ch, unsigned int n,
 	if (ret < 0)
 		return ret;
 
-	/*
-	 * The bitmap, out_result and out_nr_failed state the same facts
-	 * twice; a page wrongly called zero is lost from the migrated guest,
-	 * so insist that they agree before trusting any of them.
-	 */
-	for (i = 0; i < n; i++) {
-		const struct migaccel_op *op = &ch->ops[i];
-		bool bit = ch->batch_bitmap[i / BITS_PER_WORD] >>
-			   (i % BITS_PER_WORD) & 1;
-		bool zero = op->opcode == MIGACCEL_OP_ZERO_SCAN &&
-			    !op->out_status && op->out_result == 1;
-
-		if (op->out_status)
-			nr_failed++;
-		if (bit != zero)
-			return -EIO;
-		if (op->opcode == MIGACCEL_OP_ZERO_SCAN && !op->out_status &&
-		    op->out_result > 1)
-			return -EIO;
-	}
-	if (nr_failed != batch.out_nr_failed)
-		return -EIO;
+	ret = migaccel__batch_check(ch->ops, n, ch->batch_bitmap,
+				    batch.out_nr_failed);
+	if (ret)
+		return ret;
 	ch->nr_kernel_cpu += batch.out_nr_cpu;
 
 	for (i = 0; i < n; i++) {
@@ -110,8 +182,10 @@ int migaccel__batch_run(struct migaccel_channel *ch, unsigned int nr,
 			struct migaccel_op *op = &ch->ops[n];
 
 			memset(op, 0, sizeof(*op));
-			if (ops->fill(op, i, arg))
-				ch->op_index[n++] = i;
+			if (!ops->fill(op, i, arg))
+				continue;
+			migaccel__region_translate(ch, op);
+			ch->op_index[n++] = i;
 		}
 		if (!n)
 			continue;

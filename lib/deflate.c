@@ -103,6 +103,36 @@ static int decompress_page(struct migaccel_deflate *d, const void *in,
 	return 0;
 }
 
+/*
+ * One page on the CPU: *@size is its compressed size, written to @out, or
+ * MIGACCEL_SIZE_RAW with @out untouched.
+ */
+int migaccel__compress_cpu(struct migaccel_channel *ch, const void *page,
+			   void *out, uint32_t cap, uint32_t *size)
+{
+	int ret = deflate_get(ch);
+
+	if (ret)
+		return ret;
+	*size = compress_page(ch->deflate, page, cap);
+	if (*size != MIGACCEL_SIZE_RAW)
+		memcpy(out, ch->deflate->out, *size);
+	return 0;
+}
+
+/* One stream on the CPU: 0, or -EBADMSG with @page untouched. */
+int migaccel__decompress_cpu(struct migaccel_channel *ch, const void *in,
+			     uint32_t in_size, void *page)
+{
+	int ret = deflate_get(ch);
+
+	if (!ret)
+		ret = decompress_page(ch->deflate, in, in_size);
+	if (!ret)
+		memcpy(page, ch->deflate->out, MIGACCEL_PAGE_SIZE);
+	return ret;
+}
+
 /* ---- compress ---- */
 
 struct compress_args {
@@ -178,16 +208,11 @@ MIGACCEL_EXPORT int migaccel_compress(struct migaccel_channel *ch,
 	if (migaccel__use_kernel(ch, MIGACCEL_OP_COMPRESS))
 		return migaccel__batch_run(ch, nr, &compress_ops, &a);
 
-	ret = deflate_get(ch);
-	if (ret)
-		return ret;
 	for (i = 0; i < nr; i++) {
-		uint32_t size = compress_page(ch->deflate, pages[i],
-					      capacities[i]);
-
-		if (size != MIGACCEL_SIZE_RAW)
-			memcpy(out[i], ch->deflate->out, size);
-		sizes[i] = size;
+		ret = migaccel__compress_cpu(ch, pages[i], out[i],
+					     capacities[i], &sizes[i]);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -249,13 +274,10 @@ MIGACCEL_EXPORT int migaccel_decompress(struct migaccel_channel *ch,
 	if (ret)
 		return ret;
 	for (i = 0; i < nr; i++) {
-		ret = decompress_page(ch->deflate, in[i], in_sizes[i]);
-		if (ret) {
-			if (!first_err)
-				first_err = ret;
-			continue;
-		}
-		memcpy(pages[i], ch->deflate->out, MIGACCEL_PAGE_SIZE);
+		ret = migaccel__decompress_cpu(ch, in[i], in_sizes[i],
+					       pages[i]);
+		if (ret && !first_err)
+			first_err = ret;
 	}
 	return first_err;
 }

@@ -76,6 +76,33 @@ static void delta_apply_cpu(unsigned char *page, const unsigned char *rec,
 		memcpy(page + get_le16(rec + pos) * WORD, rec + pos + 2, WORD);
 }
 
+/* One record on the CPU; *@size as migaccel_delta_create() reports it. */
+int migaccel__delta_create_cpu(struct migaccel_channel *ch, const void *old,
+			       const void *new_page, void *record,
+			       uint32_t cap, uint32_t *size)
+{
+	/* Built aside, so that a record that does not fit writes nothing. */
+	if (!ch->delta_buf) {
+		ch->delta_buf = malloc(MIGACCEL_DELTA_MAX_SIZE);
+		if (!ch->delta_buf)
+			return -ENOMEM;
+	}
+	*size = delta_build(old, new_page, ch->delta_buf, cap);
+	if (*size != MIGACCEL_SIZE_RAW)
+		memcpy(record, ch->delta_buf, *size);
+	return 0;
+}
+
+/* One record on the CPU: checked whole before the page is touched. */
+int migaccel__delta_apply_cpu(void *page, const void *record, uint32_t size)
+{
+	int ret = delta_validate(record, size);
+
+	if (!ret)
+		delta_apply_cpu(page, record, size);
+	return ret;
+}
+
 /* ---- create ---- */
 
 struct create_args {
@@ -159,19 +186,12 @@ MIGACCEL_EXPORT int migaccel_delta_create(struct migaccel_channel *ch,
 	if (migaccel__use_kernel(ch, MIGACCEL_OP_DELTA_CREATE))
 		return migaccel__batch_run(ch, nr, &create_ops, &a);
 
-	/* Built aside, so that a record that does not fit writes nothing. */
-	if (!ch->delta_buf) {
-		ch->delta_buf = malloc(MIGACCEL_DELTA_MAX_SIZE);
-		if (!ch->delta_buf)
-			return -ENOMEM;
-	}
 	for (i = 0; i < nr; i++) {
-		uint32_t size = delta_build(old_pages[i], new_pages[i],
-					    ch->delta_buf, capacities[i]);
-
-		if (size != MIGACCEL_SIZE_RAW)
-			memcpy(records[i], ch->delta_buf, size);
-		sizes[i] = size;
+		ret = migaccel__delta_create_cpu(ch, old_pages[i],
+						 new_pages[i], records[i],
+						 capacities[i], &sizes[i]);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -234,14 +254,10 @@ MIGACCEL_EXPORT int migaccel_delta_apply(struct migaccel_channel *ch,
 	if (migaccel__use_kernel(ch, MIGACCEL_OP_DELTA_APPLY))
 		return migaccel__batch_run(ch, nr, &apply_ops, &a);
 	for (i = 0; i < nr; i++) {
-		/* The whole record is checked before the page is touched. */
-		ret = delta_validate(records[i], sizes[i]);
-		if (ret) {
-			if (!first_err)
-				first_err = ret;
-			continue;
-		}
-		delta_apply_cpu(pages[i], records[i], sizes[i]);
+		ret = migaccel__delta_apply_cpu(pages[i], records[i],
+						sizes[i]);
+		if (ret && !first_err)
+			first_err = ret;
 	}
 	return first_err;
 }

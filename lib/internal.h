@@ -21,13 +21,24 @@
 
 /*
  * Most operations the library puts in one MIGACCEL_BATCH call, whatever
- * the module allows: bounds the per-channel op array (64 bytes an op).
+ * the module allows: bounds the per-channel op array (72 bytes an op).
  */
 #define MIGACCEL_LIB_MAX_BATCH_OPS 4096u
+
+/* Completions one MIGACCEL_REAP call collects. */
+#define MIGACCEL_REAP_ENTRIES 64u
 
 #define MIGACCEL_DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
 
 struct migaccel_deflate;
+struct migaccel_work;
+
+/* A registered range [start, end) of the channel, sorted by start. */
+struct migaccel_region {
+	uintptr_t start;
+	uintptr_t end;
+	uint32_t id;			/* the module's, or the library's */
+};
 
 struct migaccel_channel {
 	enum migaccel_path path;
@@ -52,12 +63,35 @@ struct migaccel_channel {
 	 */
 	struct migaccel_deflate *deflate;
 	unsigned char *delta_buf;
+	/*
+	 * Registered ranges, sorted by start and never overlapping, so that
+	 * a pointer has at most one region; ids the CPU path hands out.
+	 */
+	struct migaccel_region *regions;
+	unsigned int nr_regions, regions_cap;
+	uint32_t next_region_id;
+	/* migaccel_packet_compress(): zero bitmap, grown to the largest. */
+	uint64_t *packet_bitmap;
+	size_t packet_words;
+	/*
+	 * Asynchronous work: submitted and not yet complete (kernel path), a
+	 * doubly-linked list; complete and not yet reaped, a FIFO.
+	 */
+	struct migaccel_work *inflight;
+	struct migaccel_work *done_head, *done_tail;
+	unsigned int nr_done;
+	struct migaccel_completion *comps;	/* MIGACCEL_REAP entries */
+	int evfd;	/* CPU path: readable while done_head; -1 until asked */
+	int user_evfd;	/* CPU path: migaccel_channel_set_eventfd(), or -1 */
 };
 
 /* syscall.c: the only file that talks to the kernel */
 int migaccel__sys_open(const char *path, int flags);
 int migaccel__sys_ioctl(int fd, unsigned long req, void *arg);
 int migaccel__sys_close(int fd);
+int migaccel__sys_eventfd(unsigned int count);
+int migaccel__sys_eventfd_signal(int fd);
+int migaccel__sys_eventfd_drain(int fd);
 
 /* batch.c: the kernel path of every operation */
 struct migaccel_batch_ops {
@@ -78,6 +112,19 @@ int migaccel__batch_run(struct migaccel_channel *ch, unsigned int nr,
 			const struct migaccel_batch_ops *ops, void *arg);
 int migaccel__batch_no_result(const struct migaccel_op *op, unsigned int i,
 			      void *arg);
+int migaccel__batch_check(const struct migaccel_op *ops, unsigned int n,
+			  const uint64_t *bitmap, unsigned int nr_failed);
+int migaccel__op_result(const struct migaccel_op *op, uint64_t *value);
+
+/* region.c */
+void migaccel__region_translate(const struct migaccel_channel *ch,
+				struct migaccel_op *op);
+void migaccel__regions_free(struct migaccel_channel *ch);
+
+/* work.c */
+void migaccel__works_release(struct migaccel_channel *ch);
+bool migaccel__works_reach(const struct migaccel_channel *ch,
+			   uintptr_t start, uintptr_t end);
 
 /* ops.c: CPU helpers on any buffer, for the library and its tests */
 uint32_t migaccel__crc32c(uint32_t seed, const void *buf, size_t len);
@@ -96,6 +143,16 @@ static inline bool migaccel__use_kernel(const struct migaccel_channel *ch,
 
 /* deflate.c */
 void migaccel__deflate_free(struct migaccel_deflate *d);
+int migaccel__compress_cpu(struct migaccel_channel *ch, const void *page,
+			   void *out, uint32_t cap, uint32_t *size);
+int migaccel__decompress_cpu(struct migaccel_channel *ch, const void *in,
+			     uint32_t in_size, void *page);
+
+/* delta.c */
+int migaccel__delta_create_cpu(struct migaccel_channel *ch, const void *old,
+			       const void *new_page, void *record,
+			       uint32_t cap, uint32_t *size);
+int migaccel__delta_apply_cpu(void *page, const void *record, uint32_t size);
 
 /* zero.c */
 enum migaccel_simd {

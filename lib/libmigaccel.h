@@ -90,6 +90,99 @@ int migaccel_decompress(struct migaccel_channel *ch, const void *const *in,
 			const uint32_t *in_sizes, unsigned int nr,
 			void *const *pages);
 
+/*
+ * Registered memory (0.3).  A range registered once is pinned by the
+ * module for the channel's life; every later operation whose operands lie
+ * in it is sent as (region, offset) and pins nothing.  The library
+ * translates pointers itself: callers keep passing pointers.
+ */
+#define MIGACCEL_UNREGISTER_WAIT (1u << 0)	/* wait instead of -EBUSY */
+
+int migaccel_region_register(struct migaccel_channel *ch, void *addr,
+			     size_t len, uint32_t *id);
+int migaccel_region_unregister(struct migaccel_channel *ch, uint32_t id,
+			       unsigned int flags);
+
+/*
+ * Work objects (0.3): a list of typed operations, allocated once for up
+ * to capacity operations and reused.  Run it (submit and wait), or submit
+ * it and reap it later; several may be in flight on one channel.  The
+ * add functions return the operation's index, or a negative errno
+ * (-ENOSPC when the object is full).
+ */
+struct migaccel_work;
+
+/* Largest capacity of a work object. */
+#define MIGACCEL_WORK_MAX_OPS 65536u
+
+/* Result flags of migaccel_work_result(). */
+#define MIGACCEL_RESULT_CPU (1u << 0)	/* the module finished it on the CPU */
+
+int migaccel_work_new(struct migaccel_channel *ch, unsigned int capacity,
+		      struct migaccel_work **out);
+void migaccel_work_free(struct migaccel_work *w);
+int migaccel_work_reset(struct migaccel_work *w);
+
+int migaccel_work_add_zero_scan(struct migaccel_work *w, const void *page);
+int migaccel_work_add_copy(struct migaccel_work *w, void *dst,
+			   const void *src);
+int migaccel_work_add_crc32c(struct migaccel_work *w, const void *page,
+			     uint32_t seed);
+int migaccel_work_add_crc64(struct migaccel_work *w, const void *page);
+int migaccel_work_add_delta_create(struct migaccel_work *w,
+				   const void *old_page, const void *new_page,
+				   void *record, uint32_t capacity);
+int migaccel_work_add_delta_apply(struct migaccel_work *w, void *page,
+				  const void *record, uint32_t size);
+int migaccel_work_add_compress(struct migaccel_work *w, const void *page,
+			       void *out, uint32_t capacity);
+int migaccel_work_add_decompress(struct migaccel_work *w, const void *in,
+				 uint32_t in_size, void *page);
+
+int migaccel_work_result(const struct migaccel_work *w, unsigned int index,
+			 int *status, unsigned int *flags, uint64_t *value);
+int migaccel_work_run(struct migaccel_work *w);
+int migaccel_work_submit(struct migaccel_work *w, uint64_t user_data);
+
+/* A work object that migaccel_reap() returns. */
+struct migaccel_done {
+	struct migaccel_work *work;
+	uint64_t user_data;		/* as given to migaccel_work_submit() */
+	int32_t result;			/* as migaccel_work_run() returns */
+	uint32_t nr_failed;		/* operations whose status is not 0 */
+};
+
+int migaccel_reap(struct migaccel_channel *ch, struct migaccel_done *out,
+		  unsigned int nr, unsigned int min_complete, int timeout_ms);
+int migaccel_channel_fd(struct migaccel_channel *ch);
+int migaccel_channel_set_eventfd(struct migaccel_channel *ch, int fd);
+
+/*
+ * A packet (0.3): zero-scan nr pages and compress the non-zero ones in
+ * one call.  Each page is reported in its migaccel_page_out.
+ */
+enum migaccel_page_kind {
+	MIGACCEL_PAGE_ZERO = 1,		/* all zero: send nothing */
+	MIGACCEL_PAGE_COMPRESSED = 2,	/* raw deflate at offset in out */
+	MIGACCEL_PAGE_RAW = 3,		/* incompressible: send the page */
+};
+
+struct migaccel_page_out {
+	uint32_t kind;			/* enum migaccel_page_kind */
+	uint32_t length;		/* COMPRESSED: bytes; else 0 */
+	uint64_t offset;		/* COMPRESSED: where in out; else 0 */
+};
+
+/* Most pages in one packet, and the out buffer a packet needs. */
+#define MIGACCEL_PACKET_MAX_PAGES 65536u
+#define MIGACCEL_PACKET_OUT_SIZE(nr) \
+	((size_t)(nr) * (MIGACCEL_PAGE_SIZE - 1))
+
+int migaccel_packet_compress(struct migaccel_channel *ch,
+			     void *const *pages, unsigned int nr, void *out,
+			     size_t out_capacity,
+			     struct migaccel_page_out *res);
+
 #ifdef __cplusplus
 }
 #endif

@@ -137,6 +137,8 @@ MIGACCEL_EXPORT int migaccel_channel_open(unsigned int flags,
 		goto err_close;
 	}
 	ch->fd = -1;
+	ch->evfd = -1;
+	ch->user_evfd = -1;
 	ch->path = MIGACCEL_PATH_CPU;
 	if (fd < 0)
 		goto done;
@@ -146,7 +148,8 @@ MIGACCEL_EXPORT int migaccel_channel_open(unsigned int flags,
 	ch->op_index = calloc(max_batch_ops, sizeof(*ch->op_index));
 	ch->batch_bitmap = calloc(DIV_ROUND_UP(max_batch_ops, BITS_PER_WORD),
 				  sizeof(*ch->batch_bitmap));
-	if (!ch->ops || !ch->op_index || !ch->batch_bitmap) {
+	ch->comps = calloc(MIGACCEL_REAP_ENTRIES, sizeof(*ch->comps));
+	if (!ch->ops || !ch->op_index || !ch->batch_bitmap || !ch->comps) {
 		ret = -ENOMEM;
 		goto err_free;
 	}
@@ -162,6 +165,7 @@ done:
 	return 0;
 
 err_free:
+	free(ch->comps);
 	free(ch->scratch);
 	free(ch->batch_bitmap);
 	free(ch->op_index);
@@ -177,8 +181,15 @@ MIGACCEL_EXPORT void migaccel_channel_close(struct migaccel_channel *ch)
 {
 	if (!ch)
 		return;
+	/* The module drains and releases what the channel has in flight. */
 	if (ch->fd >= 0)
 		migaccel__sys_close(ch->fd);
+	if (ch->evfd >= 0)
+		migaccel__sys_close(ch->evfd);
+	migaccel__works_release(ch);
+	migaccel__regions_free(ch);
+	free(ch->packet_bitmap);
+	free(ch->comps);
 	migaccel__deflate_free(ch->deflate);
 	free(ch->delta_buf);
 	free(ch->scratch);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -43,6 +44,45 @@ int migaccel__sys_close(int fd)
 	/* Linux releases the descriptor even when close() fails: no retry. */
 	ret = close(fd);
 	if (ret < 0)
+		ret = -errno;
+	errno = saved;
+	return ret;
+}
+
+int migaccel__sys_eventfd(unsigned int count)
+{
+	int saved = errno;
+	int ret;
+
+	ret = eventfd(count, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (ret < 0)
+		ret = -errno;
+	errno = saved;
+	return ret;
+}
+
+/* Add one to the counter of eventfd @fd: it becomes readable. */
+int migaccel__sys_eventfd_signal(int fd)
+{
+	uint64_t one = 1;
+	int saved = errno;
+	int ret = 0;
+
+	/* Only a counter at its maximum refuses, and it is readable then. */
+	if (write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		ret = -errno;
+	errno = saved;
+	return ret;
+}
+
+/* Reset the counter of the non-blocking eventfd @fd to 0. */
+int migaccel__sys_eventfd_drain(int fd)
+{
+	uint64_t count;
+	int saved = errno;
+	int ret = 0;
+
+	if (read(fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 		ret = -errno;
 	errno = saved;
 	return ret;
