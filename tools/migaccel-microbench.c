@@ -1,0 +1,778 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/*
+ * migaccel-microbench: the figures of issue 4, each a ratio of two things
+ * measured side by side in one run.  Reported, never asserted.
+ *
+ *   zero-scan    libmigaccel's CPU zero scan against one core's memory
+ *                read bandwidth (a streaming read loop and libc memchr) on
+ *                a buffer larger than the caches; goal >= 0.9
+ *   deflate      libmigaccel's per-page deflate (CPU path, ISA-L) against
+ *                zlib level 1 raw deflate per page on text-like pages;
+ *                goals: throughput >= 3x, compressed size within 10 %
+ *   native       zero-scan and deflate
+ *   kernel-cost  (in the VM, root) the kernel path's own cost per page with
+ *                the soft engine's null mode, against zero-scanning the page
+ *                on the CPU, at 128 pages per batch: goal <= 0.15; and pins
+ *                per batch on a registered region: goal 0
+ *
+ * Exit status: 0 measured, 1 a failure, 2 usage, 3 kernel-cost cannot run
+ * here (no /dev/migaccel, no soft_null knob, no region ioctl, not root).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <linux/migaccel.h>
+
+#include "libmigaccel.h"
+#include "bench/pages.h"
+
+#define PAGE BENCH_PAGE
+#define MAX_ROUNDS 64
+#define SOFT_NULL "/sys/kernel/debug/migaccel/soft_null"
+#define STAT_REFRESH "/proc/sys/vm/stat_refresh"
+
+#define EXIT_UNAVAILABLE 3
+
+struct opts {
+	size_t size;		/* zero-scan buffer */
+	unsigned int rounds;
+	unsigned int per_call;	/* zero-scan pages per call */
+	unsigned int pages;	/* deflate pages */
+	unsigned int batch;	/* kernel-cost pages per batch */
+	double seconds;		/* kernel-cost time per measurement */
+	bool json;
+};
+
+static void usage(const char *prog)
+{
+	fprintf(stderr,
+		"usage: %s [options] zero-scan|deflate|native|kernel-cost\n"
+		"  -s, --size SIZE     zero-scan buffer, K/M/G suffix (default 1G)\n"
+		"  -r, --rounds N      interleaved rounds, median taken (default 5)\n"
+		"  -b, --per-call N    zero-scan pages per call (default 128)\n"
+		"  -n, --pages N       deflate: text pages (default 4096)\n"
+		"  -B, --batch N       kernel-cost: pages per batch (default 128)\n"
+		"  -t, --time S        kernel-cost: seconds per measurement (default 1)\n"
+		"  -j, --json          JSON output\n"
+		"exit status: 0 measured, 1 failure, 2 usage, 3 kernel-cost cannot run here\n",
+		prog);
+	exit(2);
+}
+
+static double now(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, unsigned int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void cpu_model(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[256];
+
+	snprintf(buf, len, "unknown");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *c = strchr(line, ':');
+
+		if (strncmp(line, "model name", 10) || !c)
+			continue;
+		c += 1 + strspn(c + 1, " \t");
+		c[strcspn(c, "\n")] = 0;
+		snprintf(buf, len, "%s", c);
+		break;
+	}
+	fclose(f);
+}
+
+/* ---- zero scan against read bandwidth ---- */
+
+typedef uint64_t v2u64 __attribute__((vector_size(16)));
+
+/* Read every byte of @buf once, as fast as plain loads go. */
+static uint64_t stream_read(const void *buf, size_t len)
+{
+	const v2u64 *p = buf, *end = p + len / sizeof(*p);
+	v2u64 a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
+
+	for (; p + 4 <= end; p += 4) {
+		a |= p[0];
+		b |= p[1];
+		c |= p[2];
+		d |= p[3];
+	}
+	a |= b | c | d;
+	return a[0] | a[1];
+}
+
+static volatile uint64_t sink;
+
+static int bench_zero_scan(const struct opts *o, bool json_open)
+{
+	size_t nr = o->size / PAGE, i, off;
+	double t_stream[MAX_ROUNDS], t_memchr[MAX_ROUNDS], t_scan[MAX_ROUNDS];
+	double bw_stream, bw_memchr, bw_scan, bw_ref;
+	struct migaccel_channel *ch;
+	unsigned char *buf;
+	uint64_t *bitmap;
+	void **pages;
+	unsigned int r;
+	int ret;
+
+	buf = mmap(NULL, o->size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	pages = calloc(nr, sizeof(*pages));
+	bitmap = calloc((nr + 63) / 64, sizeof(*bitmap));
+	if (buf == MAP_FAILED || !pages || !bitmap) {
+		fprintf(stderr, "zero-scan: out of memory\n");
+		return 1;
+	}
+	/* Written, so every page is real memory, not the shared zero page. */
+	memset(buf, 0, o->size);
+	for (i = 0; i < nr; i++)
+		pages[i] = buf + i * PAGE;
+	ret = migaccel_channel_open(MIGACCEL_OPEN_CPU, &ch);
+	if (ret) {
+		fprintf(stderr, "zero-scan: migaccel_channel_open: %s\n",
+			strerror(-ret));
+		return 1;
+	}
+
+	/* All pages zero: the scan must read every byte, like the loops. */
+	for (r = 0; r < o->rounds; r++) {
+		double t = now(CLOCK_MONOTONIC);
+
+		sink = stream_read(buf, o->size);
+		t_stream[r] = now(CLOCK_MONOTONIC) - t;
+
+		t = now(CLOCK_MONOTONIC);
+		sink = (uintptr_t)memchr(buf, 1, o->size);
+		t_memchr[r] = now(CLOCK_MONOTONIC) - t;
+
+		t = now(CLOCK_MONOTONIC);
+		for (off = 0; off < nr; off += o->per_call) {
+			unsigned int n = nr - off < o->per_call ? nr - off :
+					 o->per_call;
+
+			ret = migaccel_zero_scan(ch, pages + off, n,
+						 bitmap + off / 64);
+			if (ret) {
+				fprintf(stderr, "zero-scan: migaccel_zero_scan: %s\n",
+					strerror(-ret));
+				return 1;
+			}
+		}
+		t_scan[r] = now(CLOCK_MONOTONIC) - t;
+		for (i = 0; i < nr; i++)
+			if (!(bitmap[i / 64] >> (i % 64) & 1)) {
+				fprintf(stderr, "zero-scan: page %zu not found zero\n",
+					i);
+				return 1;
+			}
+	}
+	migaccel_channel_close(ch);
+	bw_stream = o->size / median(t_stream, o->rounds) / (1 << 30);
+	bw_memchr = o->size / median(t_memchr, o->rounds) / (1 << 30);
+	bw_scan = o->size / median(t_scan, o->rounds) / (1 << 30);
+	bw_ref = bw_stream > bw_memchr ? bw_stream : bw_memchr;
+
+	if (json_open) {
+		printf("  \"zero_scan\": {\"buffer_bytes\": %zu, \"rounds\": %u, \"pages_per_call\": %u, ",
+		       o->size, o->rounds, o->per_call);
+		printf("\"stream_read_gib_s\": %.4f, \"memchr_gib_s\": %.4f, \"zero_scan_gib_s\": %.4f, ",
+		       bw_stream, bw_memchr, bw_scan);
+		printf("\"ratio_vs_stream_read\": %.4f, \"ratio_vs_memchr\": %.4f, \"ratio\": %.4f, \"goal\": 0.9}",
+		       bw_scan / bw_stream, bw_scan / bw_memchr,
+		       bw_scan / bw_ref);
+	} else {
+		printf("zero scan: %.2f GiB buffer of zero pages, %u pages per call, median of %u rounds\n",
+		       o->size / (double)(1 << 30), o->per_call, o->rounds);
+		printf("  streaming read loop   %7.2f GiB/s\n", bw_stream);
+		printf("  memchr                %7.2f GiB/s\n", bw_memchr);
+		printf("  migaccel_zero_scan    %7.2f GiB/s\n", bw_scan);
+		printf("  zero scan / read bandwidth: %.2f (vs stream %.2f, vs memchr %.2f; goal >= 0.9)\n",
+		       bw_scan / bw_ref, bw_scan / bw_stream,
+		       bw_scan / bw_memchr);
+	}
+	munmap(buf, o->size);
+	free(pages);
+	free(bitmap);
+	return 0;
+}
+
+/* ---- per-page deflate against zlib level 1 ---- */
+
+static int bench_deflate(const struct opts *o, bool json_open)
+{
+	unsigned int n = o->pages, i, r, off, per_call = 128;
+	double t_lib[MAX_ROUNDS], t_zlib[MAX_ROUNDS], tp_lib, tp_zlib;
+	uint64_t bytes_lib = 0, bytes_zlib = 0, raw_lib = 0, raw_zlib = 0;
+	struct migaccel_channel *ch;
+	unsigned char *pages, *out_lib, *out_zlib, check[PAGE];
+	const void **pp;
+	void **outs;
+	uint32_t *caps, *sizes_lib, *sizes_zlib;
+	z_stream zs = { 0 }, is = { 0 };
+	int ret;
+
+	pages = aligned_alloc(PAGE, (size_t)n * PAGE);
+	out_lib = malloc((size_t)n * PAGE);
+	out_zlib = malloc((size_t)n * PAGE);
+	pp = calloc(n, sizeof(*pp));
+	outs = calloc(n, sizeof(*outs));
+	caps = calloc(n, sizeof(*caps));
+	sizes_lib = calloc(n, sizeof(*sizes_lib));
+	sizes_zlib = calloc(n, sizeof(*sizes_zlib));
+	if (!pages || !out_lib || !out_zlib || !pp || !outs || !caps ||
+	    !sizes_lib || !sizes_zlib) {
+		fprintf(stderr, "deflate: out of memory\n");
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		bench_fill_page(pages + (size_t)i * PAGE, 1, i, BENCH_TEXT);
+		pp[i] = pages + (size_t)i * PAGE;
+		outs[i] = out_lib + (size_t)i * PAGE;
+		caps[i] = PAGE;
+	}
+	ret = migaccel_channel_open(MIGACCEL_OPEN_CPU, &ch);
+	if (ret) {
+		fprintf(stderr, "deflate: migaccel_channel_open: %s\n",
+			strerror(-ret));
+		return 1;
+	}
+	/* zlib as QEMU's multifd-zlib sets it up, one raw stream per page. */
+	if (deflateInit2(&zs, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) !=
+	    Z_OK || inflateInit2(&is, -15) != Z_OK) {
+		fprintf(stderr, "deflate: zlib init failed\n");
+		return 1;
+	}
+
+	for (r = 0; r < o->rounds; r++) {
+		double t = now(CLOCK_MONOTONIC);
+
+		for (off = 0; off < n; off += per_call) {
+			unsigned int k = n - off < per_call ? n - off : per_call;
+
+			ret = migaccel_compress(ch, pp + off, k, outs + off,
+						caps + off, sizes_lib + off);
+			if (ret) {
+				fprintf(stderr, "deflate: migaccel_compress: %s\n",
+					strerror(-ret));
+				return 1;
+			}
+		}
+		t_lib[r] = now(CLOCK_MONOTONIC) - t;
+
+		t = now(CLOCK_MONOTONIC);
+		for (i = 0; i < n; i++) {
+			deflateReset(&zs);
+			zs.next_in = (Bytef *)pp[i];
+			zs.avail_in = PAGE;
+			zs.next_out = out_zlib + (size_t)i * PAGE;
+			zs.avail_out = PAGE - 1;
+			ret = deflate(&zs, Z_FINISH);
+			sizes_zlib[i] = ret == Z_STREAM_END ?
+					(uint32_t)zs.total_out :
+					MIGACCEL_SIZE_RAW;
+		}
+		t_zlib[r] = now(CLOCK_MONOTONIC) - t;
+	}
+
+	/* Both must be raw deflate that zlib inflates back to the page. */
+	for (i = 0; i < n; i++) {
+		const uint32_t sz[2] = { sizes_lib[i], sizes_zlib[i] };
+		const unsigned char *in[2] = { out_lib + (size_t)i * PAGE,
+					       out_zlib + (size_t)i * PAGE };
+		int k;
+
+		for (k = 0; k < 2; k++) {
+			if (sz[k] == MIGACCEL_SIZE_RAW)
+				continue;
+			inflateReset(&is);
+			is.next_in = (Bytef *)in[k];
+			is.avail_in = sz[k];
+			is.next_out = check;
+			is.avail_out = PAGE;
+			if (inflate(&is, Z_FINISH) != Z_STREAM_END ||
+			    is.total_out != PAGE || memcmp(check, pp[i], PAGE)) {
+				fprintf(stderr, "deflate: %s output of page %u does not inflate back\n",
+					k ? "zlib" : "libmigaccel", i);
+				return 1;
+			}
+		}
+		bytes_lib += sizes_lib[i] == MIGACCEL_SIZE_RAW ? PAGE :
+			     sizes_lib[i];
+		bytes_zlib += sizes_zlib[i] == MIGACCEL_SIZE_RAW ? PAGE :
+			      sizes_zlib[i];
+		raw_lib += sizes_lib[i] == MIGACCEL_SIZE_RAW;
+		raw_zlib += sizes_zlib[i] == MIGACCEL_SIZE_RAW;
+	}
+	deflateEnd(&zs);
+	inflateEnd(&is);
+	migaccel_channel_close(ch);
+
+	tp_lib = (double)n * PAGE / median(t_lib, o->rounds) / (1 << 20);
+	tp_zlib = (double)n * PAGE / median(t_zlib, o->rounds) / (1 << 20);
+	if (json_open) {
+		printf("  \"deflate\": {\"pages\": %u, \"rounds\": %u, ", n,
+		       o->rounds);
+		printf("\"lib_mib_s\": %.2f, \"zlib1_mib_s\": %.2f, \"throughput_ratio\": %.4f, \"throughput_goal\": 3.0, ",
+		       tp_lib, tp_zlib, tp_lib / tp_zlib);
+		printf("\"lib_bytes\": %" PRIu64 ", \"zlib1_bytes\": %" PRIu64 ", \"lib_raw_pages\": %" PRIu64 ", \"zlib1_raw_pages\": %" PRIu64 ", ",
+		       bytes_lib, bytes_zlib, raw_lib, raw_zlib);
+		printf("\"size_ratio\": %.4f, \"size_goal\": 1.10}",
+		       (double)bytes_lib / bytes_zlib);
+	} else {
+		printf("per-page deflate: %u text-like pages, median of %u rounds\n",
+		       n, o->rounds);
+		printf("  migaccel_compress (CPU)  %8.1f MiB/s  %10" PRIu64 " bytes (ratio %.2f)\n",
+		       tp_lib, bytes_lib, (double)n * PAGE / bytes_lib);
+		printf("  zlib level 1 raw         %8.1f MiB/s  %10" PRIu64 " bytes (ratio %.2f)\n",
+		       tp_zlib, bytes_zlib, (double)n * PAGE / bytes_zlib);
+		printf("  throughput lib/zlib: %.2fx (goal >= 3)\n",
+		       tp_lib / tp_zlib);
+		printf("  compressed size lib/zlib: %.3f (goal <= 1.10)\n",
+		       (double)bytes_lib / bytes_zlib);
+	}
+	free(pages);
+	free(out_lib);
+	free(out_zlib);
+	free(pp);
+	free(outs);
+	free(caps);
+	free(sizes_lib);
+	free(sizes_zlib);
+	return 0;
+}
+
+/* ---- the kernel path's own cost, in the VM ---- */
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return n;
+}
+
+/* A counter of /proc/vmstat, after folding the per-CPU deltas in. */
+static int64_t vmstat(const char *name)
+{
+	char key[64];
+	long long v;
+	int64_t ret = -1;
+	FILE *f;
+
+	write_str(STAT_REFRESH, "1");
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", key, &v) == 2)
+		if (!strcmp(key, name))
+			ret = v;
+	fclose(f);
+	return ret;
+}
+
+/* Busy CPU seconds of the whole system, from /proc/stat. */
+static double system_busy(void)
+{
+	unsigned long long v[10] = { 0 }, busy = 0;
+	FILE *f = fopen("/proc/stat", "r");
+	int i;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+		   &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 8)
+		v[3] = 0;
+	fclose(f);
+	for (i = 0; i < 8; i++)
+		if (i != 3 && i != 4)	/* idle, iowait */
+			busy += v[i];
+	return (double)busy / sysconf(_SC_CLK_TCK);
+}
+
+struct kmeasure {
+	double wall_ns, thread_ns, system_ns;	/* per page */
+	double pins_per_batch;
+	uint64_t batches;
+	uint64_t cpu_ops;			/* batches' out_nr_cpu */
+};
+
+/*
+ * Run batches of @nr zero scans over @ops (rotating through the buffer)
+ * for about @seconds; costs per page and pins per batch.
+ */
+static int run_batches(int fd, struct migaccel_op *ops, unsigned int nr,
+		       double seconds, struct kmeasure *m)
+{
+	struct migaccel_batch b;
+	uint64_t bitmap[16];
+	int64_t pins0, pins1;
+	double w0, c0, s0, w;
+	unsigned int i;
+
+	memset(m, 0, sizeof(*m));
+	/* Warm-up: first faults, caches, the engine's lazy setup. */
+	for (i = 0; i < 8; i++) {
+		memset(&b, 0, sizeof(b));
+		b.size = sizeof(b);
+		b.nr_ops = nr;
+		b.op_size = sizeof(*ops);
+		b.ops = (uintptr_t)ops;
+		b.out_zero_bitmap = (uintptr_t)bitmap;
+		if (ioctl(fd, MIGACCEL_BATCH, &b))
+			return -errno;
+	}
+	pins0 = vmstat("nr_foll_pin_acquired");
+	s0 = system_busy();
+	c0 = now(CLOCK_THREAD_CPUTIME_ID);
+	w0 = now(CLOCK_MONOTONIC);
+	do {
+		for (i = 0; i < 16; i++) {
+			memset(&b, 0, sizeof(b));
+			b.size = sizeof(b);
+			b.nr_ops = nr;
+			b.op_size = sizeof(*ops);
+			b.ops = (uintptr_t)ops;
+			b.out_zero_bitmap = (uintptr_t)bitmap;
+			if (ioctl(fd, MIGACCEL_BATCH, &b))
+				return -errno;
+			if (b.out_nr_failed)
+				return -EIO;
+			m->cpu_ops += b.out_nr_cpu;
+			m->batches++;
+		}
+		w = now(CLOCK_MONOTONIC) - w0;
+	} while (w < seconds);
+	m->thread_ns = (now(CLOCK_THREAD_CPUTIME_ID) - c0) * 1e9;
+	m->system_ns = (system_busy() - s0) * 1e9;
+	pins1 = vmstat("nr_foll_pin_acquired");
+	m->wall_ns = w * 1e9 / (m->batches * nr);
+	m->thread_ns /= m->batches * nr;
+	m->system_ns /= m->batches * nr;
+	m->pins_per_batch = pins0 >= 0 && pins1 >= 0 ?
+			    (double)(pins1 - pins0) / m->batches : -1;
+	return 0;
+}
+
+static int soft_null_set;
+
+static void soft_null_off(void)
+{
+	if (soft_null_set)
+		write_str(SOFT_NULL, "0");
+	soft_null_set = 0;
+}
+
+static void print_kmeasure(const char *name, const struct kmeasure *m,
+			   bool json, bool last)
+{
+	if (json) {
+		printf("    \"%s\": {\"batches\": %" PRIu64 ", \"wall_ns_per_page\": %.1f, \"thread_cpu_ns_per_page\": %.1f, \"system_cpu_ns_per_page\": %.1f, \"pins_per_batch\": %.3f, \"cpu_completions\": %" PRIu64 "}%s\n",
+		       name, m->batches, m->wall_ns, m->thread_ns,
+		       m->system_ns, m->pins_per_batch, m->cpu_ops,
+		       last ? "" : ",");
+		return;
+	}
+	printf("  %-28s %8" PRIu64 " %10.1f %10.1f %10.1f %8.2f\n", name,
+	       m->batches, m->wall_ns, m->thread_ns, m->system_ns,
+	       m->pins_per_batch);
+}
+
+static int bench_kernel_cost(const struct opts *o)
+{
+	unsigned int nr = o->batch, i, rounds = 8;
+	size_t len = (size_t)nr * rounds * PAGE;
+	struct migaccel_region_register reg = { .size = sizeof(reg) };
+	struct migaccel_region_unregister unreg = { .size = sizeof(unreg) };
+	struct migaccel_info info = { .size = sizeof(info) };
+	struct kmeasure null_reg, null_user, soft_reg;
+	struct migaccel_op *ops_reg, *ops_user;
+	double cpu_ns, t, frac, frac_sys;
+	unsigned char *buf;
+	uint64_t zeros = 0;
+	int fd, ret, err;
+	size_t p;
+
+	fd = open("/dev/migaccel", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "kernel-cost: cannot open /dev/migaccel: %s (load the module)\n",
+			strerror(errno));
+		return EXIT_UNAVAILABLE;
+	}
+	if (ioctl(fd, MIGACCEL_INFO, &info)) {
+		fprintf(stderr, "kernel-cost: MIGACCEL_INFO: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	if (nr > info.out_max_batch_ops || nr > 1024 ||
+	    info.out_page_size != PAGE) {
+		fprintf(stderr, "kernel-cost: %u pages per batch, the module takes %u of %u bytes\n",
+			nr, info.out_max_batch_ops, info.out_page_size);
+		return 1;
+	}
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ops_reg = calloc((size_t)nr * rounds, sizeof(*ops_reg));
+	ops_user = calloc((size_t)nr * rounds, sizeof(*ops_user));
+	if (buf == MAP_FAILED || !ops_reg || !ops_user) {
+		fprintf(stderr, "kernel-cost: out of memory\n");
+		return 1;
+	}
+	memset(buf, 0, len);
+
+	reg.addr = (uintptr_t)buf;
+	reg.length = len;
+	if (ioctl(fd, MIGACCEL_REGION_REGISTER, &reg)) {
+		err = errno;
+		fprintf(stderr, "kernel-cost: MIGACCEL_REGION_REGISTER: %s%s\n",
+			strerror(err), err == ENOTTY ?
+			" - this module has no registered regions yet" : "");
+		return err == ENOTTY || err == EINVAL ? EXIT_UNAVAILABLE : 1;
+	}
+	ret = write_str(SOFT_NULL, "0");
+	if (ret) {
+		fprintf(stderr, "kernel-cost: %s: %s%s\n", SOFT_NULL,
+			strerror(-ret), ret == -ENOENT ?
+			" - this module has no soft-engine null mode yet (or debugfs is not mounted)" :
+			"");
+		return ret == -ENOENT ? EXIT_UNAVAILABLE : 1;
+	}
+
+	for (p = 0; p < (size_t)nr * rounds; p++) {
+		ops_reg[p].opcode = MIGACCEL_OP_ZERO_SCAN;
+		ops_reg[p].src = p * PAGE;
+		ops_reg[p].region = reg.out_region_id;
+		ops_user[p].opcode = MIGACCEL_OP_ZERO_SCAN;
+		ops_user[p].src = (uintptr_t)buf + p * PAGE;
+	}
+
+	/* The real soft engine first: it must find every page zero. */
+	ret = run_batches(fd, ops_reg, nr, o->seconds / 2, &soft_reg);
+	if (ret)
+		goto err;
+	atexit(soft_null_off);
+	soft_null_set = 1;
+	ret = write_str(SOFT_NULL, "1");
+	if (ret)
+		goto err;
+	ret = run_batches(fd, ops_reg, nr, o->seconds, &null_reg);
+	if (!ret)
+		ret = run_batches(fd, ops_user, nr, o->seconds / 2, &null_user);
+	soft_null_off();
+	if (ret)
+		goto err;
+
+	/* The work the module saves: the CPU scanning the same pages. */
+	t = now(CLOCK_MONOTONIC);
+	for (i = 0; !i || now(CLOCK_MONOTONIC) - t < o->seconds / 2; i++)
+		for (p = 0; p < (size_t)nr * rounds; p++)
+			zeros += migaccel_page_is_zero(buf + p * PAGE) == 1;
+	cpu_ns = (now(CLOCK_MONOTONIC) - t) * 1e9 / ((double)i * nr * rounds);
+	if (zeros != (uint64_t)i * nr * rounds) {
+		fprintf(stderr, "kernel-cost: migaccel_page_is_zero disagrees\n");
+		return 1;
+	}
+
+	unreg.region_id = reg.out_region_id;
+	if (ioctl(fd, MIGACCEL_REGION_UNREGISTER, &unreg))
+		fprintf(stderr, "kernel-cost: MIGACCEL_REGION_UNREGISTER: %s\n",
+			strerror(errno));
+	close(fd);
+
+	frac = null_reg.wall_ns / cpu_ns;
+	frac_sys = null_reg.system_ns / cpu_ns;
+	if (o->json) {
+		printf("{\n  \"kernel_cost\": {\n    \"pages_per_batch\": %u,\n", nr);
+		printf("    \"cpu_page_is_zero_ns_per_page\": %.1f,\n", cpu_ns);
+		print_kmeasure("null_registered", &null_reg, true, false);
+		print_kmeasure("null_user_addresses", &null_user, true, false);
+		print_kmeasure("soft_registered", &soft_reg, true, false);
+		printf("    \"fraction\": %.4f,\n    \"fraction_system_cpu\": %.4f,\n    \"fraction_goal\": 0.15,\n",
+		       frac, frac_sys);
+		printf("    \"pins_per_batch\": %.3f,\n    \"pins_goal\": 0\n  }\n}\n",
+		       null_reg.pins_per_batch);
+	} else {
+		printf("kernel path cost, %u zero scans per MIGACCEL_BATCH, ns per page:\n",
+		       nr);
+		printf("  %-28s %8s %10s %10s %10s %8s\n", "", "batches",
+		       "wall", "thread cpu", "system cpu", "pins/batch");
+		print_kmeasure("null engine, region", &null_reg, false, false);
+		print_kmeasure("null engine, user addresses", &null_user, false,
+			       false);
+		print_kmeasure("soft engine, region", &soft_reg, false, false);
+		printf("  %-28s %8s %10.1f\n", "CPU migaccel_page_is_zero", "",
+		       cpu_ns);
+		printf("kernel path / CPU zero scan: %.3f wall, %.3f system CPU (goal <= 0.15)\n",
+		       frac, frac_sys);
+		printf("pins per batch on a registered region: %.3f (goal 0)\n",
+		       null_reg.pins_per_batch);
+	}
+	return 0;
+err:
+	soft_null_off();
+	fprintf(stderr, "kernel-cost: MIGACCEL_BATCH: %s\n", strerror(-ret));
+	return 1;
+}
+
+static bool parse_size(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 0);
+	unsigned int shift = 0;
+
+	if (end == s || *s == '-')
+		return false;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (*end == 'i' && shift)
+		end++;
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end || v > (~0ull >> shift))
+		return false;
+	*out = v << shift;
+	return true;
+}
+
+static bool parse_uint(const char *s, unsigned int min, unsigned int max,
+		       unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s == '-')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || end == s || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {
+		.size = 1ul << 30, .rounds = 5, .per_call = 128,
+		.pages = 4096, .batch = 128, .seconds = 1,
+	};
+	const char *cmd;
+	char model[128], date[32];
+	time_t tnow = time(NULL);
+	int opt, ret = 0;
+	char *end;
+
+	static const struct option longopts[] = {
+		{ "size", required_argument, NULL, 's' },
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "per-call", required_argument, NULL, 'b' },
+		{ "pages", required_argument, NULL, 'n' },
+		{ "batch", required_argument, NULL, 'B' },
+		{ "time", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+
+	while ((opt = getopt_long(argc, argv, "s:r:b:n:B:t:jh", longopts,
+				  NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			if (!parse_size(optarg, &o.size) || o.size < PAGE ||
+			    o.size % PAGE)
+				usage(argv[0]);
+			break;
+		case 'r':
+			if (!parse_uint(optarg, 1, MAX_ROUNDS, &o.rounds))
+				usage(argv[0]);
+			break;
+		case 'b':
+			if (!parse_uint(optarg, 64, 1u << 20, &o.per_call) ||
+			    o.per_call % 64)
+				usage(argv[0]);
+			break;
+		case 'n':
+			if (!parse_uint(optarg, 1, 1u << 20, &o.pages))
+				usage(argv[0]);
+			break;
+		case 'B':
+			if (!parse_uint(optarg, 1, 1024, &o.batch))
+				usage(argv[0]);
+			break;
+		case 't':
+			o.seconds = strtod(optarg, &end);
+			if (end == optarg || *end || !(o.seconds > 0 &&
+						       o.seconds <= 600))
+				usage(argv[0]);
+			break;
+		case 'j': o.json = true; break;
+		default: usage(argv[0]);
+		}
+	}
+	if (optind + 1 != argc)
+		usage(argv[0]);
+	cmd = argv[optind];
+
+	if (!strcmp(cmd, "kernel-cost"))
+		return bench_kernel_cost(&o);
+	if (strcmp(cmd, "zero-scan") && strcmp(cmd, "deflate") &&
+	    strcmp(cmd, "native"))
+		usage(argv[0]);
+
+	cpu_model(model, sizeof(model));
+	strftime(date, sizeof(date), "%Y-%m-%d", gmtime(&tnow));
+	if (o.json)
+		printf("{\n  \"date\": \"%s\",\n  \"cpu\": \"%s\",\n  \"online_cpus\": %ld,\n",
+		       date, model, sysconf(_SC_NPROCESSORS_ONLN));
+	else
+		printf("%s, %s, %ld CPUs online; figures are noisy on a shared machine\n",
+		       date, model, sysconf(_SC_NPROCESSORS_ONLN));
+	if (strcmp(cmd, "deflate"))
+		ret = bench_zero_scan(&o, o.json);
+	if (!ret && !strcmp(cmd, "native") && o.json)
+		printf(",\n");
+	if (!ret && strcmp(cmd, "zero-scan"))
+		ret = bench_deflate(&o, o.json);
+	if (o.json)
+		printf("\n}\n");
+	return ret;
+}
