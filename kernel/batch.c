@@ -16,6 +16,8 @@
  * the bounce buffer first, so a bad stream leaves the page as it was.
  */
 #include <linux/bitmap.h>
+#include <linux/eventfd.h>
+#include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -35,9 +37,10 @@ static struct migaccel_op *batch_raw_op(struct batch_ops *b, u32 i)
 	return (struct migaccel_op *)(b->raw + (size_t)i * b->stride);
 }
 
-static bool page_aligned_nonzero(u64 addr)
+/* A page operand: a user address, or an offset in a region (0 allowed). */
+static bool page_operand_ok(const struct migaccel_op *op, u64 addr)
 {
-	return addr && PAGE_ALIGNED(addr);
+	return PAGE_ALIGNED(addr) && (addr || op->region);
 }
 
 /* Fields an opcode uses; every other one must be 0. */
@@ -84,18 +87,18 @@ static int batch_check_op(const struct migaccel_op *op)
 		break;
 	default:
 		/* Every other source is a page. */
-		if (!page_aligned_nonzero(op->src))
+		if (!page_operand_ok(op, op->src))
 			return -EINVAL;
 		break;
 	}
 	switch (op->opcode) {
 	case MIGACCEL_OP_COPY:
-		if (!page_aligned_nonzero(op->dst) || op->dst == op->src)
+		if (!page_operand_ok(op, op->dst) || op->dst == op->src)
 			return -EINVAL;
 		break;
 	case MIGACCEL_OP_DELTA_APPLY:
 	case MIGACCEL_OP_DECOMPRESS:
-		if (!page_aligned_nonzero(op->dst))
+		if (!page_operand_ok(op, op->dst))
 			return -EINVAL;
 		break;
 	case MIGACCEL_OP_CRC32C:
@@ -103,7 +106,7 @@ static int batch_check_op(const struct migaccel_op *op)
 			return -EINVAL;
 		break;
 	case MIGACCEL_OP_DELTA_CREATE:
-		if (!page_aligned_nonzero(op->src2) ||
+		if (!page_operand_ok(op, op->src2) ||
 		    op->dst_len < MIGACCEL_DELTA_ENTRY_SIZE || !op->dst)
 			return -EINVAL;
 		break;
@@ -112,6 +115,9 @@ static int batch_check_op(const struct migaccel_op *op)
 			return -EINVAL;
 		break;
 	}
+	/* Pages in a region and buffers in the same: regions must differ. */
+	if (op->buf_region && !(used & (F_SLEN | F_DLEN)))
+		return -EINVAL;
 	return 0;
 }
 
@@ -224,34 +230,112 @@ static u32 op_out_max(const struct migaccel_op *op)
 	return min(op->dst_len, MIGACCEL_DELTA_MAX);
 }
 
+/* Page operand @addr: pinned now, or found in the op's region. */
+static int page_operand(struct migaccel_jop *jop, u64 addr, bool write,
+			struct page **page, unsigned long *idx, u8 pin_bit)
+{
+	int ret;
+
+	if (jop->region) {
+		*page = migaccel_region_page(jop->region, addr, PAGE_SIZE, idx);
+		return *page ? 0 : -EINVAL;
+	}
+	ret = pin_one(addr, write ? FOLL_WRITE : 0, page);
+	if (!ret)
+		jop->pinned |= pin_bit;
+	return ret;
+}
+
+/* Buffer operand @addr of @len bytes in the op's buffer region. */
+static int region_buf(struct migaccel_jop *jop, u64 addr, u32 len,
+		      struct page **pages, unsigned int max)
+{
+	struct migaccel_region *r = jop->buf_region;
+	unsigned long idx, first = addr >> PAGE_SHIFT;
+	unsigned int i, n = (PAGE_ALIGN(addr + len) >> PAGE_SHIFT) - first;
+
+	if (n > max || !migaccel_region_page(r, addr, len, &idx))
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		pages[i] = r->pages[first + i];
+	return n;
+}
+
+/* Copy @len bytes at offset @off of @pages into @dst. */
+static void pages_read(struct page **pages, u32 off, u8 *dst, u32 len)
+{
+	unsigned int i;
+
+	for (i = 0; len; i++) {
+		u32 n = min_t(u32, len, PAGE_SIZE - off);
+
+		memcpy(dst, page_address(pages[i]) + off, n);
+		dst += n;
+		len -= n;
+		off = 0;
+	}
+}
+
+static int prepare_regions(struct migaccel_channel *ch,
+			   struct migaccel_jop *jop)
+{
+	if (jop->op.region) {
+		jop->region = migaccel_region_get(ch, jop->op.region);
+		if (!jop->region)
+			return -ENOENT;
+	}
+	if (jop->op.buf_region) {
+		jop->buf_region = migaccel_region_get(ch, jop->op.buf_region);
+		if (!jop->buf_region)
+			return -ENOENT;
+	}
+	return 0;
+}
+
 /*
- * Pin what an operation reads and writes and fill its bounce buffer.
- * Returns 0, or the error that refuses the whole batch.
+ * Pin (or find in a region) what an operation reads and writes and fill
+ * its bounce buffer.  Returns 0, or the error that refuses the batch.
  */
-static int batch_prepare_op(struct migaccel_jop *jop)
+static int batch_prepare_op(struct migaccel_channel *ch,
+			    struct migaccel_jop *jop)
 {
 	struct migaccel_op *op = &jop->op;
 	u32 used = batch_op_fields[op->opcode];
+	struct page *in[3];
 	int ret;
 
 	jop->class = migaccel_op_class(op->opcode);
+	ret = prepare_regions(ch, jop);
+	if (ret)
+		return ret;
 	if ((used & F_SRC) && !(used & F_SLEN)) {
-		ret = pin_one(op->src, 0, &jop->src);
+		ret = page_operand(jop, op->src, false, &jop->src,
+				   &jop->src_idx, MIGACCEL_PIN_SRC);
 		if (ret)
 			return ret;
 	}
 	if (used & F_SRC2) {
-		ret = pin_one(op->src2, 0, &jop->src2);
+		ret = page_operand(jop, op->src2, false, &jop->src2,
+				   &jop->src2_idx, MIGACCEL_PIN_SRC2);
 		if (ret)
 			return ret;
 	}
 	if ((used & F_DST) && !(used & F_DLEN)) {
-		ret = pin_one(op->dst, FOLL_WRITE, &jop->dst);
+		ret = page_operand(jop, op->dst, true, &jop->dst,
+				   &jop->dst_idx, MIGACCEL_PIN_DST);
 		if (ret)
 			return ret;
 	}
-	if (used & F_DLEN) {
+	if ((used & F_DLEN) && jop->buf_region) {
+		ret = region_buf(jop, op->dst, op_out_max(op), jop->ubuf,
+				 ARRAY_SIZE(jop->ubuf));
+		if (ret < 0)
+			return ret;
+		jop->nr_ubuf = ret;
+	} else if (used & F_DLEN) {
 		ret = pin_ubuf(jop, op->dst, op_out_max(op));
+		if (jop->nr_ubuf)
+			jop->pinned |= MIGACCEL_PIN_UBUF;
 		if (ret)
 			return ret;
 	}
@@ -263,7 +347,13 @@ static int batch_prepare_op(struct migaccel_jop *jop)
 	jop->bounce = kmalloc(MIGACCEL_BOUNCE_SIZE, GFP_KERNEL);
 	if (!jop->bounce)
 		return -ENOMEM;
-	if (used & F_SLEN) {
+	if ((used & F_SLEN) && jop->buf_region) {
+		ret = region_buf(jop, op->src, op->src_len, in, ARRAY_SIZE(in));
+		if (ret < 0)
+			return ret;
+		pages_read(in, offset_in_page(op->src), jop->bounce,
+			   op->src_len);
+	} else if (used & F_SLEN) {
 		if (!access_ok(u64_to_user_ptr(op->src), op->src_len) ||
 		    copy_from_user(jop->bounce, u64_to_user_ptr(op->src),
 				   op->src_len))
@@ -350,7 +440,7 @@ static int batch_write_back(struct batch_ops *b, struct migaccel_batch *cmd,
 
 static int batch_check(const struct migaccel_batch *cmd)
 {
-	if (cmd->flags)
+	if (cmd->flags & ~MIGACCEL_BATCH_ASYNC)
 		return -EOPNOTSUPP;
 	if (!cmd->nr_ops || cmd->nr_ops > MIGACCEL_MAX_BATCH_OPS)
 		return -EINVAL;
@@ -362,46 +452,70 @@ static int batch_check(const struct migaccel_batch *cmd)
 }
 
 /**
- * migaccel_batch_run() - execute MIGACCEL_BATCH for a channel's owner
- * @ch: the channel
- * @cmd: the command, copied from user space; out_ fields are set on success
- *
- * Context: process context of the channel's owner; sleeps.
- * Return: 0 once every operation has an outcome; -EINVAL, -E2BIG,
- * -EOPNOTSUPP or -EFAULT for a malformed batch, -ENOMEM, -EINTR when a
- * fatal signal arrived, -ETIMEDOUT when an engine did not complete.
+ * struct migaccel_bctx - one batch call, from validation to write-back
+ * @node: in the channel's list of async batches
+ * @cmd: the command as the caller gave it
+ * @b: the caller's op array
+ * @bitmap: zero-scan results
+ * @job: the engine work
+ * @deadline: jiffies after which an async batch is given up on
  */
-int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd)
-{
-	struct batch_ops b = {};
-	struct migaccel_job *job;
+struct migaccel_bctx {
+	struct list_head node;
+	struct migaccel_batch cmd;
+	struct batch_ops b;
 	unsigned long *bitmap;
+	struct migaccel_job *job;
+	unsigned long deadline;
+};
+
+static void bctx_free(struct migaccel_bctx *ctx)
+{
+	if (ctx->job)
+		migaccel_job_put(ctx->job);
+	kvfree(ctx->b.raw);
+	bitmap_free(ctx->bitmap);
+	kfree(ctx);
+}
+
+/* Validate, pin and chunk: nothing runs, nothing is written. */
+static int bctx_prepare(struct migaccel_channel *ch,
+			const struct migaccel_batch *cmd,
+			struct migaccel_bctx **out)
+{
+	struct migaccel_bctx *ctx;
+	struct migaccel_job *job;
 	unsigned int i;
 	int ret;
 
 	ret = batch_check(cmd);
 	if (ret)
 		return ret;
-
-	job = migaccel_job_alloc(cmd->nr_ops);
-	if (!job)
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
 		return -ENOMEM;
-	job->stats = &ch->stats;
-	bitmap = bitmap_zalloc(BITS_TO_U64(cmd->nr_ops) * 64, GFP_KERNEL);
-	if (!bitmap) {
+	ctx->cmd = *cmd;
+	job = migaccel_job_alloc(cmd->nr_ops);
+	ctx->bitmap = bitmap_zalloc(BITS_TO_U64(cmd->nr_ops) * 64, GFP_KERNEL);
+	if (!job || !ctx->bitmap) {
+		if (job)
+			migaccel_job_put(job);
 		ret = -ENOMEM;
-		goto put_job;
+		goto free;
 	}
-	ret = batch_copy_ops(&b, cmd, job);
+	ctx->job = job;
+	kref_get(&ch->ref);
+	job->ch = ch;
+	job->stats = &ch->stats;
+	ret = batch_copy_ops(&ctx->b, cmd, job);
 	if (ret)
 		goto free;
-	ret = batch_probe_bitmap(cmd->out_zero_bitmap, bitmap, cmd->nr_ops);
+	ret = batch_probe_bitmap(cmd->out_zero_bitmap, ctx->bitmap, cmd->nr_ops);
 	if (ret)
 		goto free;
-	bitmap_zero(bitmap, BITS_TO_U64(cmd->nr_ops) * 64);
-
+	bitmap_zero(ctx->bitmap, BITS_TO_U64(cmd->nr_ops) * 64);
 	for (i = 0; i < job->nr; i++) {
-		ret = batch_prepare_op(&job->ops[i]);
+		ret = batch_prepare_op(ch, &job->ops[i]);
 		if (ret)
 			goto free;
 	}
@@ -409,11 +523,21 @@ int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd)
 	      batch_chunk(job, MIGACCEL_CLASS_IAA);
 	if (ret)
 		goto free;
-
 	migaccel_inject_take(&ch->inject, &job->fault);
-	ret = migaccel_job_run(job);
-	if (ret)
-		goto free;
+	*out = ctx;
+	return 0;
+
+free:
+	bctx_free(ctx);
+	return ret;
+}
+
+/* Every chunk is DONE: finish on the CPU, write the results back. */
+static int bctx_finish(struct migaccel_bctx *ctx)
+{
+	struct migaccel_job *job = ctx->job;
+	unsigned int i;
+
 	for (i = 0; i < job->nr; i++) {
 		struct migaccel_jop *jop = &job->ops[i];
 
@@ -422,12 +546,214 @@ int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd)
 	}
 	migaccel_count(job->stats, MIGACCEL_STAT_BATCHES, 1);
 	migaccel_count(job->stats, MIGACCEL_STAT_OPS, job->nr);
-	ret = batch_write_back(&b, cmd, job, bitmap);
+	return batch_write_back(&ctx->b, &ctx->cmd, job, ctx->bitmap);
+}
 
-free:
-	kvfree(b.raw);
-	bitmap_free(bitmap);
-put_job:
-	migaccel_job_put(job);
+/* An async batch completed: its channel's poll and eventfd learn of it. */
+static void bctx_notify(struct migaccel_job *job)
+{
+	struct migaccel_channel *ch = job->ch;
+
+	wake_up_all(&ch->wait);
+	spin_lock(&ch->lock);
+	if (ch->eventfd)
+		eventfd_signal(ch->eventfd);
+	spin_unlock(&ch->lock);
+}
+
+/**
+ * migaccel_batch_run() - execute MIGACCEL_BATCH for a channel's owner
+ * @ch: the channel
+ * @cmd: the command, copied from user space; out_ fields are set on
+ *	success of a synchronous batch
+ *
+ * Context: process context of the channel's owner; sleeps.
+ * Return: 0 once every operation has an outcome (or, with
+ * MIGACCEL_BATCH_ASYNC, once the batch started); -EINVAL, -E2BIG,
+ * -EOPNOTSUPP, -ENOENT or -EFAULT for a malformed batch, -ENOMEM, -EINTR
+ * when a fatal signal arrived, -ETIMEDOUT when an engine did not complete.
+ */
+int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd)
+{
+	unsigned long timeout = msecs_to_jiffies(migaccel_timeout_ms);
+	struct migaccel_bctx *ctx;
+	int ret;
+
+	ret = bctx_prepare(ch, cmd, &ctx);
+	if (ret)
+		return ret;
+	if (cmd->flags & MIGACCEL_BATCH_ASYNC) {
+		ctx->deadline = jiffies + timeout;
+		ctx->job->notify = bctx_notify;
+		spin_lock(&ch->lock);
+		list_add_tail(&ctx->node, &ch->async);
+		ch->nr_async++;
+		spin_unlock(&ch->lock);
+		migaccel_job_start(ctx->job);
+		return 0;
+	}
+	migaccel_job_start(ctx->job);
+	ret = migaccel_job_wait(ctx->job, timeout);
+	if (!ret) {
+		ret = bctx_finish(ctx);
+		cmd->out_nr_failed = ctx->cmd.out_nr_failed;
+		cmd->out_nr_cpu = ctx->cmd.out_nr_cpu;
+	}
+	bctx_free(ctx);
 	return ret;
+}
+
+/*
+ * Has an async batch reached its outcome?  1: yes, finish it; 0: not yet
+ * (chunks given back unrun were resubmitted); -ETIMEDOUT: past its
+ * deadline, and an engine would not give a chunk back.
+ */
+static int bctx_progress(struct migaccel_bctx *ctx)
+{
+	struct migaccel_job *job = ctx->job;
+
+	if (!completion_done(&job->done)) {
+		if (time_before(jiffies, ctx->deadline))
+			return 0;
+		if (!migaccel_job_abort(job))
+			return -ETIMEDOUT;
+	}
+	if (!migaccel_job_requeue(job))
+		return 1;
+	migaccel_job_start(job);
+	return 0;
+}
+
+/**
+ * migaccel_async_ready() - is a completed async batch waiting?
+ * @ch: the channel
+ *
+ * Context: any; takes ch->lock.
+ * Return: true if MIGACCEL_REAP would return something without waiting
+ * for a device.
+ */
+bool migaccel_async_ready(struct migaccel_channel *ch)
+{
+	struct migaccel_bctx *ctx;
+	bool ready = false;
+
+	spin_lock(&ch->lock);
+	list_for_each_entry(ctx, &ch->async, node) {
+		if (completion_done(&ctx->job->done) ||
+		    time_after_eq(jiffies, ctx->deadline)) {
+			ready = true;
+			break;
+		}
+	}
+	spin_unlock(&ch->lock);
+	return ready;
+}
+
+/* Take the first batch that has reached an outcome off the list. */
+static struct migaccel_bctx *reap_one(struct migaccel_channel *ch, int *res)
+{
+	struct migaccel_bctx *ctx, *found = NULL;
+	LIST_HEAD(list);
+
+	/* Progress may resubmit: work on a private copy of the list. */
+	spin_lock(&ch->lock);
+	list_splice_init(&ch->async, &list);
+	spin_unlock(&ch->lock);
+	list_for_each_entry(ctx, &list, node) {
+		*res = bctx_progress(ctx);
+		if (*res) {
+			found = ctx;
+			list_del(&ctx->node);
+			break;
+		}
+	}
+	spin_lock(&ch->lock);
+	list_splice(&list, &ch->async);
+	if (found)
+		ch->nr_async--;
+	spin_unlock(&ch->lock);
+	return found;
+}
+
+/**
+ * migaccel_reap() - MIGACCEL_REAP
+ * @ch: the channel
+ * @cmd: the command; out_nr is set
+ *
+ * Context: process context of the channel's owner; sleeps with
+ * MIGACCEL_REAP_WAIT.
+ * Return: 0 (out_nr may be 0), -EINVAL/-EOPNOTSUPP for a bad command,
+ * -EFAULT when the entries cannot be written, -EINTR on a signal.
+ */
+int migaccel_reap(struct migaccel_channel *ch, struct migaccel_reap *cmd)
+{
+	struct migaccel_completion __user *uent = u64_to_user_ptr(cmd->entries);
+	unsigned long timeout = msecs_to_jiffies(cmd->timeout_ms ?:
+						 migaccel_timeout_ms);
+	bool wait = cmd->flags & MIGACCEL_REAP_WAIT;
+	struct migaccel_completion ent;
+	struct migaccel_bctx *ctx;
+	unsigned int n = 0;
+	int res;
+	long left;
+
+	if (cmd->flags & ~MIGACCEL_REAP_WAIT)
+		return -EOPNOTSUPP;
+	if (!cmd->nr || cmd->min_complete > cmd->nr ||
+	    (!wait && (cmd->min_complete || cmd->timeout_ms)))
+		return -EINVAL;
+	if (!access_ok(uent, (size_t)cmd->nr * sizeof(ent)))
+		return -EFAULT;
+
+	while (n < cmd->nr) {
+		ctx = reap_one(ch, &res);
+		if (!ctx) {
+			if (!wait || n >= cmd->min_complete || !ch->nr_async)
+				break;
+			left = wait_event_interruptible_timeout(ch->wait,
+					migaccel_async_ready(ch), timeout);
+			if (left < 0)
+				return n ? 0 : -EINTR;
+			if (!left)
+				break;
+			continue;
+		}
+		memset(&ent, 0, sizeof(ent));
+		ent.user_data = ctx->cmd.user_data;
+		ent.result = res == 1 ? bctx_finish(ctx) : res;
+		ent.nr_failed = ctx->cmd.out_nr_failed;
+		ent.nr_cpu = ctx->cmd.out_nr_cpu;
+		bctx_free(ctx);
+		if (copy_to_user(&uent[n], &ent, sizeof(ent)))
+			return -EFAULT;
+		n++;
+		cmd->out_nr = n;
+	}
+	cmd->out_nr = n;
+	return 0;
+}
+
+/**
+ * migaccel_async_release() - drop the async batches of a closing channel
+ * @ch: the channel; its file is being released
+ *
+ * Each is waited for (bounded by timeout_ms) and aborted if it can be;
+ * results are not written.  What an engine keeps keeps its job, and so
+ * its pins, until it completes.
+ *
+ * Context: process context; sleeps.
+ */
+void migaccel_async_release(struct migaccel_channel *ch)
+{
+	unsigned long timeout = msecs_to_jiffies(migaccel_timeout_ms);
+	struct migaccel_bctx *ctx, *next;
+
+	list_for_each_entry_safe(ctx, next, &ch->async, node) {
+		list_del(&ctx->node);
+		if (!wait_for_completion_timeout(&ctx->job->done, timeout))
+			migaccel_job_abort(ctx->job);
+		ctx->job->notify = NULL;
+		bctx_free(ctx);
+	}
+	ch->nr_async = 0;
 }

@@ -20,6 +20,7 @@
  * chunk in flight have let go of it.
  */
 #include <linux/delay.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/sched/signal.h>
@@ -52,6 +53,8 @@ void migaccel_engine_add(struct migaccel_engine *engine)
 	__set_bit(engine->id, &migaccel_engine_ids);
 	list_add_tail(&engine->node, &migaccel_engines);
 	mutex_unlock(&migaccel_engines_lock);
+	/* Chunks that pick it before its regions are mapped go elsewhere. */
+	migaccel_regions_engine_add(engine);
 }
 
 /**
@@ -88,6 +91,81 @@ void migaccel_engine_drain(struct migaccel_engine *engine,
 		pr_warn("migaccel: %s: %d chunks still in flight after %u ms\n",
 			engine->name, atomic_read(&engine->inflight),
 			timeout_ms);
+}
+
+/**
+ * migaccel_engines_collect() - hold every engine of some kinds
+ * @kinds: mask of MIGACCEL_ENGINE_* bits
+ * @out: the engines, each with an in-flight count (migaccel_engine_put())
+ * @max: room in @out
+ *
+ * Context: process context; takes migaccel_engines_lock.
+ * Return: how many were put in @out.
+ */
+unsigned int migaccel_engines_collect(u32 kinds, struct migaccel_engine **out,
+				      unsigned int max)
+{
+	struct migaccel_engine *engine;
+	unsigned int n = 0;
+
+	mutex_lock(&migaccel_engines_lock);
+	list_for_each_entry(engine, &migaccel_engines, node) {
+		if (!(engine->kind & kinds) || n == max)
+			continue;
+		atomic_inc(&engine->inflight);
+		out[n++] = engine;
+	}
+	mutex_unlock(&migaccel_engines_lock);
+	return n;
+}
+
+/**
+ * migaccel_engines_map_region() - map a new region for every engine
+ * @region: the region, pinned
+ *
+ * Context: process context; migaccel_regions_lock held; takes
+ * migaccel_engines_lock.
+ * Return: 0, or the first mapping error (nothing is left mapped).
+ */
+int migaccel_engines_map_region(struct migaccel_region *region)
+{
+	struct migaccel_engine *engine;
+	int ret = 0;
+
+	mutex_lock(&migaccel_engines_lock);
+	list_for_each_entry(engine, &migaccel_engines, node) {
+		if (!engine->ops->map_region)
+			continue;
+		ret = engine->ops->map_region(engine, region);
+		if (ret)
+			break;
+	}
+	if (ret) {
+		list_for_each_entry_continue_reverse(engine, &migaccel_engines,
+						     node)
+			if (engine->ops->unmap_region)
+				engine->ops->unmap_region(engine, region);
+	}
+	mutex_unlock(&migaccel_engines_lock);
+	return ret;
+}
+
+/**
+ * migaccel_engines_unmap_region() - unmap a region from every engine
+ * @region: the region, used by no batch
+ *
+ * Context: process context; migaccel_regions_lock held; takes
+ * migaccel_engines_lock.
+ */
+void migaccel_engines_unmap_region(struct migaccel_region *region)
+{
+	struct migaccel_engine *engine;
+
+	mutex_lock(&migaccel_engines_lock);
+	list_for_each_entry(engine, &migaccel_engines, node)
+		if (engine->ops->unmap_region)
+			engine->ops->unmap_region(engine, region);
+	mutex_unlock(&migaccel_engines_lock);
 }
 
 /**
@@ -209,18 +287,26 @@ static void migaccel_job_release(struct kref *ref)
 	for (i = 0; i < job->nr; i++) {
 		struct migaccel_jop *jop = &job->ops[i];
 
-		if (jop->src)
+		if (jop->pinned & MIGACCEL_PIN_SRC)
 			unpin_user_page(jop->src);
-		if (jop->src2)
+		if (jop->pinned & MIGACCEL_PIN_SRC2)
 			unpin_user_page(jop->src2);
 		/* Written by an engine or by the completion: dirty. */
-		if (jop->dst)
+		if (jop->pinned & MIGACCEL_PIN_DST)
 			unpin_user_pages_dirty_lock(&jop->dst, 1, true);
-		unpin_user_pages_dirty_lock(jop->ubuf, jop->nr_ubuf, true);
+		if (jop->pinned & MIGACCEL_PIN_UBUF)
+			unpin_user_pages_dirty_lock(jop->ubuf, jop->nr_ubuf,
+						    true);
+		if (jop->region)
+			migaccel_region_put(jop->region, &job->ch->wait);
+		if (jop->buf_region)
+			migaccel_region_put(jop->buf_region, &job->ch->wait);
 		kfree(jop->bounce);
 	}
 	for (i = 0; i < job->nr_chunks; i++)
 		kmem_cache_free(migaccel_chunk_cache, job->chunks[i]);
+	if (job->ch)
+		migaccel_channel_put(job->ch);
 	kvfree(job->ops);
 	kfree(job);
 }
@@ -371,6 +457,13 @@ static unsigned int chunk_errors(const struct migaccel_chunk *chunk)
 	return n;
 }
 
+static void job_done(struct migaccel_job *job)
+{
+	complete(&job->done);
+	if (job->notify)
+		job->notify(job);
+}
+
 /**
  * migaccel_chunk_complete() - an engine is done with a chunk
  * @chunk: the chunk; its job may be freed before this returns
@@ -392,12 +485,20 @@ void migaccel_chunk_complete(struct migaccel_chunk *chunk, bool requeue)
 	atomic_set_release(&chunk->state, requeue ? MIGACCEL_CHUNK_REQUEUE :
 			   MIGACCEL_CHUNK_DONE);
 	if (atomic_dec_and_test(&job->pending))
-		complete(&job->done);
+		job_done(job);
 	migaccel_job_put(job);
 }
 
-/* Submit every idle chunk; those no engine takes are left to the CPU. */
-static void job_start_idle(struct migaccel_job *job)
+/**
+ * migaccel_job_start() - submit every idle chunk of a job
+ * @job: the job
+ *
+ * Chunks no engine takes are left to the CPU.  @job->done completes, and
+ * @job->notify runs, once every chunk submitted here is back.
+ *
+ * Context: process context.
+ */
+void migaccel_job_start(struct migaccel_job *job)
 {
 	unsigned int i;
 
@@ -413,11 +514,19 @@ static void job_start_idle(struct migaccel_job *job)
 			atomic_set(&chunk->state, MIGACCEL_CHUNK_DONE);
 	}
 	if (atomic_dec_and_test(&job->pending))
-		complete(&job->done);
+		job_done(job);
 }
+EXPORT_SYMBOL_IF_KUNIT(migaccel_job_start);
 
-/* Take back what the engines will not complete; false if some remain. */
-static bool job_abort_inflight(struct migaccel_job *job)
+/**
+ * migaccel_job_abort() - take back what the engines have not completed
+ * @job: a job whose wait ran out
+ *
+ * Context: process context.
+ * Return: true when no chunk is in flight any more (those taken back are
+ * left to the CPU); false when an engine could not give one back.
+ */
+bool migaccel_job_abort(struct migaccel_job *job)
 {
 	bool all = true;
 	unsigned int i;
@@ -443,8 +552,17 @@ static bool job_abort_inflight(struct migaccel_job *job)
 	return all;
 }
 
-/* Chunks given back unrun go to another engine, or to the CPU. */
-static bool job_requeue(struct migaccel_job *job)
+/**
+ * migaccel_job_requeue() - make chunks given back unrun idle again
+ * @job: a job with no chunk in flight
+ *
+ * They go to another engine at the next migaccel_job_start(), or to the
+ * CPU when there is none.
+ *
+ * Context: any.
+ * Return: true when there were some.
+ */
+bool migaccel_job_requeue(struct migaccel_job *job)
 {
 	bool any = false;
 	unsigned int i;
@@ -463,33 +581,62 @@ static bool job_requeue(struct migaccel_job *job)
 	return any;
 }
 
+/* Poll briefly before sleeping: a soft or idle engine is often quick. */
+static bool job_poll(struct migaccel_job *job)
+{
+	u64 end = ktime_get_ns() + (u64)migaccel_poll_us * NSEC_PER_USEC;
+
+	while (!completion_done(&job->done)) {
+		if (ktime_get_ns() > end || need_resched())
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
 /**
- * migaccel_job_run() - run every chunk of a job to an outcome
- * @job: a job whose operations and chunks are set up
+ * migaccel_job_wait() - wait for a started job to reach its outcome
+ * @job: a job after migaccel_job_start()
+ * @timeout: jiffies to wait for each round of submissions
  *
- * On return 0 every chunk is DONE: its records hold what its engine did,
- * or are clear where nothing ran; migaccel_op_finish() then completes each
- * operation, on the CPU where needed.
+ * Chunks given back unrun are submitted again, elsewhere; on return 0
+ * every chunk is DONE: its records hold what its engine did, or are clear
+ * where nothing ran; migaccel_op_finish() then completes each operation,
+ * on the CPU where needed.
  *
  * Context: process context of the submitter; sleeps, killable.
  * Return: 0; -ETIMEDOUT when an engine neither completed nor gave back a
  * chunk in time, -EINTR on a fatal signal.  On error the chunks still in
  * flight keep their job reference.
  */
-int migaccel_job_run(struct migaccel_job *job)
+int migaccel_job_wait(struct migaccel_job *job, unsigned long timeout)
 {
-	unsigned long timeout = msecs_to_jiffies(migaccel_timeout_ms);
 	long left;
 
-	do {
-		job_start_idle(job);
-		left = wait_for_completion_killable_timeout(&job->done, timeout);
-		if (left <= 0 && !job_abort_inflight(job))
+	for (;;) {
+		left = job_poll(job) ? 1 :
+		       wait_for_completion_killable_timeout(&job->done, timeout);
+		if (left <= 0 && !migaccel_job_abort(job))
 			return left ? -EINTR : -ETIMEDOUT;
 		if (left < 0)
 			return -EINTR;
-	} while (job_requeue(job));
-	return 0;
+		if (!migaccel_job_requeue(job))
+			return 0;
+		migaccel_job_start(job);
+	}
+}
+
+/**
+ * migaccel_job_run() - start a job and wait for its outcome
+ * @job: a job whose operations and chunks are set up
+ *
+ * Context: process context of the submitter; sleeps, killable.
+ * Return: as migaccel_job_wait().
+ */
+int migaccel_job_run(struct migaccel_job *job)
+{
+	migaccel_job_start(job);
+	return migaccel_job_wait(job, msecs_to_jiffies(migaccel_timeout_ms));
 }
 EXPORT_SYMBOL_IF_KUNIT(migaccel_job_run);
 

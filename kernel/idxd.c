@@ -20,6 +20,7 @@
  */
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
+#include <linux/iommu.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include "idxd.h"
@@ -290,6 +291,62 @@ static int idxd_submit(struct migaccel_engine *engine,
 	return 0;
 }
 
+static int idxd_map_region(struct migaccel_engine *engine,
+			   struct migaccel_region *r)
+{
+	struct migaccel_wq *mwq = to_mwq(engine);
+	dma_addr_t *dma;
+	unsigned long i;
+
+	dma = kvcalloc(r->nr_pages, sizeof(*dma), GFP_KERNEL);
+	if (!dma)
+		return -ENOMEM;
+	for (i = 0; i < r->nr_pages; i++) {
+		dma[i] = dma_map_page(mwq->dev, r->pages[i], 0, PAGE_SIZE,
+				      DMA_BIDIRECTIONAL);
+		if (dma_mapping_error(mwq->dev, dma[i]))
+			goto unmap;
+	}
+	r->dma[engine->id] = dma;
+	return 0;
+
+unmap:
+	while (i--)
+		dma_unmap_page(mwq->dev, dma[i], PAGE_SIZE, DMA_BIDIRECTIONAL);
+	kvfree(dma);
+	return -ENOMEM;
+}
+
+static void idxd_unmap_region(struct migaccel_engine *engine,
+			      struct migaccel_region *r)
+{
+	struct migaccel_wq *mwq = to_mwq(engine);
+	dma_addr_t *dma = r->dma[engine->id];
+	unsigned long i;
+
+	if (!dma)
+		return;
+	for (i = 0; i < r->nr_pages; i++)
+		dma_unmap_page(mwq->dev, dma[i], PAGE_SIZE, DMA_BIDIRECTIONAL);
+	kvfree(dma);
+	r->dma[engine->id] = NULL;
+}
+
+static u64 idxd_region_addr(struct migaccel_engine *engine,
+			    struct migaccel_chunk *chunk,
+			    struct migaccel_region *r, unsigned long idx)
+{
+	struct idxd_chunk *ic = chunk->priv;
+	dma_addr_t *dma = r->dma[engine->id];
+
+	/* Mapped for every engine at registration, or when it appeared. */
+	if (!dma) {
+		ic->failed = true;
+		return 0;
+	}
+	return dma[idx];
+}
+
 /* A work queue cannot give back a descriptor it was handed. */
 static bool idxd_abort(struct migaccel_engine *engine,
 		       struct migaccel_chunk *chunk)
@@ -304,6 +361,9 @@ static const struct migaccel_engine_ops idxd_engine_ops = {
 	.submit = idxd_submit,
 	.abort = idxd_abort,
 	.release = idxd_release,
+	.region_addr = idxd_region_addr,
+	.map_region = idxd_map_region,
+	.unmap_region = idxd_unmap_region,
 };
 
 static void migaccel_idxd_desc_complete(struct idxd_desc *desc,
@@ -443,7 +503,75 @@ static void migaccel_idxd_remove(struct idxd_dev *idxd_dev)
 	if (mwq) {
 		/* Aborted chunks give their counts back from desc_complete(). */
 		migaccel_engine_drain(&mwq->engine, migaccel_timeout_ms);
+		migaccel_regions_engine_del(&mwq->engine);
 		migaccel_wq_free(mwq);
+	}
+}
+
+/**
+ * migaccel_idxd_sva_bind() - MIGACCEL_SVA_BIND
+ * @ch: the channel; its owner is the caller
+ * @cmd: the command; out_pasid and out_engines are set
+ *
+ * Binds the caller's address space to the device of every work queue, so
+ * that descriptors could name its virtual addresses under one PASID.  The
+ * bindings last until the channel closes.
+ *
+ * Context: process context of the channel's owner; takes
+ * migaccel_engines_lock.
+ * Return: 0; -ENODEV without a work queue; -EOPNOTSUPP (or the IOMMU's
+ * error) when a device cannot share the address space.
+ */
+int migaccel_idxd_sva_bind(struct migaccel_channel *ch,
+			   struct migaccel_sva_bind *cmd)
+{
+	struct migaccel_engine *engines[MIGACCEL_MAX_ENGINES];
+	unsigned int i, n;
+	int ret = 0;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	n = migaccel_engines_collect(MIGACCEL_ENGINE_DSA | MIGACCEL_ENGINE_IAA,
+				     engines, ARRAY_SIZE(engines));
+	if (!n)
+		return -ENODEV;
+	cmd->out_engines = 0;
+	for (i = 0; i < n && !ret; i++) {
+		struct migaccel_wq *mwq = to_mwq(engines[i]);
+		struct iommu_sva *sva;
+		u32 id = mwq->engine.id;
+
+		if (!ch->sva[id]) {
+			sva = iommu_sva_bind_device(mwq->dev, current->mm);
+			if (IS_ERR(sva)) {
+				ret = PTR_ERR(sva) == -ENODEV ? -EOPNOTSUPP :
+				      PTR_ERR(sva);
+				continue;
+			}
+			ch->sva[id] = sva;
+		}
+		cmd->out_pasid = iommu_sva_get_pasid(ch->sva[id]);
+		cmd->out_engines |= mwq->engine.kind;
+	}
+	for (i = 0; i < n; i++)
+		migaccel_engine_put(engines[i]);
+	return ret;
+}
+
+/**
+ * migaccel_idxd_sva_unbind() - undo the SVA bindings of a closing channel
+ * @ch: the channel
+ *
+ * Context: process context.
+ */
+void migaccel_idxd_sva_unbind(struct migaccel_channel *ch)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ch->sva); i++) {
+		if (ch->sva[i])
+			iommu_sva_unbind_device(ch->sva[i]);
+		ch->sva[i] = NULL;
 	}
 }
 

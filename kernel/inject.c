@@ -7,6 +7,9 @@
  *   /sys/kernel/debug/migaccel/stats              module-wide counters
  *   /sys/kernel/debug/migaccel/channel-<id>/inject one channel's batches
  *   /sys/kernel/debug/migaccel/channel-<id>/stats  its counters
+ *   /sys/kernel/debug/migaccel/soft_null          1: the soft engine
+ *                                                 completes descriptors
+ *                                                 without doing them
  *
  * An inject file takes one line, "<kind> [desc=K] [byte=N] [times=T]
  * [count=C]", kind one of pagefault, error, batchfail, busy, lost,
@@ -24,6 +27,7 @@
 #include "migaccel.h"
 
 struct migaccel_stats migaccel_stats;
+bool migaccel_soft_null;
 static struct migaccel_inject migaccel_inject_global;
 static struct dentry *migaccel_debugfs_root;
 
@@ -267,6 +271,9 @@ int migaccel_debugfs_init(void)
 	migaccel_debugfs_root = debugfs_create_dir("migaccel", NULL);
 	debugfs_files(migaccel_debugfs_root, &migaccel_inject_global,
 		      &migaccel_stats);
+	/* Benchmarks only: the soft engine completes without working. */
+	debugfs_create_bool("soft_null", 0600, migaccel_debugfs_root,
+			    &migaccel_soft_null);
 	return 0;
 }
 

@@ -8,6 +8,8 @@
  */
 #include <linux/cdev.h>
 #include <linux/device.h>
+#include <linux/eventfd.h>
+#include <linux/poll.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/module.h>
@@ -30,6 +32,11 @@ unsigned int migaccel_busy_retries = 16;
 module_param_named(busy_retries, migaccel_busy_retries, uint, 0644);
 MODULE_PARM_DESC(busy_retries,
 		 "times a busy work queue is retried before another engine or the CPU takes the work");
+
+unsigned int migaccel_poll_us = 20;
+module_param_named(poll_us, migaccel_poll_us, uint, 0644);
+MODULE_PARM_DESC(poll_us,
+		 "how long a synchronous batch polls for completion before sleeping, in us");
 
 static DEFINE_IDA(migaccel_channel_ida);
 
@@ -59,39 +66,104 @@ static int migaccel_info_ioctl(struct migaccel_ucmd *ucmd)
 
 static int migaccel_batch_ioctl(struct migaccel_ucmd *ucmd)
 {
-	/* The fd may have reached another process: it must not reach our pages. */
-	if (ucmd->ch->mm != current->mm)
-		return -EPERM;
 	return migaccel_batch_run(ucmd->ch, ucmd->cmd);
+}
+
+static int migaccel_region_register_ioctl(struct migaccel_ucmd *ucmd)
+{
+	return migaccel_region_register(ucmd->ch, ucmd->cmd);
+}
+
+static int migaccel_region_unregister_ioctl(struct migaccel_ucmd *ucmd)
+{
+	return migaccel_region_unregister(ucmd->ch, ucmd->cmd);
+}
+
+static int migaccel_reap_ioctl(struct migaccel_ucmd *ucmd)
+{
+	return migaccel_reap(ucmd->ch, ucmd->cmd);
+}
+
+static int migaccel_set_eventfd_ioctl(struct migaccel_ucmd *ucmd)
+{
+	struct migaccel_set_eventfd *cmd = ucmd->cmd;
+	struct migaccel_channel *ch = ucmd->ch;
+	struct eventfd_ctx *ctx = NULL, *old;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved || cmd->fd < -1)
+		return -EINVAL;
+	if (cmd->fd >= 0) {
+		ctx = eventfd_ctx_fdget(cmd->fd);
+		if (IS_ERR(ctx))
+			return PTR_ERR(ctx);
+	}
+	spin_lock(&ch->lock);
+	old = ch->eventfd;
+	ch->eventfd = ctx;
+	spin_unlock(&ch->lock);
+	if (old)
+		eventfd_ctx_put(old);
+	return 0;
+}
+
+static int migaccel_sva_bind_ioctl(struct migaccel_ucmd *ucmd)
+{
+	return migaccel_idxd_sva_bind(ucmd->ch, ucmd->cmd);
 }
 
 union migaccel_ucmd_buffer {
 	struct migaccel_info info;
 	struct migaccel_batch batch;
+	struct migaccel_region_register region_register;
+	struct migaccel_region_unregister region_unregister;
+	struct migaccel_reap reap;
+	struct migaccel_set_eventfd set_eventfd;
+	struct migaccel_sva_bind sva_bind;
 };
 
 struct migaccel_ioctl_op {
 	unsigned int size;
 	unsigned int min_size;
 	unsigned int ioctl_num;
+	bool owner_only;
 	int (*execute)(struct migaccel_ucmd *ucmd);
 };
 
-#define IOCTL_OP(_ioctl, _fn, _struct, _last)                                 \
+/* @_owner: the call reaches the opener's memory: only the opener may. */
+#define IOCTL_OP(_ioctl, _fn, _struct, _last, _owner)                         \
 	{                                                                      \
 		.size = sizeof(_struct),                                       \
 		.min_size = offsetofend(_struct, _last),                       \
 		.ioctl_num = _ioctl,                                           \
+		.owner_only = _owner,                                          \
 		.execute = _fn,                                                \
 	}
 
 static const struct migaccel_ioctl_op migaccel_ioctl_ops[] = {
 	[MIGACCEL_CMD_INFO - MIGACCEL_CMD_BASE] =
 		IOCTL_OP(MIGACCEL_INFO, migaccel_info_ioctl,
-			 struct migaccel_info, __reserved),
+			 struct migaccel_info, __reserved, false),
 	[MIGACCEL_CMD_BATCH - MIGACCEL_CMD_BASE] =
 		IOCTL_OP(MIGACCEL_BATCH, migaccel_batch_ioctl,
-			 struct migaccel_batch, out_nr_cpu),
+			 struct migaccel_batch, out_nr_cpu, true),
+	[MIGACCEL_CMD_REGION_REGISTER - MIGACCEL_CMD_BASE] =
+		IOCTL_OP(MIGACCEL_REGION_REGISTER, migaccel_region_register_ioctl,
+			 struct migaccel_region_register, __reserved, true),
+	[MIGACCEL_CMD_REGION_UNREGISTER - MIGACCEL_CMD_BASE] =
+		IOCTL_OP(MIGACCEL_REGION_UNREGISTER,
+			 migaccel_region_unregister_ioctl,
+			 struct migaccel_region_unregister, __reserved, true),
+	[MIGACCEL_CMD_REAP - MIGACCEL_CMD_BASE] =
+		IOCTL_OP(MIGACCEL_REAP, migaccel_reap_ioctl,
+			 struct migaccel_reap, out_nr, true),
+	[MIGACCEL_CMD_SET_EVENTFD - MIGACCEL_CMD_BASE] =
+		IOCTL_OP(MIGACCEL_SET_EVENTFD, migaccel_set_eventfd_ioctl,
+			 struct migaccel_set_eventfd, __reserved, true),
+	[MIGACCEL_CMD_SVA_BIND - MIGACCEL_CMD_BASE] =
+		IOCTL_OP(MIGACCEL_SVA_BIND, migaccel_sva_bind_ioctl,
+			 struct migaccel_sva_bind, out_engines, true),
 };
 
 static long migaccel_ioctl(struct file *filp, unsigned int cmd,
@@ -113,6 +185,9 @@ static long migaccel_ioctl(struct file *filp, unsigned int cmd,
 	op = &migaccel_ioctl_ops[nr - MIGACCEL_CMD_BASE];
 	if (op->ioctl_num != cmd)
 		return -ENOTTY;
+	/* The fd may have reached another process: it must not reach our pages. */
+	if (op->owner_only && ucmd.ch->mm != current->mm)
+		return -EPERM;
 
 	ret = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
 	if (ret)
@@ -146,6 +221,11 @@ static int migaccel_open(struct inode *inode, struct file *filp)
 		return id;
 	}
 	ch->id = id;
+	kref_init(&ch->ref);
+	xa_init_flags(&ch->regions, XA_FLAGS_ALLOC1);
+	init_waitqueue_head(&ch->wait);
+	spin_lock_init(&ch->lock);
+	INIT_LIST_HEAD(&ch->async);
 	migaccel_inject_init_one(&ch->inject);
 	migaccel_debugfs_channel_add(ch);
 	ch->mm = current->mm;
@@ -154,21 +234,56 @@ static int migaccel_open(struct inode *inode, struct file *filp)
 	return 0;
 }
 
+static void migaccel_channel_free(struct kref *ref)
+{
+	struct migaccel_channel *ch =
+		container_of(ref, struct migaccel_channel, ref);
+
+	mmdrop(ch->mm);
+	kfree(ch);
+}
+
+/**
+ * migaccel_channel_put() - drop a reference to a channel
+ * @ch: the channel; the last reference frees it
+ *
+ * Context: any in which mmdrop() may run.
+ */
+void migaccel_channel_put(struct migaccel_channel *ch)
+{
+	kref_put(&ch->ref, migaccel_channel_free);
+}
+
 static int migaccel_release(struct inode *inode, struct file *filp)
 {
 	struct migaccel_channel *ch = filp->private_data;
 
+	/* Batches first: they hold regions, which hold pins. */
+	migaccel_async_release(ch);
+	migaccel_regions_release(ch);
+	migaccel_idxd_sva_unbind(ch);
+	if (ch->eventfd)
+		eventfd_ctx_put(ch->eventfd);
+	ch->eventfd = NULL;
 	migaccel_debugfs_channel_del(ch);
 	ida_free(&migaccel_channel_ida, ch->id);
-	mmdrop(ch->mm);
-	kfree(ch);
+	migaccel_channel_put(ch);
 	return 0;
+}
+
+static __poll_t migaccel_poll(struct file *filp, poll_table *wait)
+{
+	struct migaccel_channel *ch = filp->private_data;
+
+	poll_wait(filp, &ch->wait, wait);
+	return migaccel_async_ready(ch) ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
 static const struct file_operations migaccel_fops = {
 	.owner = THIS_MODULE,
 	.open = migaccel_open,
 	.release = migaccel_release,
+	.poll = migaccel_poll,
 	.unlocked_ioctl = migaccel_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };

@@ -4,7 +4,10 @@
  *
  * Lock order (outer first):
  *   wq->wq_lock (idxd)                  - held by idxd.c probe/remove
+ *   migaccel_regions_lock (region.c)    - every region, for (un)mapping
  *     migaccel_engines_lock (engine.c)  - the list of engines
+ *   ch->lock (main.c)                   - a channel's async batches and
+ *                                         eventfd; leaf
  *   migaccel_inject.lock (inject.c)     - a fault-injection setting; leaf
  *   soft_lost_lock (soft.c)             - chunks the soft engine "lost"; leaf
  *   migaccel_zlib_pool slot mutex       - one zlib workspace; leaf
@@ -21,6 +24,8 @@
 #include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
 #include <uapi/linux/idxd.h>
 #include <linux/migaccel.h>
 
@@ -52,6 +57,10 @@
 struct migaccel_engine;
 struct migaccel_job;
 struct migaccel_channel;
+struct migaccel_region;
+
+/* Engine ids are bits of a u32 mask. */
+#define MIGACCEL_MAX_ENGINES	32
 
 /* Every DSA and IAA descriptor is 64 bytes; so is an IAA record. */
 union migaccel_hw_desc {
@@ -161,6 +170,13 @@ struct migaccel_stats {
  * @bounce: kernel buffer of MIGACCEL_BOUNCE_SIZE bytes, or NULL
  * @chunk: chunk holding its descriptor, or NULL when it needs none
  * @slot: index of its descriptor in @chunk
+ * @pinned: MIGACCEL_PIN_* bits: which of @src, @src2, @dst, @ubuf the job
+ *	pinned (the others belong to a region)
+ * @region: region of its pages, holding a use count, or NULL
+ * @buf_region: region of its buffers, holding a use count, or NULL
+ * @src_idx: index of @src in @region
+ * @src2_idx: index of @src2 in @region
+ * @dst_idx: index of @dst in @region
  */
 struct migaccel_jop {
 	struct migaccel_op op;
@@ -173,6 +189,43 @@ struct migaccel_jop {
 	void *bounce;
 	struct migaccel_chunk *chunk;
 	unsigned int slot;
+	u8 pinned;
+	struct migaccel_region *region;
+	struct migaccel_region *buf_region;
+	unsigned long src_idx;
+	unsigned long src2_idx;
+	unsigned long dst_idx;
+};
+
+#define MIGACCEL_PIN_SRC	BIT(0)
+#define MIGACCEL_PIN_SRC2	BIT(1)
+#define MIGACCEL_PIN_DST	BIT(2)
+#define MIGACCEL_PIN_UBUF	BIT(3)
+
+/**
+ * struct migaccel_region - guest RAM pinned once (region.c)
+ * @id: its id in the channel, never 0
+ * @addr: user address of its first byte
+ * @length: bytes
+ * @nr_pages: pages
+ * @pages: the pinned pages
+ * @users: batches that name it
+ * @orphan: unregistered while in use: the last user frees it
+ * @mm: address space it is charged to
+ * @node: in the list of every region, under migaccel_regions_lock
+ * @dma: per engine id, the bus address of each page, or NULL
+ */
+struct migaccel_region {
+	u32 id;
+	u64 addr;
+	u64 length;
+	unsigned long nr_pages;
+	struct page **pages;
+	atomic_t users;
+	bool orphan;
+	struct mm_struct *mm;
+	struct list_head node;
+	dma_addr_t *dma[MIGACCEL_MAX_ENGINES];
 };
 
 /**
@@ -235,6 +288,8 @@ struct migaccel_chunk {
  * @ref: held by the submitter and by each chunk in flight
  * @pending: chunks in flight
  * @done: completed each time @pending reaches zero
+ * @notify: called (any context) when @done completes, or NULL
+ * @ch: the channel, for @notify and regions; holds a channel reference
  * @fault: the fault injected into this batch, if any
  * @stats: the channel's counters
  * @nr: number of operations
@@ -246,6 +301,8 @@ struct migaccel_job {
 	struct kref ref;
 	atomic_t pending;
 	struct completion done;
+	void (*notify)(struct migaccel_job *job);
+	struct migaccel_channel *ch;
 	struct migaccel_fault fault;
 	struct migaccel_stats *stats;
 	unsigned int nr;
@@ -268,6 +325,10 @@ struct migaccel_job {
  *	can guarantee it will never touch it again; true if it did (the
  *	engine then never calls migaccel_chunk_complete() for it)
  * @release: undo @prepare, once the engine is done with the chunk
+ * @region_addr: address the engine uses for page @idx of @region, after
+ *	@prepare
+ * @map_region: map a region for the engine's device (NULL: none needed)
+ * @unmap_region: undo @map_region
  */
 struct migaccel_engine_ops {
 	int (*prepare)(struct migaccel_engine *engine,
@@ -282,6 +343,13 @@ struct migaccel_engine_ops {
 		      struct migaccel_chunk *chunk);
 	void (*release)(struct migaccel_engine *engine,
 			struct migaccel_chunk *chunk);
+	u64 (*region_addr)(struct migaccel_engine *engine,
+			   struct migaccel_chunk *chunk,
+			   struct migaccel_region *region, unsigned long idx);
+	int (*map_region)(struct migaccel_engine *engine,
+			  struct migaccel_region *region);
+	void (*unmap_region)(struct migaccel_engine *engine,
+			     struct migaccel_region *region);
 };
 
 /**
@@ -321,6 +389,8 @@ struct migaccel_engine {
 /* main.c */
 extern unsigned int migaccel_timeout_ms;
 extern unsigned int migaccel_busy_retries;
+extern unsigned int migaccel_poll_us;
+extern bool migaccel_soft_null;
 
 /* engine.c */
 void migaccel_engine_add(struct migaccel_engine *engine);
@@ -336,6 +406,14 @@ void migaccel_job_put(struct migaccel_job *job);
 int migaccel_job_add_chunk(struct migaccel_job *job, enum migaccel_class class,
 			   const unsigned int *ops, unsigned int nr);
 int migaccel_job_run(struct migaccel_job *job);
+void migaccel_job_start(struct migaccel_job *job);
+int migaccel_job_wait(struct migaccel_job *job, unsigned long timeout);
+bool migaccel_job_abort(struct migaccel_job *job);
+bool migaccel_job_requeue(struct migaccel_job *job);
+int migaccel_engines_map_region(struct migaccel_region *region);
+unsigned int migaccel_engines_collect(u32 kinds, struct migaccel_engine **out,
+				      unsigned int max);
+void migaccel_engines_unmap_region(struct migaccel_region *region);
 void migaccel_chunk_complete(struct migaccel_chunk *chunk, bool requeue);
 int migaccel_engine_init(void);
 void migaccel_engine_exit(void);
@@ -396,6 +474,23 @@ bool migaccel_op_finish(struct migaccel_jop *jop);
 
 /* batch.c */
 int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd);
+int migaccel_reap(struct migaccel_channel *ch, struct migaccel_reap *cmd);
+bool migaccel_async_ready(struct migaccel_channel *ch);
+void migaccel_async_release(struct migaccel_channel *ch);
+
+/* region.c */
+int migaccel_region_register(struct migaccel_channel *ch,
+			     struct migaccel_region_register *cmd);
+int migaccel_region_unregister(struct migaccel_channel *ch,
+			       struct migaccel_region_unregister *cmd);
+struct migaccel_region *migaccel_region_get(struct migaccel_channel *ch,
+					    u32 id);
+void migaccel_region_put(struct migaccel_region *r, wait_queue_head_t *wait);
+struct page *migaccel_region_page(struct migaccel_region *r, u64 offset,
+				  u64 len, unsigned long *index);
+void migaccel_regions_release(struct migaccel_channel *ch);
+void migaccel_regions_engine_add(struct migaccel_engine *engine);
+void migaccel_regions_engine_del(struct migaccel_engine *engine);
 
 /* inject.c */
 extern struct migaccel_stats migaccel_stats;
@@ -412,22 +507,45 @@ void migaccel_debugfs_exit(void);
 /* main.c */
 /**
  * struct migaccel_channel - one open /dev/migaccel
+ * @ref: held by the open file and by each job of the channel
  * @mm: address space of the opener; only it may submit work
  * @id: number naming it in debugfs and MIGACCEL_INFO
  * @inject: faults to inject into its batches
  * @stats: its counters
  * @debugfs: its debugfs directory
+ * @regions: registered regions by id
+ * @pinned_bytes: bytes its regions pin
+ * @wait: woken when an async batch completes or a region is let go
+ * @lock: protects @async and @eventfd
+ * @async: asynchronous batches not reaped yet, in submission order
+ * @nr_async: entries of @async
+ * @eventfd: signalled once per completed async batch, or NULL
+ * @sva: SVA bindings, per engine id
  */
 struct migaccel_channel {
+	struct kref ref;
 	struct mm_struct *mm;
 	u32 id;
 	struct migaccel_inject inject;
 	struct migaccel_stats stats;
 	struct dentry *debugfs;
+	struct xarray regions;
+	atomic64_t pinned_bytes;
+	wait_queue_head_t wait;
+	spinlock_t lock; /* protects async, nr_async and eventfd */
+	struct list_head async;
+	unsigned int nr_async;
+	struct eventfd_ctx *eventfd;
+	struct iommu_sva *sva[MIGACCEL_MAX_ENGINES];
 };
+
+void migaccel_channel_put(struct migaccel_channel *ch);
 
 /* idxd.c */
 int migaccel_idxd_init(void);
 void migaccel_idxd_exit(void);
+int migaccel_idxd_sva_bind(struct migaccel_channel *ch,
+			   struct migaccel_sva_bind *cmd);
+void migaccel_idxd_sva_unbind(struct migaccel_channel *ch);
 
 #endif /* _MIGACCEL_H */

@@ -70,6 +70,17 @@ static u32 compress_max(const struct migaccel_op *op)
 	return min(op->dst_len, MIGACCEL_PAGE_SIZE - 1);
 }
 
+/* A page of a region is mapped already where the engine needs it. */
+static u64 op_page_addr(struct migaccel_jop *jop, struct migaccel_chunk *chunk,
+			struct page *page, unsigned long idx)
+{
+	struct migaccel_engine *engine = chunk->engine;
+
+	if (jop->region && engine->ops->region_addr)
+		return engine->ops->region_addr(engine, chunk, jop->region, idx);
+	return engine->ops->page_addr(engine, chunk, page);
+}
+
 /**
  * migaccel_op_build() - build the descriptor of an operation
  * @jop: the operation, its pages pinned and buffers set up
@@ -86,12 +97,14 @@ void migaccel_op_build(struct migaccel_jop *jop, struct migaccel_chunk *chunk,
 	union migaccel_hw_desc *desc = &chunk->descs[slot];
 	const struct migaccel_op *op = &jop->op;
 	u64 comp = eops->kernel_addr(engine, chunk, &chunk->comps[slot]);
-	u64 src = 0, dst = 0, bounce = 0;
+	u64 src = 0, src2 = 0, dst = 0, bounce = 0;
 
 	if (jop->src)
-		src = eops->page_addr(engine, chunk, jop->src);
+		src = op_page_addr(jop, chunk, jop->src, jop->src_idx);
+	if (jop->src2)
+		src2 = op_page_addr(jop, chunk, jop->src2, jop->src2_idx);
 	if (jop->dst)
-		dst = eops->page_addr(engine, chunk, jop->dst);
+		dst = op_page_addr(jop, chunk, jop->dst, jop->dst_idx);
 	if (jop->bounce)
 		bounce = eops->kernel_addr(engine, chunk, jop->bounce);
 
@@ -109,8 +122,7 @@ void migaccel_op_build(struct migaccel_jop *jop, struct migaccel_chunk *chunk,
 				     op->seed, comp);
 		break;
 	case MIGACCEL_OP_DELTA_CREATE:
-		migaccel_desc_cr_delta(&desc->dsa, src,
-				       eops->page_addr(engine, chunk, jop->src2),
+		migaccel_desc_cr_delta(&desc->dsa, src, src2,
 				       MIGACCEL_PAGE_SIZE, bounce,
 				       delta_max(op), comp);
 		break;

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Registered regions: guest RAM a VMM pins once, so that batches name
+ * (region, offset) and the hot path pins nothing.
+ *
+ * A region is pinned long term and writable, charged to the owner's
+ * RLIMIT_MEMLOCK (account_locked_vm(), as VFIO does), and mapped for the
+ * device of every work queue: at registration for the engines present,
+ * and by migaccel_regions_engine_add() for one that appears later.  It
+ * belongs to one channel (an xarray of the channel); batches that name it
+ * hold a use count, so unregistering waits or fails with -EBUSY, and
+ * closing the channel releases every region once its batches are gone.
+ */
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/xarray.h>
+
+#include "migaccel.h"
+
+/*
+ * Every region of every channel, for mapping them when an engine comes
+ * or goes.  Lock order: migaccel_regions_lock, then migaccel_engines_lock.
+ */
+static DEFINE_MUTEX(migaccel_regions_lock);
+static LIST_HEAD(migaccel_regions);
+
+/* Largest region: a bound on the page array, not on guest RAM. */
+#define REGION_MAX_PAGES	(64ul << 30 >> PAGE_SHIFT)
+
+static void region_unpin(struct migaccel_region *r, unsigned long n)
+{
+	unpin_user_pages_dirty_lock(r->pages, n, true);
+}
+
+static int region_pin(struct migaccel_region *r)
+{
+	unsigned long done = 0;
+	int ret;
+
+	while (done < r->nr_pages) {
+		unsigned long n = min(r->nr_pages - done, 512ul);
+
+		ret = pin_user_pages_fast(r->addr + (done << PAGE_SHIFT), n,
+					  FOLL_WRITE | FOLL_LONGTERM,
+					  r->pages + done);
+		if (ret <= 0) {
+			region_unpin(r, done);
+			return ret ?: -EFAULT;
+		}
+		done += ret;
+	}
+	return 0;
+}
+
+static void region_free(struct migaccel_region *r)
+{
+	kvfree(r->pages);
+	mmdrop(r->mm);
+	kfree(r);
+}
+
+/**
+ * migaccel_region_register() - MIGACCEL_REGION_REGISTER
+ * @ch: the channel; its owner is the caller
+ * @cmd: the command; out_region_id is set on success
+ *
+ * Context: process context of the channel's owner; sleeps.
+ * Return: 0; -EINVAL for a bad range, -ENOMEM beyond RLIMIT_MEMLOCK or out
+ * of memory, -EFAULT for memory that cannot be pinned writable.
+ */
+int migaccel_region_register(struct migaccel_channel *ch,
+			     struct migaccel_region_register *cmd)
+{
+	struct migaccel_region *r;
+	u32 id;
+	int ret;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+	if (!cmd->length || !PAGE_ALIGNED(cmd->addr) ||
+	    !PAGE_ALIGNED(cmd->length) ||
+	    cmd->length >> PAGE_SHIFT > REGION_MAX_PAGES)
+		return -EINVAL;
+	if (!access_ok(u64_to_user_ptr(cmd->addr), cmd->length))
+		return -EFAULT;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	r->addr = cmd->addr;
+	r->length = cmd->length;
+	r->nr_pages = cmd->length >> PAGE_SHIFT;
+	atomic_set(&r->users, 0);
+	r->mm = current->mm;
+	mmgrab(r->mm);
+	r->pages = kvcalloc(r->nr_pages, sizeof(*r->pages), GFP_KERNEL);
+	if (!r->pages) {
+		ret = -ENOMEM;
+		goto free;
+	}
+	ret = account_locked_vm(current->mm, r->nr_pages, true);
+	if (ret)
+		goto free;
+	ret = region_pin(r);
+	if (ret)
+		goto unaccount;
+
+	mutex_lock(&migaccel_regions_lock);
+	ret = migaccel_engines_map_region(r);
+	if (ret) {
+		mutex_unlock(&migaccel_regions_lock);
+		goto unpin;
+	}
+	/* Published last: a batch can name it only once it is complete. */
+	ret = xa_alloc(&ch->regions, &id, r, xa_limit_32b, GFP_KERNEL);
+	if (ret) {
+		migaccel_engines_unmap_region(r);
+		mutex_unlock(&migaccel_regions_lock);
+		goto unpin;
+	}
+	list_add_tail(&r->node, &migaccel_regions);
+	mutex_unlock(&migaccel_regions_lock);
+	r->id = id;
+	cmd->out_region_id = id;
+	atomic64_add(r->length, &ch->pinned_bytes);
+	return 0;
+
+unpin:
+	region_unpin(r, r->nr_pages);
+unaccount:
+	account_locked_vm(current->mm, r->nr_pages, false);
+free:
+	region_free(r);
+	return ret;
+}
+
+/* Unpublished, unused: unmap, unpin, unaccount, free. */
+static void region_destroy(struct migaccel_region *r)
+{
+	mutex_lock(&migaccel_regions_lock);
+	list_del(&r->node);
+	migaccel_engines_unmap_region(r);
+	mutex_unlock(&migaccel_regions_lock);
+	region_unpin(r, r->nr_pages);
+	account_locked_vm(r->mm, r->nr_pages, false);
+	region_free(r);
+}
+
+/**
+ * migaccel_region_unregister() - MIGACCEL_REGION_UNREGISTER
+ * @ch: the channel
+ * @cmd: the command
+ *
+ * Context: process context of the channel's owner; sleeps, killable.
+ * Return: 0; -ENOENT for an unknown region, -EBUSY while batches use it
+ * (unless MIGACCEL_UNREGISTER_WAIT), -EINTR when a wait was interrupted
+ * (the region is then gone for new batches, and freed when they finish).
+ */
+int migaccel_region_unregister(struct migaccel_channel *ch,
+			       struct migaccel_region_unregister *cmd)
+{
+	struct migaccel_region *r;
+	int ret;
+
+	if (cmd->flags & ~MIGACCEL_UNREGISTER_WAIT)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+
+	xa_lock(&ch->regions);
+	r = xa_load(&ch->regions, cmd->region_id);
+	if (!r || !cmd->region_id) {
+		xa_unlock(&ch->regions);
+		return -ENOENT;
+	}
+	if (atomic_read(&r->users) && !(cmd->flags & MIGACCEL_UNREGISTER_WAIT)) {
+		xa_unlock(&ch->regions);
+		return -EBUSY;
+	}
+	/* No new batch finds it from here on. */
+	__xa_erase(&ch->regions, cmd->region_id);
+	xa_unlock(&ch->regions);
+	atomic64_sub(r->length, &ch->pinned_bytes);
+
+	ret = wait_event_killable(ch->wait, !atomic_read(&r->users));
+	if (ret) {
+		/* Its last batch frees it: hold a count while saying so. */
+		atomic_inc(&r->users);
+		WRITE_ONCE(r->orphan, true);
+		if (atomic_dec_and_test(&r->users))
+			region_destroy(r);
+		return -EINTR;
+	}
+	region_destroy(r);
+	return 0;
+}
+
+/**
+ * migaccel_region_get() - look up a region of a channel for a batch
+ * @ch: the channel
+ * @id: the region id
+ *
+ * Context: any; takes the xarray lock.
+ * Return: the region with a use count, or NULL.
+ */
+struct migaccel_region *migaccel_region_get(struct migaccel_channel *ch,
+					    u32 id)
+{
+	struct migaccel_region *r;
+
+	xa_lock(&ch->regions);
+	r = xa_load(&ch->regions, id);
+	if (r)
+		atomic_inc(&r->users);
+	xa_unlock(&ch->regions);
+	return r;
+}
+
+/**
+ * migaccel_region_put() - a batch is done with a region
+ * @r: the region
+ * @wait: the channel's wait queue, where an unregister may wait
+ *
+ * Context: process context (an orphaned region is freed here).
+ */
+void migaccel_region_put(struct migaccel_region *r, wait_queue_head_t *wait)
+{
+	/* An orphan's unregister was interrupted: its last user frees it. */
+	if (atomic_dec_and_test(&r->users) && READ_ONCE(r->orphan)) {
+		region_destroy(r);
+		return;
+	}
+	wake_up_all(wait);
+}
+
+/**
+ * migaccel_region_page() - the page at an offset of a region
+ * @r: the region
+ * @offset: offset of the page, page aligned
+ * @len: bytes from @offset the caller will use
+ * @index: set to the page's index in the region
+ *
+ * Context: any.
+ * Return: the page, or NULL when the range is outside the region.
+ */
+struct page *migaccel_region_page(struct migaccel_region *r, u64 offset,
+				  u64 len, unsigned long *index)
+{
+	if (offset >= r->length || len > r->length - offset)
+		return NULL;
+	*index = offset >> PAGE_SHIFT;
+	return r->pages[*index];
+}
+
+/**
+ * migaccel_regions_release() - free every region of a closing channel
+ * @ch: the channel; no batch of it remains
+ *
+ * Context: process context.
+ */
+void migaccel_regions_release(struct migaccel_channel *ch)
+{
+	struct migaccel_region *r;
+	unsigned long id;
+
+	xa_for_each(&ch->regions, id, r) {
+		xa_erase(&ch->regions, id);
+		atomic64_sub(r->length, &ch->pinned_bytes);
+		region_destroy(r);
+	}
+	xa_destroy(&ch->regions);
+}
+
+/**
+ * migaccel_regions_engine_add() - map every region for a new engine
+ * @engine: a published engine
+ *
+ * Context: process context; takes migaccel_regions_lock.
+ */
+void migaccel_regions_engine_add(struct migaccel_engine *engine)
+{
+	struct migaccel_region *r;
+
+	if (!engine->ops->map_region)
+		return;
+	mutex_lock(&migaccel_regions_lock);
+	list_for_each_entry(r, &migaccel_regions, node)
+		engine->ops->map_region(engine, r);
+	mutex_unlock(&migaccel_regions_lock);
+}
+
+/**
+ * migaccel_regions_engine_del() - unmap every region from a drained engine
+ * @engine: an unpublished engine no chunk uses
+ *
+ * Context: process context; takes migaccel_regions_lock.
+ */
+void migaccel_regions_engine_del(struct migaccel_engine *engine)
+{
+	struct migaccel_region *r;
+
+	if (!engine->ops->unmap_region)
+		return;
+	mutex_lock(&migaccel_regions_lock);
+	list_for_each_entry(r, &migaccel_regions, node)
+		engine->ops->unmap_region(engine, r);
+	mutex_unlock(&migaccel_regions_lock);
+}
