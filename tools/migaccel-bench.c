@@ -81,6 +81,7 @@ struct config {
 	bool json;
 	bool zlib_inflate;	/* receivers inflate with zlib in every mode */
 	bool inject_mismatch;	/* testing: flip one destination byte */
+	bool no_regions;	/* lib modes: do not register RAM and buffers */
 };
 
 /* What one thread did; senders and receivers fill their own. */
@@ -88,6 +89,7 @@ struct thread_stats {
 	double cpu_s;
 	uint64_t zero, normal, compressed, raw;
 	uint64_t payload, wire;
+	int regions;		/* registered: 1, the module has none: 0 */
 	char err[160];
 };
 
@@ -127,6 +129,7 @@ static void usage(const char *prog)
 		"  -s, --seed N        page contents seed (default 1)\n"
 		"      --tcp           loopback TCP instead of socketpairs\n"
 		"      --zlib-inflate  receivers inflate with zlib in every mode\n"
+		"      --no-regions    lib modes: do not register RAM and buffers\n"
 		"  -j, --json          JSON instead of a table\n"
 		"      --inject-mismatch  testing: corrupt one destination byte\n"
 		"exit status: 0 verified, 1 mismatch or failure, 2 usage\n",
@@ -237,6 +240,35 @@ static int zlib_inflate_page(z_stream *zs, const void *in, uint32_t len,
 	return 0;
 }
 
+/*
+ * Register [addr, addr + len) with the channel, as a VMM registers guest
+ * RAM once.  0 when done or when the module has no regions (*@done says
+ * which), else a negative errno.
+ */
+static int register_range(struct worker *w, void *addr, size_t len,
+			  int *done)
+{
+	uint32_t id;
+	int ret;
+
+	if (w->mode == MODE_CPU_BASELINE || w->cfg->no_regions || !len) {
+		*done = 0;
+		return 0;
+	}
+	ret = migaccel_region_register(w->ch, addr, len, &id);
+	if (ret == -ENOTTY || ret == -EOPNOTSUPP) {
+		*done = 0;
+		return 0;
+	}
+	*done = !ret;
+	return ret;
+}
+
+static size_t page_round(size_t n)
+{
+	return (n + PAGE - 1) / PAGE * PAGE;
+}
+
 static void *sender(void *arg)
 {
 	struct worker *w = arg;
@@ -247,14 +279,15 @@ static void *sender(void *arg)
 	unsigned int np = cfg->packet;
 	struct page_desc *descs = calloc(np, sizeof(*descs));
 	struct iovec *iov = calloc(np + 2, sizeof(*iov));
+	size_t out_len = page_round(MIGACCEL_PACKET_OUT_SIZE(np));
 	unsigned char *slots = aligned_alloc(PAGE, (size_t)np * PAGE);
+	unsigned char *out = aligned_alloc(PAGE, out_len);
+	struct migaccel_page_out *res = calloc(np, sizeof(*res));
 	const void **pages = calloc(np, sizeof(*pages));
 	const void **nz = calloc(np, sizeof(*nz));
 	void **outs = calloc(np, sizeof(*outs));
-	uint32_t *caps = calloc(np, sizeof(*caps));
 	uint32_t *sizes = calloc(np, sizeof(*sizes));
 	unsigned int *nz_idx = calloc(np, sizeof(*nz_idx));
-	uint64_t bitmap[MAX_PACKET / 64];
 	struct pkt_hdr hdr = { .magic = PKT_MAGIC };
 	z_stream zs = { 0 };
 	bool have_zs = false;
@@ -263,11 +296,23 @@ static void *sender(void *arg)
 	unsigned int i;
 	int ret;
 
-	if (!descs || !iov || !slots || !pages || !nz || !outs || !caps ||
-	    !sizes || !nz_idx) {
+	int reg1, reg2;
+
+	if (!descs || !iov || !slots || !out || !res || !pages || !nz ||
+	    !outs || !sizes || !nz_idx) {
 		fail(st, "sender %u: out of memory", w->id);
 		goto out_barrier;
 	}
+	ret = register_range(w, w->src + first * PAGE, (end - first) * PAGE,
+			     &reg1);
+	if (!ret)
+		ret = register_range(w, out, out_len, &reg2);
+	if (ret) {
+		fail(st, "sender %u: migaccel_region_register: %s", w->id,
+		     strerror(-ret));
+		goto out_barrier;
+	}
+	st->regions = reg1 && reg2;
 	if (w->mode == MODE_CPU_BASELINE) {
 		if (deflateInit2(&zs, 1, Z_DEFLATED, -15, 8,
 				 Z_DEFAULT_STRATEGY) != Z_OK) {
@@ -276,10 +321,8 @@ static void *sender(void *arg)
 		}
 		have_zs = true;
 	}
-	for (i = 0; i < np; i++) {
+	for (i = 0; i < np; i++)
 		outs[i] = slots + (size_t)i * PAGE;
-		caps[i] = PAGE;
-	}
 
 out_barrier:
 	pthread_barrier_wait(w->start);
@@ -295,24 +338,64 @@ out_barrier:
 		for (i = 0; i < n; i++)
 			pages[i] = w->src + (p + i) * PAGE;
 
-		/* Zero pages first: they are never compressed. */
-		if (w->mode == MODE_CPU_BASELINE) {
-			memset(bitmap, 0, sizeof(bitmap));
-			for (i = 0; i < n; i++)
-				if (baseline_is_zero(pages[i]))
-					bitmap[i / 64] |= 1ull << (i % 64);
-		} else {
-			ret = migaccel_zero_scan(w->ch, (void *const *)pages,
-						 n, bitmap);
-			if (ret) {
-				fail(st, "sender %u: migaccel_zero_scan: %s",
+		if (w->mode != MODE_CPU_BASELINE) {
+			/* The library's packet call: zero scan, compress, pack. */
+			ret = migaccel_packet_compress(w->ch,
+						       (void *const *)pages, n,
+						       out, out_len, res);
+			/* It returns the bytes of @out it used. */
+			if (ret < 0) {
+				fail(st, "sender %u: migaccel_packet_compress: %s",
 				     w->id, strerror(-ret));
 				break;
 			}
+			for (i = 0; i < n; i++) {
+				struct page_desc *d = &descs[i];
+
+				d->index = p + i;
+				switch (res[i].kind) {
+				case MIGACCEL_PAGE_ZERO:
+					d->kind = WIRE_ZERO;
+					d->len = 0;
+					st->zero++;
+					continue;
+				case MIGACCEL_PAGE_COMPRESSED:
+					if (!res[i].length ||
+					    res[i].length >= PAGE ||
+					    res[i].offset + res[i].length >
+					    out_len)
+						goto bad_res;
+					d->kind = WIRE_DEFLATE;
+					d->len = res[i].length;
+					iov[niov].iov_base = out + res[i].offset;
+					st->compressed++;
+					break;
+				case MIGACCEL_PAGE_RAW:
+					d->kind = WIRE_RAW;
+					d->len = PAGE;
+					iov[niov].iov_base = (void *)pages[i];
+					st->raw++;
+					break;
+				default:
+bad_res:
+					fail(st, "sender %u: bad result of migaccel_packet_compress",
+					     w->id);
+					goto out_cpu;
+				}
+				st->normal++;
+				iov[niov++].iov_len = d->len;
+				payload += d->len;
+			}
+			goto send;
 		}
+
+		/*
+		 * cpu-baseline: each page checked for zero, the others
+		 * compressed one by one; zero pages are never compressed.
+		 */
 		for (i = 0; i < n; i++) {
 			descs[i].index = p + i;
-			if (bitmap[i / 64] >> (i % 64) & 1) {
+			if (baseline_is_zero(pages[i])) {
 				descs[i].kind = WIRE_ZERO;
 				descs[i].len = 0;
 				st->zero++;
@@ -323,19 +406,8 @@ out_barrier:
 			}
 		}
 
-		if (w->mode == MODE_CPU_BASELINE) {
-			for (i = 0; i < m; i++)
-				sizes[i] = zlib_compress_page(&zs, nz[i],
-							      outs[i]);
-		} else if (m) {
-			ret = migaccel_compress(w->ch, nz, m, outs, caps,
-						sizes);
-			if (ret) {
-				fail(st, "sender %u: migaccel_compress: %s",
-				     w->id, strerror(-ret));
-				break;
-			}
-		}
+		for (i = 0; i < m; i++)
+			sizes[i] = zlib_compress_page(&zs, nz[i], outs[i]);
 
 		for (i = 0; i < m; i++) {
 			struct page_desc *d = &descs[nz_idx[i]];
@@ -355,6 +427,7 @@ out_barrier:
 			payload += d->len;
 		}
 
+send:
 		hdr.nr_pages = n;
 		hdr.payload = payload;
 		iov[0].iov_base = &hdr;
@@ -380,6 +453,7 @@ out_barrier:
 			fail(st, "sender %u: send: %s", w->id, strerror(-ret));
 		st->wire += sizeof(hdr);
 	}
+out_cpu:
 	st->cpu_s = now(CLOCK_THREAD_CPUTIME_ID) - c0;
 out:
 	/* A receiver waiting on a failed sender sees the end of its stream. */
@@ -389,10 +463,11 @@ out:
 	free(descs);
 	free(iov);
 	free(slots);
+	free(out);
+	free(res);
 	free(pages);
 	free(nz);
 	free(outs);
-	free(caps);
 	free(sizes);
 	free(nz_idx);
 	return NULL;
@@ -405,7 +480,9 @@ static void *receiver(void *arg)
 	struct thread_stats *st = w->st;
 	unsigned int np = cfg->packet;
 	struct page_desc *descs = calloc(np, sizeof(*descs));
-	unsigned char *payload = malloc((size_t)np * PAGE);
+	size_t first = cfg->nr_pages * w->id / cfg->channels;
+	size_t end = cfg->nr_pages * (w->id + 1) / cfg->channels;
+	unsigned char *payload = aligned_alloc(PAGE, (size_t)np * PAGE);
 	const void **in = calloc(np, sizeof(*in));
 	uint32_t *in_sizes = calloc(np, sizeof(*in_sizes));
 	void **dsts = calloc(np, sizeof(*dsts));
@@ -417,10 +494,23 @@ static void *receiver(void *arg)
 	double c0;
 	int ret;
 
+	int reg1, reg2;
+
 	if (!descs || !payload || !in || !in_sizes || !dsts) {
 		fail(st, "receiver %u: out of memory", w->id);
 		goto out_barrier;
 	}
+	/* The pages this channel's sender sends, and the packet buffer. */
+	ret = register_range(w, w->dst + first * PAGE, (end - first) * PAGE,
+			     &reg1);
+	if (!ret)
+		ret = register_range(w, payload, (size_t)np * PAGE, &reg2);
+	if (ret) {
+		fail(st, "receiver %u: migaccel_region_register: %s", w->id,
+		     strerror(-ret));
+		goto out_barrier;
+	}
+	st->regions = reg1 && reg2;
 	if (use_zlib) {
 		if (inflateInit2(&zs, -15) != Z_OK) {
 			fail(st, "receiver %u: inflateInit2 failed", w->id);
@@ -620,6 +710,7 @@ static void sum_stats(struct thread_stats *tot, const struct thread_stats *t,
 		tot->raw += t[i].raw;
 		tot->payload += t[i].payload;
 		tot->wire += t[i].wire;
+		tot->regions += t[i].regions;
 		if (!tot->err[0] && t[i].err[0])
 			memcpy(tot->err, t[i].err, sizeof(tot->err));
 	}
@@ -763,6 +854,22 @@ static double cpu_per_gib(const struct run *r, size_t ram, bool send_only)
 	       gib(ram);
 }
 
+static bool all_registered(const struct config *cfg, const struct run *r)
+{
+	return r->send_tot.regions + r->recv_tot.regions ==
+	       2 * (int)cfg->channels;
+}
+
+static const char *regions_text(const struct config *cfg,
+				const struct run *r)
+{
+	if (cfg->no_regions)
+		return "not registered (--no-regions)";
+	if (all_registered(cfg, r))
+		return "registered (migaccel_region_register)";
+	return "not registered: the module has no regions";
+}
+
 static void print_table(const struct config *cfg, const struct run *runs,
 			const uint64_t *kinds)
 {
@@ -806,6 +913,15 @@ static void print_table(const struct config *cfg, const struct run *runs,
 		else
 			printf("%9s", "n/a");
 		printf(" %s\n", r->verified ? "yes" : "NO");
+	}
+	for (m = 0; m < NR_MODES; m++) {
+		const struct run *r = &runs[m];
+
+		if (m == MODE_CPU_BASELINE || !r->ran || r->skipped ||
+		    !r->started)
+			continue;
+		printf("%s: RAM and packet buffers %s\n", mode_names[m],
+		       regions_text(cfg, r));
 	}
 	printf("per-thread CPU seconds (send | receive):\n");
 	for (m = 0; m < NR_MODES; m++) {
@@ -909,6 +1025,9 @@ static void print_json(const struct config *cfg, const struct run *runs,
 		       r->send_tot.compressed, r->send_tot.raw);
 		printf("\"payload_bytes\": %" PRIu64 ", \"wire_bytes\": %" PRIu64 ", ",
 		       r->send_tot.payload, r->send_tot.wire);
+		if (m != MODE_CPU_BASELINE)
+			printf("\"regions\": %s, ",
+			       all_registered(cfg, r) ? "true" : "false");
 		printf("\"compression_ratio\": %.4f, \"cpu_completions\": ",
 		       compression_ratio(r));
 		if (r->cpu_completions >= 0)
@@ -1030,6 +1149,7 @@ int main(int argc, char **argv)
 		{ "tcp", no_argument, NULL, 't' },
 		{ "zlib-inflate", no_argument, NULL, 'I' },
 		{ "inject-mismatch", no_argument, NULL, 'X' },
+		{ "no-regions", no_argument, NULL, 'N' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -1074,6 +1194,7 @@ int main(int argc, char **argv)
 		case 't': cfg.tcp = true; break;
 		case 'I': cfg.zlib_inflate = true; break;
 		case 'X': cfg.inject_mismatch = true; break;
+		case 'N': cfg.no_regions = true; break;
 		case 'j': cfg.json = true; break;
 		default: usage(argv[0]);
 		}
