@@ -78,6 +78,8 @@ struct migaccel_channel {
 	 * doubly-linked list; complete and not yet reaped, a FIFO.
 	 */
 	struct migaccel_work *inflight;
+	unsigned int nr_inflight_parts;	/* MIGACCEL_BATCH calls in flight */
+	uint64_t next_seq;		/* user_data of the next one */
 	struct migaccel_work *done_head, *done_tail;
 	unsigned int nr_done;
 	struct migaccel_completion *comps;	/* MIGACCEL_REAP entries */
