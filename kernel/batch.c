@@ -693,6 +693,7 @@ int migaccel_reap(struct migaccel_channel *ch, struct migaccel_reap *cmd)
 	bool wait = cmd->flags & MIGACCEL_REAP_WAIT;
 	struct migaccel_completion ent;
 	struct migaccel_bctx *ctx;
+	bool timed_out = false;
 	unsigned int n = 0;
 	int res;
 	long left;
@@ -708,14 +709,16 @@ int migaccel_reap(struct migaccel_channel *ch, struct migaccel_reap *cmd)
 	while (n < cmd->nr) {
 		ctx = reap_one(ch, &res);
 		if (!ctx) {
-			if (!wait || n >= cmd->min_complete || !ch->nr_async)
+			if (!wait || n >= cmd->min_complete || !ch->nr_async ||
+			    timed_out)
 				break;
 			left = wait_event_interruptible_timeout(ch->wait,
-					migaccel_async_ready(ch), timeout);
+								migaccel_async_ready(ch),
+								timeout);
 			if (left < 0)
 				return n ? 0 : -EINTR;
-			if (!left)
-				break;
+			/* Once more after a timeout: deadlines may have passed. */
+			timed_out = !left;
 			continue;
 		}
 		memset(&ent, 0, sizeof(ent));
@@ -738,7 +741,7 @@ int migaccel_reap(struct migaccel_channel *ch, struct migaccel_reap *cmd)
  * @ch: the channel; its file is being released
  *
  * Each is waited for (bounded by timeout_ms) and aborted if it can be;
- * results are not written.  What an engine keeps keeps its job, and so
+ * results are not written.  A chunk an engine holds keeps its job, and so
  * its pins, until it completes.
  *
  * Context: process context; sleeps.

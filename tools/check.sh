@@ -134,6 +134,7 @@ for t in lib/tests/zero_scan_cpu lib/tests/ops_cpu; do
 done
 
 vm_tests=(--bin selftests/migaccel_zero_scan --bin selftests/migaccel_ops
+	  --bin selftests/migaccel_async
 	  --bin lib/tests/zero_scan_paths --bin lib/tests/ops_paths)
 # Kernel modules the VM loads first: idxd, and CRC32C for migaccel.
 vm_modules="idxd crc32c_generic libcrc32c"
@@ -172,7 +173,8 @@ vm_stage() {
 # The stock kernel runs the bulk tests at full size; the debug kernel,
 # many times slower under KASAN, on a tenth of it.
 printf 'MIGACCEL_PAGES=100000\nMIGACCEL_OPS_PAGES=10000\n' >"$out/stock.env"
-printf 'MIGACCEL_PAGES=10000\nMIGACCEL_OPS_PAGES=2000\n' >"$out/debug.env"
+printf 'MIGACCEL_PAGES=10000\nMIGACCEL_OPS_PAGES=2000\nMIGACCEL_STRESS_BATCHES=200\n' \
+	>"$out/debug.env"
 
 stage "VM: Debian's stock kernel $kver"
 vm_stage stock "/boot/vmlinuz-$kver" "$kver" / "$out/stock.env" migaccel.ko
