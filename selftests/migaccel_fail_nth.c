@@ -180,4 +180,149 @@ TEST_F(fail_nth, open_unwinds_at_every_allocation)
 	ASSERT_LE(1, failures);
 }
 
+static long vm_locked_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		sscanf(line, "VmLck: %ld kB", &kb);
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+TEST_F(fail_nth, region_register_unwinds_at_every_allocation)
+{
+	struct migaccel_region_register r;
+	struct migaccel_region_unregister u;
+	long locked = vm_locked_kb();
+	unsigned int n, failures = 0;
+	int ret, clean;
+
+	for (n = 1; n < MAX_NTH; n++) {
+		memset(&r, 0, sizeof(r));
+		r.size = sizeof(r);
+		r.addr = (uintptr_t)self->buf;
+		r.length = (uint64_t)NR * PAGE;
+		ASSERT_EQ(0, arm_fail_nth(self->nth, n));
+		ret = ioctl(self->fd, MIGACCEL_REGION_REGISTER, &r) ? -errno : 0;
+		clean = disarm_fail_nth(self->nth);
+		ASSERT_LE(0, clean);
+		if (ret) {
+			failures++;
+			ASSERT_EQ(-ENOMEM, ret) TH_LOG("fail-nth %u", n);
+			ASSERT_EQ(self->pins_before, pins_held());
+			ASSERT_EQ(locked, vm_locked_kb());
+			continue;
+		}
+		ASSERT_EQ(self->pins_before + NR, pins_held());
+		memset(&u, 0, sizeof(u));
+		u.size = sizeof(u);
+		u.region_id = r.out_region_id;
+		ASSERT_EQ(0, ioctl(self->fd, MIGACCEL_REGION_UNREGISTER, &u));
+		ASSERT_EQ(locked, vm_locked_kb());
+		if (clean)
+			break;
+	}
+	ASSERT_LT(n, MAX_NTH);
+	ASSERT_LE(2, failures);
+	TH_LOG("%u injection points failed cleanly", failures);
+}
+
+/* Zero scans, compressions and delta records in one batch, sync or async. */
+static int mixed_batch(FIXTURE_DATA(fail_nth) * self, uint8_t *out,
+		       uint32_t flags)
+{
+	struct migaccel_batch batch;
+	unsigned int i;
+
+	memset(self->ops, 0, sizeof(self->ops));
+	for (i = 0; i < 64; i++) {
+		struct migaccel_op *op = &self->ops[i];
+
+		op->src = (uintptr_t)(self->buf + (size_t)i * PAGE);
+		op->out_result = 0x55;
+		if (i % 3 == 0) {
+			op->opcode = MIGACCEL_OP_ZERO_SCAN;
+		} else if (i % 3 == 1) {
+			op->opcode = MIGACCEL_OP_COMPRESS;
+			op->dst = (uintptr_t)(out + (size_t)i * PAGE);
+			op->dst_len = PAGE;
+		} else {
+			op->opcode = MIGACCEL_OP_DELTA_CREATE;
+			op->src2 = (uintptr_t)(self->buf + (size_t)(i + 1) * PAGE);
+			op->dst = (uintptr_t)(out + (size_t)i * PAGE);
+			op->dst_len = 2 * PAGE;
+		}
+	}
+	memset(&batch, 0, sizeof(batch));
+	batch.size = sizeof(batch);
+	batch.flags = flags;
+	batch.nr_ops = 64;
+	batch.op_size = sizeof(struct migaccel_op);
+	batch.ops = (uintptr_t)self->ops;
+	return ioctl(self->fd, MIGACCEL_BATCH, &batch) ? -errno : 0;
+}
+
+static void sweep_mixed(struct __test_metadata *_metadata,
+			FIXTURE_DATA(fail_nth) * self, uint32_t flags)
+{
+	uint8_t *out = mmap(NULL, (size_t)66 * PAGE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct migaccel_completion c;
+	struct migaccel_reap reap;
+	unsigned int n, i, failures = 0;
+	int ret, clean;
+
+	ASSERT_NE(MAP_FAILED, out);
+	for (n = 1; n < MAX_NTH; n++) {
+		memset(out, 0xee, (size_t)66 * PAGE);
+		ASSERT_EQ(0, arm_fail_nth(self->nth, n));
+		ret = mixed_batch(self, out, flags);
+		clean = disarm_fail_nth(self->nth);
+		ASSERT_LE(0, clean);
+		if (ret) {
+			failures++;
+			ASSERT_EQ(-ENOMEM, ret) TH_LOG("fail-nth %u", n);
+			for (i = 0; i < 64; i++)
+				ASSERT_EQ(0x55, self->ops[i].out_result);
+			ASSERT_EQ(0xee, out[PAGE]);
+			ASSERT_EQ(self->pins_before, pins_held());
+			continue;
+		}
+		if (flags & MIGACCEL_BATCH_ASYNC) {
+			memset(&reap, 0, sizeof(reap));
+			reap.size = sizeof(reap);
+			reap.flags = MIGACCEL_REAP_WAIT;
+			reap.nr = 1;
+			reap.min_complete = 1;
+			reap.entries = (uintptr_t)&c;
+			ASSERT_EQ(0, ioctl(self->fd, MIGACCEL_REAP, &reap));
+			ASSERT_EQ(1, reap.out_nr);
+			ASSERT_EQ(0, c.result);
+		}
+		for (i = 0; i < 64; i++)
+			ASSERT_EQ(0, self->ops[i].out_status) TH_LOG("op %u", i);
+		ASSERT_EQ(self->pins_before, pins_held());
+		if (clean)
+			break;
+	}
+	ASSERT_LT(n, MAX_NTH);
+	ASSERT_LE(3, failures);
+	TH_LOG("%u injection points failed cleanly", failures);
+	munmap(out, (size_t)66 * PAGE);
+}
+
+TEST_F(fail_nth, mixed_batch_unwinds_at_every_allocation)
+{
+	sweep_mixed(_metadata, self, 0);
+}
+
+TEST_F(fail_nth, async_batch_unwinds_at_every_allocation)
+{
+	sweep_mixed(_metadata, self, MIGACCEL_BATCH_ASYNC);
+}
+
 TEST_HARNESS_MAIN
