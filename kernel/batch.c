@@ -624,6 +624,20 @@ static int bctx_progress(struct migaccel_bctx *ctx)
 	return 0;
 }
 
+/* Async batches that reached an outcome or their deadline. */
+static unsigned int async_nr_ready(struct migaccel_channel *ch)
+{
+	struct migaccel_bctx *ctx;
+	unsigned int n = 0;
+
+	spin_lock(&ch->lock);
+	list_for_each_entry(ctx, &ch->async, node)
+		n += completion_done(&ctx->job->done) ||
+		     time_after_eq(jiffies, ctx->deadline);
+	spin_unlock(&ch->lock);
+	return n;
+}
+
 /**
  * migaccel_async_ready() - is a completed async batch waiting?
  * @ch: the channel
@@ -634,19 +648,13 @@ static int bctx_progress(struct migaccel_bctx *ctx)
  */
 bool migaccel_async_ready(struct migaccel_channel *ch)
 {
-	struct migaccel_bctx *ctx;
-	bool ready = false;
+	return async_nr_ready(ch) > 0;
+}
 
-	spin_lock(&ch->lock);
-	list_for_each_entry(ctx, &ch->async, node) {
-		if (completion_done(&ctx->job->done) ||
-		    time_after_eq(jiffies, ctx->deadline)) {
-			ready = true;
-			break;
-		}
-	}
-	spin_unlock(&ch->lock);
-	return ready;
+/* Enough batches to reap: @want of them, or every one in flight. */
+static bool async_enough(struct migaccel_channel *ch, unsigned int want)
+{
+	return async_nr_ready(ch) >= min(want, READ_ONCE(ch->nr_async));
 }
 
 /* Take the first batch that has reached an outcome off the list. */
@@ -706,6 +714,14 @@ int migaccel_reap(struct migaccel_channel *ch, struct migaccel_reap *cmd)
 	if (!access_ok(uent, (size_t)cmd->nr * sizeof(ent)))
 		return -EFAULT;
 
+	/* Wait for all of them first, so they come in submission order. */
+	if (wait && cmd->min_complete) {
+		left = wait_event_interruptible_timeout(ch->wait,
+							async_enough(ch, cmd->min_complete),
+							timeout);
+		if (left < 0)
+			return -EINTR;
+	}
 	while (n < cmd->nr) {
 		ctx = reap_one(ch, &res);
 		if (!ctx) {

@@ -125,7 +125,8 @@ check man_pages_render "$out/man.log" bash -c \
 	 done; exit 0'
 
 stage "library on the host (CPU path)"
-for t in lib/tests/zero_scan_cpu lib/tests/ops_cpu; do
+for t in lib/tests/zero_scan_cpu lib/tests/ops_cpu lib/tests/packet_cpu \
+	lib/tests/work_cpu; do
 	"$t" >"$out/${t##*/}.tap" 2>&1
 	rc=$?
 	count "host.${t##*/}" "$out/${t##*/}.tap"
@@ -135,7 +136,8 @@ done
 
 vm_tests=(--bin selftests/migaccel_zero_scan --bin selftests/migaccel_ops
 	  --bin selftests/migaccel_async
-	  --bin lib/tests/zero_scan_paths --bin lib/tests/ops_paths)
+	  --bin lib/tests/zero_scan_paths --bin lib/tests/ops_paths
+	  --bin lib/tests/async_paths)
 # Kernel modules the VM loads first: idxd, and CRC32C for migaccel.
 vm_modules="idxd crc32c_generic libcrc32c"
 # Only the debug kernel has fault injection.

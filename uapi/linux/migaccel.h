@@ -320,7 +320,8 @@ enum migaccel_reap_flags {
  * @timeout_ms: with MIGACCEL_REAP_WAIT: longest wait, 0 for the module's
  *	timeout_ms
  * @out_nr: completions written, in the order their batches were submitted
- *	among those complete
+ *	among those complete; with MIGACCEL_REAP_WAIT the call first waits
+ *	until @min_complete are complete, so those come in submission order
  *
  * Writes the results of each batch it returns (see &migaccel_batch).
  * Without MIGACCEL_REAP_WAIT it never sleeps for a device; with it, -EINTR
