@@ -43,6 +43,12 @@ static bool page_operand_ok(const struct migaccel_op *op, u64 addr)
 	return PAGE_ALIGNED(addr) && (addr || op->region);
 }
 
+/* A buffer operand: a user address, or an offset in a buffer region. */
+static bool buffer_operand_ok(const struct migaccel_op *op, u64 addr)
+{
+	return addr || op->buf_region;
+}
+
 /* Fields an opcode uses; every other one must be 0. */
 #define F_SRC	BIT(0)
 #define F_SRC2	BIT(1)
@@ -107,11 +113,12 @@ static int batch_check_op(const struct migaccel_op *op)
 		break;
 	case MIGACCEL_OP_DELTA_CREATE:
 		if (!page_operand_ok(op, op->src2) ||
-		    op->dst_len < MIGACCEL_DELTA_ENTRY_SIZE || !op->dst)
+		    op->dst_len < MIGACCEL_DELTA_ENTRY_SIZE ||
+		    !buffer_operand_ok(op, op->dst))
 			return -EINVAL;
 		break;
 	case MIGACCEL_OP_COMPRESS:
-		if (!op->dst_len || !op->dst)
+		if (!op->dst_len || !buffer_operand_ok(op, op->dst))
 			return -EINVAL;
 		break;
 	}

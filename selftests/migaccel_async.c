@@ -252,6 +252,47 @@ TEST_F(async, batches_on_a_region_match_and_pin_nothing)
 	ASSERT_EQ(0, _region_unregister(self->fd, id, 0));
 }
 
+/* Pages in one region, output buffers in another, offset 0 included. */
+TEST_F(async, compress_from_region_into_buffer_region_at_offset_zero)
+{
+	uint8_t *out = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct migaccel_batch b = { .size = sizeof(b), .nr_ops = 2,
+				    .op_size = sizeof(self->ops[0]) };
+	uint32_t ram, buf;
+	long acquired;
+	unsigned int i;
+
+	ASSERT_NE(MAP_FAILED, out);
+	for (i = 0; i < PAGE; i++)
+		self->ram[i] = "registered "[i % 11];
+	ASSERT_EQ(0, _region_register(self->fd, self->ram, 4 * PAGE, &ram));
+	ASSERT_EQ(0, _region_register(self->fd, out, 4 * PAGE, &buf));
+	memset(self->ops, 0, 2 * sizeof(self->ops[0]));
+	for (i = 0; i < 2; i++) {
+		self->ops[i].opcode = MIGACCEL_OP_COMPRESS;
+		self->ops[i].region = ram;
+		self->ops[i].buf_region = buf;
+		self->ops[i].src = 0;
+		self->ops[i].dst = i * 2 * PAGE;
+		self->ops[i].dst_len = PAGE;
+	}
+	b.ops = (uintptr_t)self->ops;
+	acquired = vmstat_value("nr_foll_pin_acquired");
+	ASSERT_EQ(0, ioctl(self->fd, MIGACCEL_BATCH, &b));
+	ASSERT_EQ(acquired, vmstat_value("nr_foll_pin_acquired"));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, self->ops[i].out_status);
+		ASSERT_LT(0, self->ops[i].out_result);
+		ASSERT_GT(200, self->ops[i].out_result);
+	}
+	/* Both compressed the same page the same way. */
+	ASSERT_EQ(0, memcmp(out, out + 2 * PAGE, self->ops[0].out_result));
+	ASSERT_EQ(0, _region_unregister(self->fd, buf, 0));
+	ASSERT_EQ(0, _region_unregister(self->fd, ram, 0));
+	munmap(out, 4 * PAGE);
+}
+
 TEST_F(async, rlimit_memlock_is_enforced_exactly)
 {
 	pid_t pid = fork();
