@@ -631,16 +631,22 @@ static int bctx_progress(struct migaccel_bctx *ctx)
 	return 0;
 }
 
-/* Async batches that reached an outcome or their deadline. */
+/*
+ * Async batches, from the oldest on, that reached an outcome or their
+ * deadline: completions are reaped in submission order.
+ */
 static unsigned int async_nr_ready(struct migaccel_channel *ch)
 {
 	struct migaccel_bctx *ctx;
 	unsigned int n = 0;
 
 	spin_lock(&ch->lock);
-	list_for_each_entry(ctx, &ch->async, node)
-		n += completion_done(&ctx->job->done) ||
-		     time_after_eq(jiffies, ctx->deadline);
+	list_for_each_entry(ctx, &ch->async, node) {
+		if (!completion_done(&ctx->job->done) &&
+		    time_before(jiffies, ctx->deadline))
+			break;
+		n++;
+	}
 	spin_unlock(&ch->lock);
 	return n;
 }
@@ -664,30 +670,25 @@ static bool async_enough(struct migaccel_channel *ch, unsigned int want)
 	return async_nr_ready(ch) >= min(want, READ_ONCE(ch->nr_async));
 }
 
-/* Take the first batch that has reached an outcome off the list. */
+/* Take the oldest batch off the list if it has reached an outcome. */
 static struct migaccel_bctx *reap_one(struct migaccel_channel *ch, int *res)
 {
-	struct migaccel_bctx *ctx, *found = NULL;
-	LIST_HEAD(list);
+	struct migaccel_bctx *ctx;
 
-	/* Progress may resubmit: work on a private copy of the list. */
 	spin_lock(&ch->lock);
-	list_splice_init(&ch->async, &list);
+	ctx = list_first_entry_or_null(&ch->async, struct migaccel_bctx, node);
 	spin_unlock(&ch->lock);
-	list_for_each_entry(ctx, &list, node) {
-		*res = bctx_progress(ctx);
-		if (*res) {
-			found = ctx;
-			list_del(&ctx->node);
-			break;
-		}
-	}
+	/* Only the channel's owner reaps, and it only adds at the tail. */
+	if (!ctx)
+		return NULL;
+	*res = bctx_progress(ctx);
+	if (!*res)
+		return NULL;
 	spin_lock(&ch->lock);
-	list_splice(&list, &ch->async);
-	if (found)
-		ch->nr_async--;
+	list_del(&ctx->node);
+	ch->nr_async--;
 	spin_unlock(&ch->lock);
-	return found;
+	return ctx;
 }
 
 /**

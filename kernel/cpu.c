@@ -227,7 +227,8 @@ EXPORT_SYMBOL_IF_KUNIT(migaccel_cpu_compress);
  *
  * Context: process context; sleeps for a workspace.
  * Return: 0 when the stream ends with its final block having produced
- * exactly one page and consumed all of @in; -EBADMSG otherwise.
+ * exactly one page; -EBADMSG otherwise.  Bytes after the final block are
+ * ignored, as IAA does when told to stop at the end of block.
  */
 int migaccel_cpu_decompress(const void *in, u32 len, void *page)
 {
@@ -245,8 +246,7 @@ int migaccel_cpu_decompress(const void *in, u32 len, void *page)
 	strm->next_out = page;
 	strm->avail_out = MIGACCEL_PAGE_SIZE;
 	ret = zlib_inflate(strm, Z_FINISH);
-	if (ret == Z_STREAM_END && strm->total_out == MIGACCEL_PAGE_SIZE &&
-	    !strm->avail_in)
+	if (ret == Z_STREAM_END && strm->total_out == MIGACCEL_PAGE_SIZE)
 		ret = 0;
 	else
 		ret = -EBADMSG;

@@ -573,8 +573,10 @@ bool migaccel_job_requeue(struct migaccel_job *job)
 		if (atomic_read_acquire(&chunk->state) != MIGACCEL_CHUNK_REQUEUE)
 			continue;
 		migaccel_count(job->stats, MIGACCEL_STAT_FAILOVERS, 1);
-		/* The soft engine is the last resort: after it, the CPU. */
-		chunk->tried |= BIT(migaccel_soft_engine.id);
+		/*
+		 * @tried holds the engine that gave it back: another work
+		 * queue or the soft engine takes it, the CPU after them.
+		 */
 		atomic_set(&chunk->state, MIGACCEL_CHUNK_IDLE);
 		any = true;
 	}

@@ -76,16 +76,25 @@ struct idxd_map {
 	bool page;
 };
 
+/* What an idxd descriptor in flight carries: its chunk and member. */
+struct idxd_owner {
+	struct migaccel_chunk *chunk;
+	int slot;
+};
+
 /**
  * struct idxd_chunk - a chunk's state on a work queue
  * @body: bus address of the chunk's descriptors and records
  * @failed: a mapping failed: submit refuses the chunk
+ * @owners: per member (IAA), and [MIGACCEL_CHUNK_DESCS] for the chunk's
+ *	one descriptor (DSA): what desc_complete() is told
  * @nr: entries of @maps
  * @maps: page and bounce buffer mappings
  */
 struct idxd_chunk {
 	dma_addr_t body;
 	bool failed;
+	struct idxd_owner owners[MIGACCEL_CHUNK_DESCS + 1];
 	unsigned int nr;
 	struct idxd_map maps[];
 };
@@ -218,13 +227,19 @@ static void idxd_release(struct migaccel_engine *engine,
 
 /*
  * Which chunk and member an idxd descriptor carries.  Kernel work queues
- * bound to a driver other than dmaengine leave the descriptor's txd unused.
+ * bound to a driver other than dmaengine leave the descriptor's txd unused;
+ * its cookie stays 0, so idxd's abort path, which completes through the
+ * dmaengine helpers, leaves it alone.
  */
 static void desc_set_owner(struct idxd_desc *desc,
 			   struct migaccel_chunk *chunk, int slot)
 {
-	desc->txd.callback_param = chunk;
-	desc->txd.cookie = slot;
+	struct idxd_chunk *ic = chunk->priv;
+	struct idxd_owner *o = &ic->owners[slot < 0 ? MIGACCEL_CHUNK_DESCS : slot];
+
+	o->chunk = chunk;
+	o->slot = slot;
+	desc->txd.callback_param = o;
 }
 
 static int idxd_submit_one(struct migaccel_wq *mwq,
@@ -232,12 +247,18 @@ static int idxd_submit_one(struct migaccel_wq *mwq,
 			   const void *hw)
 {
 	struct idxd_desc *desc;
+	u32 pasid, priv;
 	int ret;
 
 	desc = idxd_alloc_desc(mwq->wq, IDXD_OP_NONBLOCK);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc) == -EAGAIN ? -EBUSY : PTR_ERR(desc);
+	/* idxd set the kernel PASID a shared WQ needs: keep it. */
+	pasid = desc->hw->pasid;
+	priv = desc->hw->priv;
 	memcpy(desc->hw, hw, sizeof(*desc->hw));
+	desc->hw->pasid = pasid;
+	desc->hw->priv = priv;
 	desc->hw->completion_addr = desc->compl_dma;
 	desc->hw->flags |= IDXD_OP_FLAG_RCI;
 	if (desc->hw->opcode == IAX_OPCODE_COMPRESS &&
@@ -249,12 +270,9 @@ static int idxd_submit_one(struct migaccel_wq *mwq,
 	memset(desc->completion, 0, mwq->wq->idxd->data->compl_size);
 	desc_set_owner(desc, chunk, slot);
 	ret = idxd_submit_desc(mwq->wq, desc);
-	if (ret) {
-		/* idxd frees it itself when it aborts an interrupt request. */
-		if (ret != -EIO && ret != -ENXIO)
-			return ret;
+	/* A refused descriptor is still ours, aborted or not. */
+	if (ret)
 		idxd_free_desc(mwq->wq, desc);
-	}
 	return ret;
 }
 
@@ -268,6 +286,9 @@ static int idxd_submit(struct migaccel_engine *engine,
 
 	if (ic->failed)
 		return -ENOMEM;
+	/* The descriptors were written after the chunk was mapped. */
+	dma_sync_single_for_device(mwq->dev, ic->body, CHUNK_BODY,
+				   DMA_BIDIRECTIONAL);
 	/* Too long a list for this WQ: another engine takes the chunk. */
 	if (chunk->class == MIGACCEL_CLASS_DSA && chunk->nr > 1 &&
 	    chunk->nr > mwq->wq->max_batch_size)
@@ -370,10 +391,16 @@ static void migaccel_idxd_desc_complete(struct idxd_desc *desc,
 					enum idxd_complete_type comp_type,
 					bool free_desc, void *ctx, u32 *status)
 {
-	struct migaccel_chunk *chunk = desc->txd.callback_param;
-	int slot = desc->txd.cookie;
+	struct idxd_owner *o = desc->txd.callback_param;
+	struct migaccel_chunk *chunk = o->chunk;
+	struct migaccel_wq *mwq = to_mwq(chunk->engine);
+	struct idxd_chunk *ic = chunk->priv;
+	int slot = o->slot;
 	bool normal = comp_type == IDXD_COMPLETE_NORMAL;
 
+	/* Member records the device wrote, before the CPU reads them. */
+	dma_sync_single_for_cpu(mwq->dev, ic->body, CHUNK_BODY,
+				DMA_BIDIRECTIONAL);
 	if (chunk->class == MIGACCEL_CLASS_DSA) {
 		void *rec = chunk->nr > 1 ? (void *)&chunk->batch_comp :
 					    (void *)&chunk->comps[0];

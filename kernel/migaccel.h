@@ -210,7 +210,6 @@ struct migaccel_jop {
  * @nr_pages: pages
  * @pages: the pinned pages
  * @users: batches that name it
- * @orphan: unregistered while in use: the last user frees it
  * @mm: address space it is charged to
  * @node: in the list of every region, under migaccel_regions_lock
  * @dma: per engine id, the bus address of each page, or NULL
@@ -222,7 +221,6 @@ struct migaccel_region {
 	unsigned long nr_pages;
 	struct page **pages;
 	atomic_t users;
-	bool orphan;
 	struct mm_struct *mm;
 	struct list_head node;
 	dma_addr_t *dma[MIGACCEL_MAX_ENGINES];

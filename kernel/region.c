@@ -150,51 +150,72 @@ static void region_destroy(struct migaccel_region *r)
 	region_free(r);
 }
 
+/* Take @id out of the channel if no batch uses it; NULL if one does. */
+static struct migaccel_region *region_take(struct migaccel_channel *ch, u32 id,
+					   int *err)
+{
+	struct migaccel_region *r;
+
+	xa_lock(&ch->regions);
+	r = xa_load(&ch->regions, id);
+	if (!r) {
+		*err = -ENOENT;
+	} else if (atomic_read(&r->users)) {
+		*err = -EBUSY;
+		r = NULL;
+	} else {
+		/* No new batch finds it from here on. */
+		__xa_erase(&ch->regions, id);
+	}
+	xa_unlock(&ch->regions);
+	return r;
+}
+
+/* Wait condition: @id taken out (*@r set), or no longer busy (*@err). */
+static bool region_taken(struct migaccel_channel *ch, u32 id,
+			 struct migaccel_region **r, int *err)
+{
+	*r = region_take(ch, id, err);
+	return *r || *err != -EBUSY;
+}
+
 /**
  * migaccel_region_unregister() - MIGACCEL_REGION_UNREGISTER
  * @ch: the channel
  * @cmd: the command
  *
+ * A batch uses a region until it is done (synchronous) or reaped
+ * (asynchronous): with MIGACCEL_UNREGISTER_WAIT the call waits up to
+ * timeout_ms for that, and the region stays registered if it times out.
+ *
  * Context: process context of the channel's owner; sleeps, killable.
- * Return: 0; -ENOENT for an unknown region, -EBUSY while batches use it
- * (unless MIGACCEL_UNREGISTER_WAIT), -EINTR when a wait was interrupted
- * (the region is then gone for new batches, and freed when they finish).
+ * Return: 0; -ENOENT for an unknown region, -EBUSY while batches use it,
+ * -EINTR when a wait was interrupted.
  */
 int migaccel_region_unregister(struct migaccel_channel *ch,
 			       struct migaccel_region_unregister *cmd)
 {
+	unsigned long timeout = msecs_to_jiffies(migaccel_timeout_ms);
 	struct migaccel_region *r;
-	int ret;
+	int ret = 0;
 
 	if (cmd->flags & ~MIGACCEL_UNREGISTER_WAIT)
 		return -EOPNOTSUPP;
 	if (cmd->__reserved)
 		return -EINVAL;
-
-	xa_lock(&ch->regions);
-	r = xa_load(&ch->regions, cmd->region_id);
-	if (!r || !cmd->region_id) {
-		xa_unlock(&ch->regions);
+	if (!cmd->region_id)
 		return -ENOENT;
-	}
-	if (atomic_read(&r->users) && !(cmd->flags & MIGACCEL_UNREGISTER_WAIT)) {
-		xa_unlock(&ch->regions);
-		return -EBUSY;
-	}
-	/* No new batch finds it from here on. */
-	__xa_erase(&ch->regions, cmd->region_id);
-	xa_unlock(&ch->regions);
-	atomic64_sub(r->length, &ch->pinned_bytes);
 
-	ret = wait_event_killable(ch->wait, !atomic_read(&r->users));
-	if (ret) {
-		/* Its last batch frees it: hold a count while saying so. */
-		atomic_inc(&r->users);
-		WRITE_ONCE(r->orphan, true);
-		if (atomic_dec_and_test(&r->users))
-			region_destroy(r);
+	r = region_take(ch, cmd->region_id, &ret);
+	if (!r && ret == -EBUSY && (cmd->flags & MIGACCEL_UNREGISTER_WAIT) &&
+	    wait_event_killable_timeout(ch->wait,
+					region_taken(ch, cmd->region_id, &r,
+						     &ret),
+					timeout) < 0)
 		return -EINTR;
-	}
+	if (!r)
+		return ret;
+	atomic64_sub(r->length, &ch->pinned_bytes);
 	region_destroy(r);
 	return 0;
 }
@@ -225,16 +246,12 @@ struct migaccel_region *migaccel_region_get(struct migaccel_channel *ch,
  * @r: the region
  * @wait: the channel's wait queue, where an unregister may wait
  *
- * Context: process context (an orphaned region is freed here).
+ * Context: any.
  */
 void migaccel_region_put(struct migaccel_region *r, wait_queue_head_t *wait)
 {
-	/* An orphan's unregister was interrupted: its last user frees it. */
-	if (atomic_dec_and_test(&r->users) && READ_ONCE(r->orphan)) {
-		region_destroy(r);
-		return;
-	}
-	wake_up_all(wait);
+	if (atomic_dec_and_test(&r->users))
+		wake_up_all(wait);
 }
 
 /**

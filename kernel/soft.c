@@ -544,8 +544,8 @@ static void soft_null_run(struct migaccel_chunk *chunk)
 	union migaccel_hw_comp ok = {};
 	unsigned int i;
 
+	/* No output size: a compression is redone on the CPU, not copied. */
 	ok.dsa.status = DSA_COMP_SUCCESS;
-	ok.iax.output_size = 1;
 	for (i = 0; i < chunk->nr; i++)
 		chunk->comps[i] = ok;
 	chunk->batch_comp.status = DSA_COMP_SUCCESS;

@@ -6,9 +6,9 @@
  *  - packets: migaccel_packet_compress() reports and packs as the CPU path;
  *  - work objects with every operation, run and submitted, with and without
  *    the memory registered, give what the CPU array functions give;
- *  - a region is busy (-EBUSY) while an unreaped batch names it, and
- *    MIGACCEL_UNREGISTER_WAIT then succeeds (it waits for the batch to
- *    complete, not to be reaped: the batch is reaped afterwards);
+ *  - a region is busy (-EBUSY) while an unreaped batch names it, even
+ *    after it completed (its results are written when it is reaped), and
+ *    unregistering succeeds once it is reaped;
  *  - RLIMIT_MEMLOCK is enforced to the page, in a forked child that drops
  *    CAP_IPC_LOCK: N pages register under a limit of N pages, one more
  *    fails with -ENOMEM;
@@ -188,10 +188,10 @@ static enum tap_result region_busy_in_flight(const void *arg)
 	TAP_CHECK(!(ret = migaccel_work_submit(w, 7)), "submit: %d", ret);
 	ret = migaccel_region_unregister(kch, id, 0);
 	TAP_CHECK(ret == -EBUSY, "unregister in flight: %d", ret);
-	ret = migaccel_region_unregister(kch, id, MIGACCEL_UNREGISTER_WAIT);
-	TAP_CHECK(!ret, "unregister, waiting: %d", ret);
 	ret = migaccel_reap(kch, &d, 1, 1, 10000);
 	TAP_CHECK(ret == 1 && !d.result, "reap: %d, result %d", ret, d.result);
+	ret = migaccel_region_unregister(kch, id, MIGACCEL_UNREGISTER_WAIT);
+	TAP_CHECK(!ret, "unregister once reaped: %d", ret);
 	for (i = 0; i < 64; i++) {
 		TAP_CHECK(!migaccel_work_result(w, i, NULL, NULL, &value) &&
 			  value == ref_crc64(mem + (size_t)i * PAGE, PAGE),

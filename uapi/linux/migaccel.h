@@ -77,8 +77,9 @@ enum migaccel_engine_mask {
  *	and @dst is not written: send the page raw.  IAA compress.
  * @MIGACCEL_OP_DECOMPRESS: inflate the raw deflate stream of @src_len
  *	bytes at buffer @src into the page at @dst.  The stream must end
- *	with a final block and produce exactly one page; otherwise
- *	out_status is -EBADMSG and @dst is not written.  IAA decompress.
+ *	with a final block and produce exactly one page (bytes after the
+ *	final block are ignored); otherwise out_status is -EBADMSG and @dst
+ *	is not written.  IAA decompress.
  * @MIGACCEL_OP_CRC64: CRC-64/WE (polynomial 0x42F0E1EBA9EA3693 of
  *	ECMA-182, most significant bit first, initial value and final xor
  *	all ones) of the page at @src.  out_result is the CRC; @seed must be
@@ -257,8 +258,8 @@ struct migaccel_region_register {
 
 /**
  * enum migaccel_unregister_flags - flags of &migaccel_region_unregister
- * @MIGACCEL_UNREGISTER_WAIT: wait for the batches using the region
- *	instead of failing with -EBUSY
+ * @MIGACCEL_UNREGISTER_WAIT: wait (up to the module's timeout_ms) for the
+ *	batches using the region instead of failing with -EBUSY at once
  */
 enum migaccel_unregister_flags {
 	MIGACCEL_UNREGISTER_WAIT = 1 << 0
@@ -271,8 +272,9 @@ enum migaccel_unregister_flags {
  * @region_id: a region of this channel
  * @__reserved: must be 0
  *
- * Fails with -EBUSY while a batch that names the region is in flight or
- * unreaped, unless MIGACCEL_UNREGISTER_WAIT is set.
+ * Fails with -EBUSY while a batch that names the region is in flight or,
+ * if asynchronous, not reaped yet; MIGACCEL_UNREGISTER_WAIT waits for them
+ * first, and still fails with -EBUSY when they do not let go in time.
  */
 struct migaccel_region_unregister {
 	__u32 size;
@@ -319,15 +321,14 @@ enum migaccel_reap_flags {
  * @entries: user pointer to @nr &struct migaccel_completion
  * @timeout_ms: with MIGACCEL_REAP_WAIT: longest wait, 0 for the module's
  *	timeout_ms
- * @out_nr: completions written, in the order their batches were submitted
- *	among those complete; with MIGACCEL_REAP_WAIT the call first waits
- *	until @min_complete are complete, so those come in submission order
+ * @out_nr: completions written, in submission order: a batch is returned
+ *	only after every batch the channel submitted before it
  *
  * Writes the results of each batch it returns (see &migaccel_batch).
  * Without MIGACCEL_REAP_WAIT it never sleeps for a device; with it, -EINTR
  * on a signal, and out_nr may be below @min_complete after the timeout.
- * The channel's fd is readable (poll, epoll) while a completed batch
- * waits to be reaped.
+ * The channel's fd is readable (poll, epoll) while the oldest batch not
+ * reaped yet has completed.
  */
 struct migaccel_reap {
 	__u32 size;
@@ -345,8 +346,9 @@ struct migaccel_reap {
  * struct migaccel_set_eventfd - MIGACCEL_SET_EVENTFD
  * @size: sizeof(struct migaccel_set_eventfd)
  * @flags: must be 0
- * @fd: an eventfd to signal once per completed asynchronous batch, or -1
- *	to stop
+ * @fd: an eventfd to signal when an asynchronous batch completes (again
+ *	if part of it had to be resubmitted to another engine), or -1 to
+ *	stop
  * @__reserved: must be 0
  */
 struct migaccel_set_eventfd {
