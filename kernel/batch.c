@@ -251,13 +251,16 @@ static int batch_check(const struct migaccel_batch *cmd)
 /**
  * migaccel_batch_run() - execute MIGACCEL_BATCH for the current process
  * @cmd: the command, copied from user space; out_ fields are set on success
+ * @qos: the channel's share of its group's bandwidth, charged before the
+ *	engine gets the work
  *
  * Context: process context of the channel's owner; sleeps.
  * Return: 0 once every operation has an outcome; -EINVAL, -E2BIG,
  * -EOPNOTSUPP or -EFAULT for a malformed batch, -ENOMEM, -EINTR when a
- * fatal signal arrived, -ETIMEDOUT when the engine did not complete.
+ * fatal signal arrived (also while throttled), -ETIMEDOUT when the engine did not complete.
  */
-int migaccel_batch_run(struct migaccel_batch *cmd)
+int migaccel_batch_run(struct migaccel_batch *cmd,
+		       struct migaccel_channel_qos *qos)
 {
 	struct batch_ops b = {};
 	struct migaccel_job *job;
@@ -290,7 +293,14 @@ int migaccel_batch_run(struct migaccel_batch *cmd)
 		goto put_job;
 
 	migaccel_job_build_zero_scan(job);
-	migaccel_job_submit(job);
+	ret = migaccel_qos_charge(qos, (u64)job->nr * MIGACCEL_PAGE_SIZE);
+	if (ret < 0)
+		goto put_job;
+	/* Throttled, CPU asked for: no record is written, the CPU decides all. */
+	if (ret == MIGACCEL_QOS_RUN_ON_CPU)
+		complete(&job->done);
+	else
+		migaccel_job_submit(job);
 
 	timeout = msecs_to_jiffies(migaccel_timeout_ms);
 	left = wait_for_completion_killable_timeout(&job->done, timeout);

@@ -25,26 +25,28 @@ static struct kmem_cache *migaccel_chunk_cache;
  * migaccel_engine_add() - publish a fully set up engine
  * @engine: the engine
  *
- * Context: process context; takes migaccel_engines_lock.
+ * Context: process context; takes migaccel_engines_lock, allocates.
  */
 void migaccel_engine_add(struct migaccel_engine *engine)
 {
 	mutex_lock(&migaccel_engines_lock);
 	list_add_tail(&engine->node, &migaccel_engines);
 	mutex_unlock(&migaccel_engines_lock);
+	migaccel_nl_notify_engine(engine, true);
 }
 
 /**
  * migaccel_engine_del() - unpublish an engine
  * @engine: a published engine
  *
- * Context: process context; takes migaccel_engines_lock.
+ * Context: process context; takes migaccel_engines_lock, allocates.
  */
 void migaccel_engine_del(struct migaccel_engine *engine)
 {
 	mutex_lock(&migaccel_engines_lock);
 	list_del(&engine->node);
 	mutex_unlock(&migaccel_engines_lock);
+	migaccel_nl_notify_engine(engine, false);
 }
 
 /**
@@ -63,6 +65,37 @@ u32 migaccel_engine_kinds(void)
 		kinds |= engine->kind;
 	mutex_unlock(&migaccel_engines_lock);
 	return kinds;
+}
+
+/**
+ * migaccel_engine_for_each() - call @fn for the engines from *@pos on
+ * @pos: index of the first engine; advanced past each engine @fn accepted
+ * @fn: returns 0 to go on, anything else to stop
+ * @arg: passed to @fn
+ *
+ * Context: process context; @fn runs under migaccel_engines_lock.
+ * Return: what @fn returned when it stopped, else 0.
+ */
+int migaccel_engine_for_each(unsigned long *pos,
+			     int (*fn)(struct migaccel_engine *engine,
+				       void *arg),
+			     void *arg)
+{
+	struct migaccel_engine *engine;
+	unsigned long i = 0;
+	int ret = 0;
+
+	mutex_lock(&migaccel_engines_lock);
+	list_for_each_entry(engine, &migaccel_engines, node) {
+		if (i++ < *pos)
+			continue;
+		ret = fn(engine, arg);
+		if (ret)
+			break;
+		(*pos)++;
+	}
+	mutex_unlock(&migaccel_engines_lock);
+	return ret;
 }
 
 /**

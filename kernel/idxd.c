@@ -43,6 +43,8 @@ static int migaccel_idxd_probe(struct idxd_dev *idxd_dev)
 	mwq->engine.name = dev_name(dev);
 	mwq->engine.kind = idxd->data->type == IDXD_TYPE_IAX ?
 			   MIGACCEL_ENGINE_IAA : MIGACCEL_ENGINE_DSA;
+	mwq->engine.wq_id = wq->id;
+	mwq->engine.numa_node = dev_to_node(&idxd->pdev->dev);
 
 	mutex_lock(&wq->wq_lock);
 	if (idxd_wq_get_private(wq)) {

@@ -28,9 +28,13 @@ MODULE_PARM_DESC(timeout_ms, "how long a batch waits for its engine, in ms");
 /**
  * struct migaccel_channel - one open /dev/migaccel
  * @mm: address space of the opener; only it may submit work
+ * @client: the opener's process, as the control plane sees it
+ * @qos: this channel's share of its client group's bandwidth
  */
 struct migaccel_channel {
 	struct mm_struct *mm;
+	struct migaccel_client *client;
+	struct migaccel_channel_qos qos;
 };
 
 struct migaccel_ucmd {
@@ -59,9 +63,16 @@ static int migaccel_info_ioctl(struct migaccel_ucmd *ucmd)
 static int migaccel_batch_ioctl(struct migaccel_ucmd *ucmd)
 {
 	/* The fd may have reached another process: it must not reach our pages. */
+	struct migaccel_batch *cmd = ucmd->cmd;
+	int ret;
+
 	if (ucmd->ch->mm != current->mm)
 		return -EPERM;
-	return migaccel_batch_run(ucmd->cmd);
+	ret = migaccel_batch_run(cmd, &ucmd->ch->qos);
+	if (!ret)
+		migaccel_client_account(ucmd->ch->client, MIGACCEL_OP_ZERO_SCAN,
+					cmd->nr_ops);
+	return ret;
 }
 
 union migaccel_ucmd_buffer {
@@ -138,6 +149,13 @@ static int migaccel_open(struct inode *inode, struct file *filp)
 	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
 	if (!ch)
 		return -ENOMEM;
+	ch->client = migaccel_client_get(&ch->qos);
+	if (IS_ERR(ch->client)) {
+		int ret = PTR_ERR(ch->client);
+
+		kfree(ch);
+		return ret;
+	}
 	ch->mm = current->mm;
 	mmgrab(ch->mm);
 	filp->private_data = ch;
@@ -148,6 +166,7 @@ static int migaccel_release(struct inode *inode, struct file *filp)
 {
 	struct migaccel_channel *ch = filp->private_data;
 
+	migaccel_client_put(ch->client, &ch->qos);
 	mmdrop(ch->mm);
 	kfree(ch);
 	return 0;
@@ -239,9 +258,13 @@ static int __init migaccel_init(void)
 	ret = migaccel_engine_init();
 	if (ret)
 		return ret;
-	ret = migaccel_soft_init();
+	/* Before the first engine, so that its appearance is announced. */
+	ret = migaccel_nl_init();
 	if (ret)
 		goto engine_exit;
+	ret = migaccel_soft_init();
+	if (ret)
+		goto nl_exit;
 	ret = migaccel_idxd_init();
 	if (ret)
 		goto soft_exit;
@@ -255,6 +278,8 @@ idxd_exit:
 	migaccel_idxd_exit();
 soft_exit:
 	migaccel_soft_exit();
+nl_exit:
+	migaccel_nl_exit();
 engine_exit:
 	migaccel_engine_exit();
 	return ret;
@@ -265,6 +290,7 @@ static void __exit migaccel_exit(void)
 	migaccel_chrdev_exit();
 	migaccel_idxd_exit();
 	migaccel_soft_exit();
+	migaccel_nl_exit();
 	migaccel_engine_exit();
 }
 

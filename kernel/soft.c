@@ -248,6 +248,9 @@ struct migaccel_engine migaccel_soft_engine = {
 	.name = "soft",
 	.kind = MIGACCEL_ENGINE_SOFT,
 	.ops = &soft_ops,
+	.wq_id = -1,
+	.numa_node = NUMA_NO_NODE,
+	.ops_mask = 1ull << MIGACCEL_OP_ZERO_SCAN,
 };
 EXPORT_SYMBOL_IF_KUNIT(migaccel_soft_engine);
 
