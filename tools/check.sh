@@ -132,7 +132,9 @@ for t in lib/tests/zero_scan_cpu; do
 		record "host.${t##*/}.exit_status" FAIL "rc=$rc"
 done
 
-vm_tests=(--bin selftests/migaccel_zero_scan --bin lib/tests/zero_scan_paths)
+vm_tests=(--bin selftests/migaccel_zero_scan --bin lib/tests/zero_scan_paths
+	  --bin selftests/migaccel_netlink --bin selftests/migaccel_qos
+	  --bin selftests/migaccel_ctl.sh --tool tools/migaccelctl)
 # Only the debug kernel has fault injection.
 vm_extra=()
 

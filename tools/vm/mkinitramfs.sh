@@ -73,7 +73,9 @@ mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
 copy_with_libs() {
 	local src=$1 dst=$2 lib
 	cp -L "$src" "$root/$dst"
-	ldd "$src" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+	# A script has no libraries: ldd and grep fail, which is fine.
+	{ ldd "$src" 2>/dev/null || true; } | { grep -o '/[^ ]*' || true; } |
+	while read -r lib; do
 		[ -e "$root/$lib" ] && continue
 		mkdir -p "$root/$(dirname "$lib")"
 		cp -L "$lib" "$root/$lib"
