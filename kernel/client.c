@@ -76,8 +76,8 @@ struct migaccel_client *migaccel_client_get(struct migaccel_channel_qos *qos)
 	return c ?: ERR_PTR(-ENOMEM);
 }
 
+/* Called by kref_put_mutex() with migaccel_clients_lock held; drops it. */
 static void client_release(struct kref *ref)
-	__releases(&migaccel_clients_lock)
 {
 	struct migaccel_client *c =
 		container_of(ref, struct migaccel_client, ref);

@@ -11,7 +11,7 @@
 
 #include <linux/migaccel_nl.h>
 #include "migaccel.h"
-#include "nl-gen.h"
+#include "gen/nl-gen.h"
 
 /* Set once the family is registered: engines appear before and after. */
 static bool migaccel_nl_registered;

@@ -64,7 +64,7 @@ struct migaccel_qos_group {
 	struct pid *pid;
 	u64 cgroup_id;
 
-	spinlock_t lock;
+	spinlock_t lock;	/* quota, stats, member channels' slices */
 	u64 quota;
 	u64 period_ns;
 	u32 slice;
@@ -98,8 +98,8 @@ static struct migaccel_qos_group *qos_group_alloc(u32 kind)
 	return g;
 }
 
+/* Called by kref_put_mutex() with migaccel_groups_lock held; drops it. */
 static void qos_group_release(struct kref *ref)
-	__releases(&migaccel_groups_lock)
 {
 	struct migaccel_qos_group *g =
 		container_of(ref, struct migaccel_qos_group, ref);

@@ -172,7 +172,7 @@ TEST_F(nl, client_dump_counts_zero_scan_operations)
 	struct nlmsghdr *nlh;
 	uint64_t zero = 0;
 	uint8_t *buf;
-	int seen = 0;
+	int seen = 0, rem, frem;
 
 	buf = mmap(NULL, 5 * PAGE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -186,12 +186,12 @@ TEST_F(nl, client_dump_counts_zero_scan_operations)
 	nlh = my_client(c);
 	ASSERT_NE(NULL, nlh);
 	nl_for_each_attr(a, (char *)NLMSG_DATA(nlh) + GENL_HDRLEN,
-			 (int)nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN)) {
+			 (int)nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), rem) {
 		uint64_t op = 0, calls = 0, nops = 0;
 
 		if ((a->nla_type & NLA_TYPE_MASK) != MIGACCEL_A_CLIENT_OP_STAT)
 			continue;
-		nl_for_each_attr(f, nl_data(a), a->nla_len - NLA_HDRLEN) {
+		nl_for_each_attr(f, nl_data(a), a->nla_len - NLA_HDRLEN, frem) {
 			if (f->nla_type == MIGACCEL_A_OP_STAT_OPCODE)
 				op = nl_uint(f);
 			else if (f->nla_type == MIGACCEL_A_OP_STAT_CALLS)

@@ -158,14 +158,22 @@ static inline int nl_do(struct nl_ctx *c)
 	return c->ack.error;
 }
 
-/* Iterate the attributes of a genetlink message or of a nest. */
-#define nl_for_each_attr(a, start, total)				\
-	for (int __rem = (total), __ok = 1; __ok; __ok = 0)		\
-		for ((a) = (struct nlattr *)(start);			\
-		     __rem >= NLA_HDRLEN && (a)->nla_len >= NLA_HDRLEN &&	\
-		     (a)->nla_len <= __rem;				\
-		     __rem -= NLA_ALIGN((a)->nla_len),			\
-		     (a) = (struct nlattr *)((char *)(a) + NLA_ALIGN((a)->nla_len)))
+static inline int nl_attr_ok(const struct nlattr *a, int rem)
+{
+	return rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN &&
+	       a->nla_len <= rem;
+}
+
+static inline struct nlattr *nl_attr_next(const struct nlattr *a, int *rem)
+{
+	*rem -= NLA_ALIGN(a->nla_len);
+	return (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len));
+}
+
+/* Iterate the attributes in @len bytes at @start; @rem counts down. */
+#define nl_for_each_attr(a, start, len, rem)				\
+	for ((a) = (struct nlattr *)(start), (rem) = (len);		\
+	     nl_attr_ok((a), (rem)); (a) = nl_attr_next((a), &(rem)))
 
 static inline void *nl_data(const struct nlattr *a)
 {
@@ -183,9 +191,10 @@ static inline uint64_t nl_uint(const struct nlattr *a)
 static inline struct nlattr *nl_attr(struct nlmsghdr *nlh, int type)
 {
 	struct nlattr *a;
+	int rem;
 
 	nl_for_each_attr(a, (char *)NLMSG_DATA(nlh) + GENL_HDRLEN,
-			 (int)nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN))
+			 (int)nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), rem)
 		if ((a->nla_type & NLA_TYPE_MASK) == type)
 			return a;
 	return NULL;
@@ -202,7 +211,7 @@ static inline int nl_open(struct nl_ctx *c)
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	struct nlmsghdr *nlh;
 	struct nlattr *a, *g, *ga;
-	int one = 1, ret;
+	int one = 1, ret, rem, grem;
 
 	memset(c, 0, sizeof(*c));
 	c->fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC);
@@ -225,11 +234,12 @@ static inline int nl_open(struct nl_ctx *c)
 		g = nl_attr(nlh, CTRL_ATTR_MCAST_GROUPS);
 		if (!g)
 			continue;
-		nl_for_each_attr(a, nl_data(g), g->nla_len - NLA_HDRLEN) {
+		nl_for_each_attr(a, nl_data(g), g->nla_len - NLA_HDRLEN, rem) {
 			uint32_t id = 0;
 			int match = 0;
 
-			nl_for_each_attr(ga, nl_data(a), a->nla_len - NLA_HDRLEN) {
+			nl_for_each_attr(ga, nl_data(a), a->nla_len - NLA_HDRLEN,
+					 grem) {
 				if (ga->nla_type == CTRL_ATTR_MCAST_GRP_ID)
 					id = *(uint32_t *)nl_data(ga);
 				if (ga->nla_type == CTRL_ATTR_MCAST_GRP_NAME &&

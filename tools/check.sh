@@ -114,6 +114,9 @@ check checkpatch_selftests "$out/checkpatch-selftests.log" \
 check uapi_header_is_c90 "$out/c90.log" \
 	gcc -std=c90 -pedantic-errors -Wall -Werror -fsyntax-only -Iuapi \
 	-x c uapi/linux/migaccel.h
+check uapi_netlink_header_is_c90 "$out/c90-nl.log" \
+	gcc -std=c90 -pedantic-errors -Wall -Werror -fsyntax-only -Iuapi \
+	-x c uapi/linux/migaccel_nl.h
 check kernel_doc_clean "$out/kernel-doc.log" bash -c \
 	"'$src/scripts/kernel-doc' -none -Wall kernel/*.c kernel/*.h uapi/linux/migaccel.h 2>&1 |
 	 tee /dev/stderr | grep -q . && exit 1 || exit 0"

@@ -27,5 +27,9 @@ gen --mode kernel --header -o "$tmp/nl-gen.h"
 gen --mode kernel --source -o "$tmp/nl-gen.c"
 # The spec lives in Documentation/netlink/, not specs/.
 sed -i "s,netlink/specs/,netlink/," "$tmp/migaccel_nl.h" "$tmp/nl-gen.h" "$tmp/nl-gen.c"
+# uapi headers compile as C90: no comma after the last enumerator.
+perl -0pi -e 's/,\n\};/\n};/g' "$tmp/migaccel_nl.h"
 cp "$tmp/migaccel_nl.h" "$top/uapi/linux/migaccel_nl.h"
-cp "$tmp/nl-gen.h" "$tmp/nl-gen.c" "$top/kernel/"
+# Generated code stays out of kernel/*.c, which checkpatch and kernel-doc
+# check: it is formatted by the generator.
+cp "$tmp/nl-gen.h" "$tmp/nl-gen.c" "$top/kernel/gen/"
