@@ -211,23 +211,27 @@ FIXTURE_TEARDOWN(qos)
 TEST_F(qos, sixteen_intermittent_channels_use_their_quota)
 {
 	const int n = 16;
-	const unsigned int pages = 4;
+	const unsigned int pages = 32;
 	double quota_per_s = self->capacity / 10;
 	uint64_t quota = quota_per_s * PERIOD_US / 1e6;
 	struct group_stats before, after;
-	struct chan ch[16];
 	double secs = 3.0, use, demand;
-	uint64_t bytes;
 	unsigned int sleep_us;
+	struct chan ch[16];
+	uint64_t bytes;
 	int i;
 
 	for (i = 0; i < n; i++)
 		ASSERT_EQ(0, chan_open(&ch[i], pages));
-	/* Each channel alone asks for a third of the quota, together 5x. */
-	demand = 3 * quota_per_s / n;
-	sleep_us = pages * PAGE / demand * 1e6;
+	/* Each channel alone asks for a quarter of the quota, together 4x. */
+	sleep_us = pages * PAGE / (4 * quota_per_s / n) * 1e6;
 	for (i = 0; i < n; i++)
 		ch[i].sleep_us = sleep_us;
+	/* What the channels do without a limit, to know they ask enough. */
+	demand = run_channels(ch, n, 1.0) / quota_per_s;
+	ksft_print_msg("intermittent: quota=%lu bytes/period sleep_us=%u demand_unlimited=%.2f quota\n",
+		       (unsigned long)quota, sleep_us, demand);
+
 	ASSERT_EQ(0, nl_set_limit(self->c, getpid(), quota, PERIOD_US, 0))
 		TH_LOG("%s", self->c->ack.msg);
 	ASSERT_EQ(0, group_stats(self->c, getpid(), &before));
@@ -239,13 +243,12 @@ TEST_F(qos, sixteen_intermittent_channels_use_their_quota)
 	}
 
 	use = bytes / (quota_per_s * secs);
-	ksft_print_msg("intermittent: quota=%lu bytes/period sleep_us=%u\n",
-		       (unsigned long)quota, sleep_us);
 	ksft_print_msg("quota_use=%.3f nr_periods=%lu nr_throttled=%lu throttled_time_ms=%.1f\n",
 		       use,
 		       (unsigned long)(after.nr_periods - before.nr_periods),
 		       (unsigned long)(after.nr_throttled - before.nr_throttled),
 		       (after.throttled_time - before.throttled_time) / 1e6);
+	EXPECT_LE(1.2, demand) TH_LOG("the channels cannot ask for the quota");
 	EXPECT_LE(0.90, use);
 	EXPECT_EQ(bytes, after.usage - before.usage);
 	EXPECT_LE(secs * 1e6 / PERIOD_US - 2, after.nr_periods - before.nr_periods);
@@ -354,14 +357,20 @@ static void fairness_child(int ready, int go, int out, double secs)
 	_exit(0);
 }
 
-/* Two groups with equal limits, both saturating: equal shares. */
-TEST_F(qos, two_groups_with_equal_limits_get_equal_shares)
+/*
+ * Two groups (two processes) with equal limits, each saturating: the
+ * shares must be within 10 % of each other.  @fraction is each group's
+ * quota as a fraction of the engine capacity.
+ */
+static void check_equal_shares(struct __test_metadata *_metadata,
+			       struct nl_ctx *c, double capacity,
+			       double fraction, const char *name)
 {
-	double quota_per_s = self->capacity * 0.45, secs = 3.0, jain, x[2];
+	double quota_per_s = capacity * fraction, secs = 4.0, jain, x[2];
 	uint64_t quota = quota_per_s * PERIOD_US / 1e6;
 	int ready[2], go[2], out[2], i, status;
 	pid_t pid[2];
-	char c;
+	char ch;
 
 	ASSERT_EQ(0, pipe(ready));
 	ASSERT_EQ(0, pipe(go));
@@ -373,10 +382,10 @@ TEST_F(qos, two_groups_with_equal_limits_get_equal_shares)
 			fairness_child(ready[1], go[0], out[1], secs);
 	}
 	for (i = 0; i < 2; i++)
-		ASSERT_EQ(1, read(ready[0], &c, 1));
+		ASSERT_EQ(1, read(ready[0], &ch, 1));
 	for (i = 0; i < 2; i++)
-		ASSERT_EQ(0, nl_set_limit(self->c, pid[i], quota, PERIOD_US, 0))
-			TH_LOG("%s", self->c->ack.msg);
+		ASSERT_EQ(0, nl_set_limit(c, pid[i], quota, PERIOD_US, 0))
+			TH_LOG("%s", c->ack.msg);
 	ASSERT_EQ(2, write(go[1], "gg", 2));
 	for (i = 0; i < 2; i++) {
 		uint64_t bytes;
@@ -389,11 +398,25 @@ TEST_F(qos, two_groups_with_equal_limits_get_equal_shares)
 		EXPECT_EQ(0, status);
 	}
 	jain = (x[0] + x[1]) * (x[0] + x[1]) / (2 * (x[0] * x[0] + x[1] * x[1]));
-	ksft_print_msg("fairness: quota_each=%lu share0=%.3f share1=%.3f (of quota) jain=%.4f\n",
-		       (unsigned long)quota, x[0] / (quota_per_s * secs),
-		       x[1] / (quota_per_s * secs), jain);
-	ksft_print_msg("jain=%.4f\n", jain);
+	ksft_print_msg("%s: quota_each=%.2f of capacity, shares %.3f %.3f of quota\n",
+		       name, fraction, x[0] / (quota_per_s * secs),
+		       x[1] / (quota_per_s * secs));
+	ksft_print_msg("%s: jain=%.4f\n", name, jain);
 	EXPECT_LE(fabs(x[0] - x[1]), 0.10 * (x[0] > x[1] ? x[0] : x[1]));
+}
+
+/* Limits below the engine's capacity: each group gets its quota. */
+TEST_F(qos, two_groups_with_equal_binding_limits_get_equal_shares)
+{
+	check_equal_shares(_metadata, self->c, self->capacity, 0.2,
+			   "fair_binding");
+}
+
+/* Limits adding up to more than the engine: they share what there is. */
+TEST_F(qos, two_groups_with_equal_limits_over_capacity_share_the_engine)
+{
+	check_equal_shares(_metadata, self->c, self->capacity, 0.6,
+			   "fair_engine_bound");
 }
 
 TEST_HARNESS_MAIN
