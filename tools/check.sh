@@ -122,7 +122,7 @@ check kernel_doc_clean "$out/kernel-doc.log" bash -c \
 	 tee /dev/stderr | grep -q . && exit 1 || exit 0"
 check library_exports_match_symbol_map "$out/abi.log" make -C lib check-abi
 check man_pages_render "$out/man.log" bash -c \
-	'for m in lib/man/*.[37]; do
+	'for m in lib/man/*.[37] tools/*.8; do
 		LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$m" 2>&1 >/dev/null | grep . && exit 1
 	 done; exit 0'
 
