@@ -118,8 +118,12 @@ static void *chan_worker(void *arg)
 		}
 		ch->bytes += (uint64_t)ch->pages * PAGE;
 		ch->batches++;
-		if (ch->sleep_us)
+		/* No idle tail after the deadline: it would count as unused. */
+		if (ch->sleep_us &&
+		    now_ns() + ch->sleep_us * 1000ull < ch->deadline)
 			usleep(ch->sleep_us);
+		else if (ch->sleep_us)
+			break;
 	}
 	return NULL;
 }
