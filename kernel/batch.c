@@ -257,7 +257,8 @@ static int batch_check(const struct migaccel_batch *cmd)
  * Context: process context of the channel's owner; sleeps.
  * Return: 0 once every operation has an outcome; -EINVAL, -E2BIG,
  * -EOPNOTSUPP or -EFAULT for a malformed batch, -ENOMEM, -EINTR when a
- * fatal signal arrived (also while throttled), -ETIMEDOUT when the engine did not complete.
+ * fatal signal arrived (also while throttled), -ETIMEDOUT when the engine
+ * did not complete.
  */
 int migaccel_batch_run(struct migaccel_batch *cmd,
 		       struct migaccel_channel_qos *qos)

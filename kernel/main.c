@@ -62,10 +62,10 @@ static int migaccel_info_ioctl(struct migaccel_ucmd *ucmd)
 
 static int migaccel_batch_ioctl(struct migaccel_ucmd *ucmd)
 {
-	/* The fd may have reached another process: it must not reach our pages. */
 	struct migaccel_batch *cmd = ucmd->cmd;
 	int ret;
 
+	/* The fd may have reached another process: it must not reach our pages. */
 	if (ucmd->ch->mm != current->mm)
 		return -EPERM;
 	ret = migaccel_batch_run(cmd, &ucmd->ch->qos);
