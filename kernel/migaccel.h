@@ -37,6 +37,7 @@ struct migaccel_engine;
 struct migaccel_job;
 struct migaccel_client;
 struct pid;
+struct pid_namespace;
 struct migaccel_qos_group;
 
 /**
@@ -273,6 +274,7 @@ struct migaccel_qos_group *migaccel_qos_group_lookup(u32 kind, u64 id,
 						     bool create);
 void migaccel_qos_group_put(struct migaccel_qos_group *group);
 void migaccel_qos_group_read(struct migaccel_qos_group *group,
+			     struct pid_namespace *ns,
 			     struct migaccel_qos_info *info);
 void migaccel_qos_group_set(struct migaccel_qos_group *group,
 			    const struct migaccel_qos_info *info,

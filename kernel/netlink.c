@@ -5,6 +5,7 @@
  * specification; nl-gen.c, generated from it, holds the policies and the
  * op table, so attributes reach these handlers already validated.
  */
+#include <linux/pid_namespace.h>
 #include <linux/rcupdate.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
@@ -144,7 +145,8 @@ static int nl_client_dump_one(struct migaccel_client *client, void *arg)
 			  NLM_F_MULTI, MIGACCEL_CMD_CLIENT_GET);
 	if (!hdr)
 		return -EMSGSIZE;
-	migaccel_qos_group_read(client->group, &group);
+	migaccel_qos_group_read(client->group, task_active_pid_ns(current),
+				&group);
 	if (nla_put_u32(skb, MIGACCEL_A_CLIENT_PID, pid_vnr(client->tgid)) ||
 	    nla_put_u32(skb, MIGACCEL_A_CLIENT_CHANNELS,
 			kref_read(&client->ref)) ||
@@ -182,16 +184,22 @@ int migaccel_nl_client_get_dumpit(struct sk_buff *skb,
 							   &d));
 }
 
+/*
+ * Replies give process ids as the requester sees them; notifications, sent
+ * from the throttled task to every listener, as the initial namespace does.
+ */
 static int nl_group_fill(struct sk_buff *skb, struct migaccel_qos_group *group,
 			 u32 portid, u32 seq, int flags, u8 cmd)
 {
+	struct pid_namespace *ns = cmd == MIGACCEL_CMD_GROUP_THROTTLED_NTF ?
+				   &init_pid_ns : task_active_pid_ns(current);
 	struct migaccel_qos_info info;
 	void *hdr;
 
 	hdr = genlmsg_put(skb, portid, seq, &migaccel_nl_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
-	migaccel_qos_group_read(group, &info);
+	migaccel_qos_group_read(group, ns, &info);
 	if (nla_put_u32(skb, MIGACCEL_A_GROUP_KIND, info.kind) ||
 	    nla_put_uint(skb, MIGACCEL_A_GROUP_ID, info.id) ||
 	    nla_put_uint(skb, MIGACCEL_A_GROUP_QUOTA, info.quota) ||

@@ -249,18 +249,19 @@ int migaccel_qos_group_for_each(unsigned long *pos,
 /**
  * migaccel_qos_group_read() - a consistent snapshot of a group
  * @group: the group
+ * @ns: pid namespace to express the process id of a process group in
  * @info: filled in
  *
- * Context: any context that can take a spinlock; takes @group->lock.  The
- * process id is translated into the current task's pid namespace.
+ * Context: any context that can take a spinlock; takes @group->lock.
  */
 void migaccel_qos_group_read(struct migaccel_qos_group *group,
+			     struct pid_namespace *ns,
 			     struct migaccel_qos_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->kind = group->kind;
 	info->id = group->kind == MIGACCEL_GROUP_KIND_CGROUP ?
-		   group->cgroup_id : pid_vnr(group->pid);
+		   group->cgroup_id : pid_nr_ns(group->pid, ns);
 	spin_lock(&group->lock);
 	info->quota = group->quota;
 	info->period_us = div_u64(group->period_ns, NSEC_PER_USEC);

@@ -25,7 +25,7 @@ expect() {
 }
 
 echo "TAP version 13"
-echo "1..16"
+echo "1..19"
 
 # The channels belong to a child shell, which the test controls.
 mkfifo /tmp/ctl.go
@@ -85,6 +85,36 @@ wait $child
 out=$(migaccelctl --json clients)
 case "$out" in *"\"pid\": $child,"*) r=1 ;; *) r=0 ;; esac
 ok $r "the client is gone after its last close"
+
+# A cgroup group: a process that opens its first channel in the cgroup
+# joins it.
+cg=/sys/fs/cgroup/migaccel-ctl
+if { [ -e /sys/fs/cgroup/cgroup.procs ] ||
+     mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null; } && mkdir $cg; then
+	cgid=$(stat -c %i $cg)
+	migaccelctl limit set --cgroup "$cgid" --quota 4M
+	ok $? "limit set on cgroup $cgid"
+	sh -c "echo \$\$ >$cg/cgroup.procs && exec 3</dev/migaccel && read x </tmp/ctl.go" &
+	child=$!
+	i=0
+	while [ $i -lt 50 ] && ! migaccelctl clients | grep -q "^ *$child "; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	out=$(migaccelctl --json clients)
+	expect "a client opened in the cgroup is in its group" \
+		"{\"pid\": $child, \"channels\": 1, \"regions\": 0, \"pinned_bytes\": 0, \"group_kind\": \"cgroup\", \"group_id\": $cgid," "$out"
+	out=$(migaccelctl --json limit get --cgroup "$cgid")
+	expect "the cgroup group counts its channel" '"quota": 4194304, "period_us": 100000, "slice": 0, "cpu_fallback": 0, "channels": 1,' "$out"
+	echo go >/tmp/ctl.go
+	wait $child
+	rmdir $cg
+else
+	for t in 1 2 3; do
+		n=$((n + 1))
+		echo "ok $n # SKIP no cgroup v2"
+	done
+fi
 
 rm -f /tmp/ctl.go
 [ $failed = 0 ]
