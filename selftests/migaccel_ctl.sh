@@ -25,7 +25,7 @@ expect() {
 }
 
 echo "TAP version 13"
-echo "1..19"
+echo "1..21"
 
 # The channels belong to a child shell, which the test controls.
 mkfifo /tmp/ctl.go
@@ -113,6 +113,33 @@ else
 	for t in 1 2 3; do
 		n=$((n + 1))
 		echo "ok $n # SKIP no cgroup v2"
+	done
+fi
+
+# monitor: unloading the module unpublishes the soft engine, which is
+# announced before the family goes away.  The module is loaded again after.
+if [ -f /ko/migaccel.ko ]; then
+	migaccelctl --json monitor --count 1 >/tmp/ctl.mon 2>&1 &
+	mon=$!
+	sleep 1
+	rmmod migaccel
+	i=0
+	while [ $i -lt 50 ] && kill -0 $mon 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill $mon 2>/dev/null
+	wait $mon
+	ok $? "monitor exits 0 after one event"
+	expect "monitor reports the soft engine going away" \
+		'{"event": "engine-del", "name": "soft", "kind": "soft", "wq_id": -1, "state": "disabled"' \
+		"$(cat /tmp/ctl.mon)"
+	insmod /ko/migaccel.ko || echo "# could not load migaccel again"
+	rm -f /tmp/ctl.mon
+else
+	for t in 1 2; do
+		n=$((n + 1))
+		echo "ok $n # SKIP no /ko/migaccel.ko"
 	done
 fi
 
