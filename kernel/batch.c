@@ -543,6 +543,7 @@ free:
 static int bctx_finish(struct migaccel_bctx *ctx)
 {
 	struct migaccel_job *job = ctx->job;
+	u32 per_op[MIGACCEL_OP_MAX] = {};
 	unsigned int i;
 
 	for (i = 0; i < job->nr; i++) {
@@ -550,7 +551,11 @@ static int bctx_finish(struct migaccel_bctx *ctx)
 
 		if (jop->chunk && migaccel_op_finish(jop))
 			jop->op.out_flags |= MIGACCEL_OUT_CPU;
+		per_op[jop->op.opcode]++;
 	}
+	for (i = 0; i < MIGACCEL_OP_MAX; i++)
+		if (per_op[i])
+			migaccel_client_account(job->ch->client, i, per_op[i]);
 	migaccel_count(job->stats, MIGACCEL_STAT_BATCHES, 1);
 	migaccel_count(job->stats, MIGACCEL_STAT_OPS, job->nr);
 	return batch_write_back(&ctx->b, &ctx->cmd, job, ctx->bitmap);
@@ -589,6 +594,12 @@ int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd)
 	ret = bctx_prepare(ch, cmd, &ctx);
 	if (ret)
 		return ret;
+	/* The group's bandwidth: wait for quota, or run on the CPU. */
+	ret = migaccel_qos_charge(&ch->qos, (u64)ctx->job->nr * MIGACCEL_PAGE_SIZE);
+	if (ret < 0) {
+		bctx_free(ctx);
+		return ret;
+	}
 	if (cmd->flags & MIGACCEL_BATCH_ASYNC) {
 		ctx->deadline = jiffies + timeout;
 		ctx->job->notify = bctx_notify;
@@ -596,10 +607,13 @@ int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd)
 		list_add_tail(&ctx->node, &ch->async);
 		ch->nr_async++;
 		spin_unlock(&ch->lock);
-		migaccel_job_start(ctx->job);
-		return 0;
 	}
-	migaccel_job_start(ctx->job);
+	if (ret == MIGACCEL_QOS_RUN_ON_CPU)
+		migaccel_job_start_on_cpu(ctx->job);
+	else
+		migaccel_job_start(ctx->job);
+	if (cmd->flags & MIGACCEL_BATCH_ASYNC)
+		return 0;
 	ret = migaccel_job_wait(ctx->job, timeout);
 	if (!ret) {
 		ret = bctx_finish(ctx);

@@ -55,6 +55,7 @@ void migaccel_engine_add(struct migaccel_engine *engine)
 	mutex_unlock(&migaccel_engines_lock);
 	/* Chunks that pick it before its regions are mapped go elsewhere. */
 	migaccel_regions_engine_add(engine);
+	migaccel_nl_notify_engine(engine, true);
 }
 
 /**
@@ -73,6 +74,7 @@ void migaccel_engine_del(struct migaccel_engine *engine)
 	list_del(&engine->node);
 	__clear_bit(engine->id, &migaccel_engine_ids);
 	mutex_unlock(&migaccel_engines_lock);
+	migaccel_nl_notify_engine(engine, false);
 }
 
 /**
@@ -91,6 +93,37 @@ void migaccel_engine_drain(struct migaccel_engine *engine,
 		pr_warn("migaccel: %s: %d chunks still in flight after %u ms\n",
 			engine->name, atomic_read(&engine->inflight),
 			timeout_ms);
+}
+
+/**
+ * migaccel_engine_for_each() - call @fn for the engines from *@pos on
+ * @pos: index of the first engine; advanced past each engine @fn accepted
+ * @fn: returns 0 to go on, anything else to stop
+ * @arg: passed to @fn
+ *
+ * Context: process context; @fn runs under migaccel_engines_lock.
+ * Return: what @fn returned when it stopped, else 0.
+ */
+int migaccel_engine_for_each(unsigned long *pos,
+			     int (*fn)(struct migaccel_engine *engine,
+				       void *arg),
+			     void *arg)
+{
+	struct migaccel_engine *engine;
+	unsigned long i = 0;
+	int ret = 0;
+
+	mutex_lock(&migaccel_engines_lock);
+	list_for_each_entry(engine, &migaccel_engines, node) {
+		if (i++ < *pos)
+			continue;
+		ret = fn(engine, arg);
+		if (ret)
+			break;
+		(*pos)++;
+	}
+	mutex_unlock(&migaccel_engines_lock);
+	return ret;
 }
 
 /**
@@ -478,8 +511,13 @@ void migaccel_chunk_complete(struct migaccel_chunk *chunk, bool requeue)
 	struct migaccel_engine *engine = chunk->engine;
 
 	atomic64_inc(&engine->completed);
-	if (!requeue)
-		atomic64_add(chunk_errors(chunk), &engine->errors);
+	if (!requeue) {
+		unsigned int errors = chunk_errors(chunk);
+
+		/* Each is finished on the CPU, from where the engine stopped. */
+		atomic64_add(errors, &engine->errors);
+		atomic64_add(errors, &engine->cpu_completions);
+	}
 	chunk_unpick(chunk);
 	/* Records first, state after: the waiter reads them once it sees it. */
 	atomic_set_release(&chunk->state, requeue ? MIGACCEL_CHUNK_REQUEUE :
@@ -519,6 +557,25 @@ void migaccel_job_start(struct migaccel_job *job)
 EXPORT_SYMBOL_IF_KUNIT(migaccel_job_start);
 
 /**
+ * migaccel_job_start_on_cpu() - start a job that no engine may run
+ * @job: the job; its group is out of quota and asked for the CPU
+ *
+ * Every chunk is left to the CPU: @job->done completes at once.
+ *
+ * Context: any.
+ */
+void migaccel_job_start_on_cpu(struct migaccel_job *job)
+{
+	unsigned int i;
+
+	reinit_completion(&job->done);
+	for (i = 0; i < job->nr_chunks; i++)
+		atomic_set(&job->chunks[i]->state, MIGACCEL_CHUNK_DONE);
+	atomic_set(&job->pending, 0);
+	job_done(job);
+}
+
+/**
  * migaccel_job_abort() - take back what the engines have not completed
  * @job: a job whose wait ran out
  *
@@ -543,6 +600,7 @@ bool migaccel_job_abort(struct migaccel_job *job)
 			continue;
 		}
 		/* Ours again, unrun: the CPU finishes it. */
+		atomic64_add(chunk->nr, &engine->cpu_completions);
 		chunk_unpick(chunk);
 		memset(chunk->comps, 0, chunk->nr * sizeof(chunk->comps[0]));
 		atomic_set(&chunk->state, MIGACCEL_CHUNK_DONE);

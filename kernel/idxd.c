@@ -430,13 +430,22 @@ static int migaccel_wq_setup(struct migaccel_wq *mwq)
 	mwq->dev = &idxd->pdev->dev;
 	mwq->engine.name = dev_name(wq_confdev(wq));
 	mwq->engine.numa_node = dev_to_node(mwq->dev);
+	mwq->engine.wq_id = wq->id;
 	mwq->engine.max_batch = wq->max_batch_size;
 	mwq->engine.ops = &idxd_engine_ops;
 	if (idxd->data->type != IDXD_TYPE_IAX) {
 		mwq->engine.kind = MIGACCEL_ENGINE_DSA;
+		mwq->engine.ops_mask = BIT_ULL(MIGACCEL_OP_ZERO_SCAN) |
+				       BIT_ULL(MIGACCEL_OP_COPY) |
+				       BIT_ULL(MIGACCEL_OP_CRC32C) |
+				       BIT_ULL(MIGACCEL_OP_DELTA_CREATE) |
+				       BIT_ULL(MIGACCEL_OP_DELTA_APPLY);
 		return 0;
 	}
 	mwq->engine.kind = MIGACCEL_ENGINE_IAA;
+	mwq->engine.ops_mask = BIT_ULL(MIGACCEL_OP_COMPRESS) |
+			       BIT_ULL(MIGACCEL_OP_DECOMPRESS) |
+			       BIT_ULL(MIGACCEL_OP_CRC64);
 	mwq->aecs = dma_alloc_coherent(mwq->dev, sizeof(*mwq->aecs),
 				       &mwq->aecs_dma, GFP_KERNEL);
 	if (!mwq->aecs)

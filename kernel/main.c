@@ -215,8 +215,16 @@ static int migaccel_open(struct inode *inode, struct file *filp)
 	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
 	if (!ch)
 		return -ENOMEM;
+	/* Also makes the channel a member of its client group. */
+	ch->client = migaccel_client_get(&ch->qos);
+	if (IS_ERR(ch->client)) {
+		id = PTR_ERR(ch->client);
+		kfree(ch);
+		return id;
+	}
 	id = ida_alloc(&migaccel_channel_ida, GFP_KERNEL);
 	if (id < 0) {
+		migaccel_client_put(ch->client, &ch->qos);
 		kfree(ch);
 		return id;
 	}
@@ -267,6 +275,7 @@ static int migaccel_release(struct inode *inode, struct file *filp)
 	ch->eventfd = NULL;
 	migaccel_debugfs_channel_del(ch);
 	ida_free(&migaccel_channel_ida, ch->id);
+	migaccel_client_put(ch->client, &ch->qos);
 	migaccel_channel_put(ch);
 	return 0;
 }
@@ -370,9 +379,13 @@ static int __init migaccel_init(void)
 	if (ret)
 		goto engine_exit;
 	migaccel_debugfs_init();
-	ret = migaccel_soft_init();
+	/* Before the first engine, so that its appearance is announced. */
+	ret = migaccel_nl_init();
 	if (ret)
 		goto debugfs_exit;
+	ret = migaccel_soft_init();
+	if (ret)
+		goto nl_exit;
 	ret = migaccel_idxd_init();
 	if (ret)
 		goto soft_exit;
@@ -386,6 +399,8 @@ idxd_exit:
 	migaccel_idxd_exit();
 soft_exit:
 	migaccel_soft_exit();
+nl_exit:
+	migaccel_nl_exit();
 debugfs_exit:
 	migaccel_debugfs_exit();
 	migaccel_cpu_exit();
@@ -399,6 +414,7 @@ static void __exit migaccel_exit(void)
 	migaccel_chrdev_exit();
 	migaccel_idxd_exit();
 	migaccel_soft_exit();
+	migaccel_nl_exit();
 	migaccel_debugfs_exit();
 	migaccel_cpu_exit();
 	migaccel_engine_exit();

@@ -8,6 +8,13 @@
  *     migaccel_engines_lock (engine.c)  - the list of engines
  *   ch->lock (main.c)                   - a channel's async batches and
  *                                         eventfd; leaf
+ *   migaccel_clients_lock (client.c)    - the list of clients
+ *     migaccel_groups_lock (qos.c)      - the list of client groups
+ *       group->lock (qos.c)             - a group's quota, stats and the
+ *                                         slices of its channels
+ * The netlink dumps hold one list lock while they fill a message and take
+ * group->lock inside it.  Nothing sleeps under group->lock (a spinlock);
+ * notifications are sent after it is dropped.
  *   migaccel_inject.lock (inject.c)     - a fault-injection setting; leaf
  *   soft_lost_lock (soft.c)             - chunks the soft engine "lost"; leaf
  *   migaccel_zlib_pool slot mutex       - one zlib workspace; leaf
@@ -58,6 +65,10 @@ struct migaccel_engine;
 struct migaccel_job;
 struct migaccel_channel;
 struct migaccel_region;
+struct migaccel_client;
+struct pid;
+struct pid_namespace;
+struct migaccel_qos_group;
 
 /* Engine ids are bits of a u32 mask. */
 #define MIGACCEL_MAX_ENGINES	32
@@ -355,7 +366,9 @@ struct migaccel_engine_ops {
  * @name: for logs
  * @kind: MIGACCEL_ENGINE_SOFT, _DSA or _IAA
  * @id: small number naming it, unique while it exists
+ * @wq_id: work queue id on its device; -1 for the soft engine
  * @numa_node: node of the device, NUMA_NO_NODE for the soft engine
+ * @ops_mask: bit (1 << opcode) for each &enum migaccel_opcode it executes
  * @max_batch: most descriptors in one DSA batch
  * @ops: how to reach memory and submit
  * @node: in migaccel_engines, under migaccel_engines_lock
@@ -365,13 +378,18 @@ struct migaccel_engine_ops {
  * @submitted: chunks submitted
  * @completed: chunks completed
  * @errors: descriptors that ended in an error status
- * @cpu_ops: operations it left for the CPU to finish
+ * @cpu_completions: operations it left for the CPU to finish (errors,
+ *	faults, aborts after a timeout)
+ *
+ * The counters are read without a lock by the netlink engine dump.
  */
 struct migaccel_engine {
 	const char *name;
 	u32 kind;
 	u32 id;
+	int wq_id;
 	int numa_node;
+	u64 ops_mask;
 	u32 max_batch;
 	const struct migaccel_engine_ops *ops;
 	struct list_head node;
@@ -381,8 +399,47 @@ struct migaccel_engine {
 	atomic64_t submitted;
 	atomic64_t completed;
 	atomic64_t errors;
-	atomic64_t cpu_ops;
+	atomic64_t cpu_completions;
 };
+
+/**
+ * struct migaccel_channel_qos - a channel's share of its group's quota
+ * @group: the client group the channel belongs to; holds a reference
+ * @slice_left: bytes of the group's quota this channel took and has not
+ *	used yet; kept across period boundaries.  Under @group->lock.
+ */
+struct migaccel_channel_qos {
+	struct migaccel_qos_group *group;
+	u64 slice_left;
+};
+
+/* Opcodes a client keeps counters for; later ones are not counted. */
+#define MIGACCEL_CLIENT_OPS	16
+
+/**
+ * struct migaccel_client - a process with /dev/migaccel open
+ * @ref: one per open channel
+ * @node: in migaccel_clients, under migaccel_clients_lock
+ * @tgid: the process
+ * @group: the client group its channels join; holds a reference
+ * @regions: registered memory regions
+ * @pinned_bytes: bytes of memory pinned for it
+ * @calls: per opcode, batches that carried the operation
+ * @ops: per opcode, operations run
+ */
+struct migaccel_client {
+	struct kref ref;
+	struct list_head node;
+	struct pid *tgid;
+	struct migaccel_qos_group *group;
+	atomic_t regions;
+	atomic64_t pinned_bytes;
+	atomic64_t calls[MIGACCEL_CLIENT_OPS];
+	atomic64_t ops[MIGACCEL_CLIENT_OPS];
+};
+
+/* migaccel_qos_charge(): run the work on the CPU instead of the engine. */
+#define MIGACCEL_QOS_RUN_ON_CPU	1
 
 /* main.c */
 extern unsigned int migaccel_timeout_ms;
@@ -396,6 +453,10 @@ void migaccel_engine_del(struct migaccel_engine *engine);
 void migaccel_engine_drain(struct migaccel_engine *engine,
 			   unsigned int timeout_ms);
 u32 migaccel_engine_kinds(void);
+int migaccel_engine_for_each(unsigned long *pos,
+			     int (*fn)(struct migaccel_engine *engine,
+				       void *arg),
+			     void *arg);
 struct migaccel_engine *migaccel_engine_pick(enum migaccel_class class,
 					     u32 exclude);
 void migaccel_engine_put(struct migaccel_engine *engine);
@@ -405,6 +466,7 @@ int migaccel_job_add_chunk(struct migaccel_job *job, enum migaccel_class class,
 			   const unsigned int *ops, unsigned int nr);
 int migaccel_job_run(struct migaccel_job *job);
 void migaccel_job_start(struct migaccel_job *job);
+void migaccel_job_start_on_cpu(struct migaccel_job *job);
 int migaccel_job_wait(struct migaccel_job *job, unsigned long timeout);
 bool migaccel_job_abort(struct migaccel_job *job);
 bool migaccel_job_requeue(struct migaccel_job *job);
@@ -512,13 +574,14 @@ void migaccel_debugfs_exit(void);
  * @stats: its counters
  * @debugfs: its debugfs directory
  * @regions: registered regions by id
- * @pinned_bytes: bytes its regions pin
  * @wait: woken when an async batch completes or a region is let go
  * @lock: protects @async and @eventfd
  * @async: asynchronous batches not reaped yet, in submission order
  * @nr_async: entries of @async
  * @eventfd: signalled once per completed async batch, or NULL
  * @sva: SVA bindings, per engine id
+ * @client: the opener's process, as the control plane sees it
+ * @qos: this channel's share of its client group's bandwidth
  */
 struct migaccel_channel {
 	struct kref ref;
@@ -528,16 +591,94 @@ struct migaccel_channel {
 	struct migaccel_stats stats;
 	struct dentry *debugfs;
 	struct xarray regions;
-	atomic64_t pinned_bytes;
 	wait_queue_head_t wait;
 	spinlock_t lock; /* protects async, nr_async and eventfd */
 	struct list_head async;
 	unsigned int nr_async;
 	struct eventfd_ctx *eventfd;
 	struct iommu_sva *sva[MIGACCEL_MAX_ENGINES];
+	struct migaccel_client *client;
+	struct migaccel_channel_qos qos;
 };
 
 void migaccel_channel_put(struct migaccel_channel *ch);
+
+/* client.c */
+struct migaccel_client *migaccel_client_get(struct migaccel_channel_qos *qos);
+void migaccel_client_put(struct migaccel_client *client,
+			 struct migaccel_channel_qos *qos);
+void migaccel_client_account(struct migaccel_client *client, u32 opcode,
+			     u32 nr_ops);
+void migaccel_client_pinned(struct migaccel_client *client, int regions,
+			    s64 bytes);
+int migaccel_client_for_each(unsigned long *pos,
+			     int (*fn)(struct migaccel_client *client,
+				       void *arg),
+			     void *arg);
+
+/* qos.c */
+
+/**
+ * struct migaccel_qos_info - a client group's limit and statistics
+ * @kind: MIGACCEL_GROUP_KIND_PROCESS or _CGROUP
+ * @id: process id in the reader's pid namespace, or cgroup id
+ * @quota: bytes of engine work per period, 0 for unlimited
+ * @period_us: length of a period
+ * @slice: bytes a channel takes from the quota at a time, 0 for default
+ * @cpu_fallback: a throttled channel runs its work on the CPU
+ * @channels: channels in the group
+ * @usage: bytes charged since the group was created
+ * @nr_periods: periods in which the group charged work
+ * @nr_throttled: periods in which a channel was throttled
+ * @throttled_time: ns channels spent waiting for quota, summed
+ * @outstanding: bytes held by channels as unused slices
+ */
+struct migaccel_qos_info {
+	u32 kind;
+	u64 id;
+	u64 quota;
+	u32 period_us;
+	u32 slice;
+	bool cpu_fallback;
+	u32 channels;
+	u64 usage;
+	u64 nr_periods;
+	u64 nr_throttled;
+	u64 throttled_time;
+	u64 outstanding;
+};
+
+/* Which fields of a migaccel_qos_info migaccel_qos_group_set() applies. */
+#define MIGACCEL_QOS_SET_QUOTA		BIT(0)
+#define MIGACCEL_QOS_SET_PERIOD		BIT(1)
+#define MIGACCEL_QOS_SET_SLICE		BIT(2)
+#define MIGACCEL_QOS_SET_CPU_FALLBACK	BIT(3)
+
+int migaccel_qos_charge(struct migaccel_channel_qos *q, u64 bytes);
+struct migaccel_qos_group *migaccel_qos_group_for_current(struct pid *tgid);
+struct migaccel_qos_group *migaccel_qos_group_lookup(u32 kind, u64 id,
+						     bool create);
+void migaccel_qos_group_put(struct migaccel_qos_group *group);
+void migaccel_qos_group_read(struct migaccel_qos_group *group,
+			     struct pid_namespace *ns,
+			     struct migaccel_qos_info *info);
+void migaccel_qos_group_set(struct migaccel_qos_group *group,
+			    const struct migaccel_qos_info *info,
+			    unsigned int mask);
+int migaccel_qos_group_for_each(unsigned long *pos,
+				int (*fn)(struct migaccel_qos_group *group,
+					  void *arg),
+				void *arg);
+void migaccel_qos_channel_init(struct migaccel_channel_qos *q,
+			       struct migaccel_qos_group *group);
+void migaccel_qos_channel_exit(struct migaccel_channel_qos *q);
+void migaccel_qos_exit(void);
+
+/* netlink.c */
+void migaccel_nl_notify_engine(struct migaccel_engine *engine, bool added);
+void migaccel_nl_notify_throttled(struct migaccel_qos_group *group);
+int migaccel_nl_init(void);
+void migaccel_nl_exit(void);
 
 /* idxd.c */
 int migaccel_idxd_init(void);

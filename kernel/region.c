@@ -126,7 +126,7 @@ int migaccel_region_register(struct migaccel_channel *ch,
 	mutex_unlock(&migaccel_regions_lock);
 	r->id = id;
 	cmd->out_region_id = id;
-	atomic64_add(r->length, &ch->pinned_bytes);
+	migaccel_client_pinned(ch->client, 1, r->length);
 	return 0;
 
 unpin:
@@ -215,7 +215,7 @@ int migaccel_region_unregister(struct migaccel_channel *ch,
 		return -EINTR;
 	if (!r)
 		return ret;
-	atomic64_sub(r->length, &ch->pinned_bytes);
+	migaccel_client_pinned(ch->client, -1, -(s64)r->length);
 	region_destroy(r);
 	return 0;
 }
@@ -286,7 +286,7 @@ void migaccel_regions_release(struct migaccel_channel *ch)
 
 	xa_for_each(&ch->regions, id, r) {
 		xa_erase(&ch->regions, id);
-		atomic64_sub(r->length, &ch->pinned_bytes);
+		migaccel_client_pinned(ch->client, -1, -(s64)r->length);
 		region_destroy(r);
 	}
 	xa_destroy(&ch->regions);

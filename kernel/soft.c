@@ -662,6 +662,8 @@ struct migaccel_engine migaccel_soft_engine = {
 	.numa_node = NUMA_NO_NODE,
 	.max_batch = SOFT_MAX_BATCH,
 	.ops = &soft_ops,
+	.wq_id = -1,
+	.ops_mask = GENMASK_ULL(MIGACCEL_OP_MAX - 1, MIGACCEL_OP_ZERO_SCAN),
 };
 EXPORT_SYMBOL_IF_KUNIT(migaccel_soft_engine);
 

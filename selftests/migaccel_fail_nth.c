@@ -18,12 +18,15 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/migaccel.h>
 
 #include "kselftest_harness.h"
 #include "migaccel_util.h"
+#include "migaccel_nl.h"
 
 #define PAGE 4096
 #define NR 300
@@ -323,6 +326,152 @@ TEST_F(fail_nth, mixed_batch_unwinds_at_every_allocation)
 TEST_F(fail_nth, async_batch_unwinds_at_every_allocation)
 {
 	sweep_mixed(_metadata, self, MIGACCEL_BATCH_ASYNC);
+}
+
+/*
+ * The first open of a process also creates its client and its process
+ * group; a failure at any of those allocations must leave nothing behind.
+ */
+TEST_F(fail_nth, first_open_of_a_process_unwinds_at_every_allocation)
+{
+	pid_t child;
+	int status;
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		unsigned int n, failures = 0;
+		int nth = fail_nth_open(), fd, clean;
+
+		/* The fixture's fd is shared; this process has its own client. */
+		close(self->fd);
+		for (n = 1; n < MAX_NTH; n++) {
+			if (arm_fail_nth(nth, n))
+				_exit(10);
+			fd = open("/dev/migaccel", O_RDWR);
+			clean = disarm_fail_nth(nth);
+			if (clean < 0)
+				_exit(11);
+			if (fd < 0) {
+				if (errno != ENOMEM)
+					_exit(12);
+				failures++;
+				continue;
+			}
+			close(fd);
+			if (clean)
+				break;
+		}
+		/* The channel, the client and its group. */
+		_exit(n < MAX_NTH && failures >= 3 ? 0 : 13);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/* A request under fail-nth: 0, or an allocation failure. */
+static int nl_do_failing(struct nl_ctx *c, int nth, unsigned int n, int *clean)
+{
+	int ret;
+
+	if (arm_fail_nth(nth, n))
+		return -EIO;
+	ret = nl_do(c);
+	*clean = disarm_fail_nth(nth);
+	return ret;
+}
+
+static int nl_alloc_failure(int ret)
+{
+	/* ENOBUFS: netlink itself could not allocate the reply. */
+	return ret == -ENOMEM || ret == -ENOBUFS || ret == -EAGAIN;
+}
+
+TEST_F(fail_nth, netlink_group_set_unwinds_at_every_allocation)
+{
+	struct timeval tv = { .tv_sec = 2 };
+	unsigned int n, failures = 0;
+	struct nl_ctx *c;
+	int ret, clean;
+
+	c = calloc(1, sizeof(*c));
+	ASSERT_NE(NULL, c);
+	ASSERT_EQ(0, nl_open(c));
+	ASSERT_EQ(0, setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+				sizeof(tv)));
+	for (n = 1; n < MAX_NTH; n++) {
+		uint64_t cgid = 0x6d000000 + n;
+
+		nl_start(c, c->family, MIGACCEL_CMD_GROUP_SET, 0);
+		nl_put_u32(&c->req, MIGACCEL_A_GROUP_KIND,
+			   MIGACCEL_GROUP_KIND_CGROUP);
+		nl_put_u64(&c->req, MIGACCEL_A_GROUP_ID, cgid);
+		nl_put_u64(&c->req, MIGACCEL_A_GROUP_QUOTA, n * PAGE);
+		ret = nl_do_failing(c, self->nth, n, &clean);
+		ASSERT_LE(0, clean);
+		/* Published whole or not at all. */
+		if (!nl_group_get(c, MIGACCEL_GROUP_KIND_CGROUP, cgid))
+			ASSERT_EQ(n * PAGE,
+				  nl_reply_uint(c, MIGACCEL_A_GROUP_QUOTA));
+		if (ret) {
+			ASSERT_TRUE(nl_alloc_failure(ret))
+				TH_LOG("fail-nth %u: %d", n, ret);
+			failures++;
+			continue;
+		}
+		if (clean)
+			break;
+	}
+	ASSERT_LT(n, MAX_NTH);
+	ASSERT_LE(1, failures);
+	TH_LOG("%u injection points failed cleanly", failures);
+	close(c->fd);
+	free(c);
+}
+
+TEST_F(fail_nth, netlink_gets_and_dumps_unwind_at_every_allocation)
+{
+	static const uint8_t dumps[] = {
+		MIGACCEL_CMD_ENGINE_GET, MIGACCEL_CMD_CLIENT_GET,
+		MIGACCEL_CMD_GROUP_GET,
+	};
+	struct timeval tv = { .tv_sec = 2 };
+	unsigned int n, d, failures = 0;
+	struct nl_ctx *c;
+	int ret, clean;
+
+	c = calloc(1, sizeof(*c));
+	ASSERT_NE(NULL, c);
+	ASSERT_EQ(0, nl_open(c));
+	ASSERT_EQ(0, setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+				sizeof(tv)));
+	for (d = 0; d <= sizeof(dumps); d++) {
+		for (n = 1; n < MAX_NTH; n++) {
+			if (d == sizeof(dumps)) {
+				nl_start(c, c->family, MIGACCEL_CMD_GROUP_GET, 0);
+				nl_put_u32(&c->req, MIGACCEL_A_GROUP_KIND,
+					   MIGACCEL_GROUP_KIND_PROCESS);
+				nl_put_u64(&c->req, MIGACCEL_A_GROUP_ID, getpid());
+			} else {
+				nl_start(c, c->family, dumps[d], NLM_F_DUMP);
+			}
+			ret = nl_do_failing(c, self->nth, n, &clean);
+			ASSERT_LE(0, clean);
+			if (ret) {
+				ASSERT_TRUE(nl_alloc_failure(ret))
+					TH_LOG("cmd %u fail-nth %u: %d", d, n, ret);
+				failures++;
+				continue;
+			}
+			if (clean)
+				break;
+		}
+		ASSERT_LT(n, MAX_NTH);
+	}
+	ASSERT_LE(1, failures);
+	TH_LOG("%u injection points failed cleanly", failures);
+	close(c->fd);
+	free(c);
 }
 
 TEST_HARNESS_MAIN

@@ -115,12 +115,15 @@ check checkpatch_selftests "$out/checkpatch-selftests.log" \
 check uapi_header_is_c90 "$out/c90.log" \
 	gcc -std=c90 -pedantic-errors -Wall -Werror -fsyntax-only -Iuapi \
 	-x c uapi/linux/migaccel.h
+check uapi_netlink_header_is_c90 "$out/c90-nl.log" \
+	gcc -std=c90 -pedantic-errors -Wall -Werror -fsyntax-only -Iuapi \
+	-x c uapi/linux/migaccel_nl.h
 check kernel_doc_clean "$out/kernel-doc.log" bash -c \
 	"'$src/scripts/kernel-doc' -none -Wall kernel/*.c kernel/*.h uapi/linux/migaccel.h 2>&1 |
 	 tee /dev/stderr | grep -q . && exit 1 || exit 0"
 check library_exports_match_symbol_map "$out/abi.log" make -C lib check-abi
 check man_pages_render "$out/man.log" bash -c \
-	'for m in lib/man/*.[37]; do
+	'for m in lib/man/*.[37] tools/*.8; do
 		LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$m" 2>&1 >/dev/null | grep . && exit 1
 	 done; exit 0'
 
@@ -137,7 +140,9 @@ done
 vm_tests=(--bin selftests/migaccel_zero_scan --bin selftests/migaccel_ops
 	  --bin selftests/migaccel_async
 	  --bin lib/tests/zero_scan_paths --bin lib/tests/ops_paths
-	  --bin lib/tests/async_paths)
+	  --bin lib/tests/async_paths
+	  --bin selftests/migaccel_netlink --bin selftests/migaccel_qos
+	  --bin selftests/migaccel_ctl.sh --tool tools/migaccelctl)
 # Kernel modules the VM loads first: idxd, and CRC32C for migaccel.
 vm_modules="idxd crc32c_generic libcrc32c"
 # Only the debug kernel has fault injection.

@@ -10,12 +10,14 @@ set -euo pipefail
 usage() {
 	cat >&2 <<EOF
 usage: $0 --kver VERSION --moddir DIR --script FILE --out FILE
-          [--modules "NAME..."] [--ko FILE]... [--bin FILE]...
+          [--modules "NAME..."] [--ko FILE]... [--bin FILE]... [--tool FILE]...
           [--file SRC:DST]... [--workdir DIR]
   --moddir  directory holding lib/modules/VERSION/ (/ for the host's kernels)
   --modules kernel modules to insmod at boot, dependencies resolved here
   --ko      out-of-tree module, copied to /ko/ (the test script loads it)
   --bin     host executable, copied to /bin-test/ with its shared libraries
+  --tool    host executable the tests call, copied to /usr/bin/ with its
+            shared libraries (not run as a test)
   --file    any file, copied to DST inside the image
   --script  /bin/sh test plan, run as /test.sh
   --workdir scratch directory (default: a fresh one under \${TMPDIR:-/tmp})
@@ -25,7 +27,7 @@ EOF
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
 
 kver='' moddir='' modules='' script='' out='' workdir=''
-kos=() bins=() files=()
+kos=() bins=() tools=() files=()
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || usage
 	case "$1" in
@@ -34,6 +36,7 @@ while [ $# -gt 0 ]; do
 	--modules) modules=$2 ;;
 	--ko) kos+=("$2") ;;
 	--bin) bins+=("$2") ;;
+	--tool) tools+=("$2") ;;
 	--file) files+=("$2") ;;
 	--script) script=$2 ;;
 	--out) out=$2 ;;
@@ -70,7 +73,9 @@ mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
 copy_with_libs() {
 	local src=$1 dst=$2 lib
 	cp -L "$src" "$root/$dst"
-	ldd "$src" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+	# A script has no libraries: ldd and grep fail, which is fine.
+	{ ldd "$src" 2>/dev/null || true; } | { grep -o '/[^ ]*' || true; } |
+	while read -r lib; do
 		[ -e "$root/$lib" ] && continue
 		mkdir -p "$root/$(dirname "$lib")"
 		cp -L "$lib" "$root/$lib"
@@ -106,6 +111,10 @@ done
 for f in ${bins[@]+"${bins[@]}"}; do
 	[ -x "$f" ] || die "not an executable: $f"
 	copy_with_libs "$f" "bin-test/$(basename "$f")"
+done
+for f in ${tools[@]+"${tools[@]}"}; do
+	[ -x "$f" ] || die "not an executable: $f"
+	copy_with_libs "$f" "usr/bin/$(basename "$f")"
 done
 for spec in ${files[@]+"${files[@]}"}; do
 	src=${spec%%:*} dst=${spec#*:}

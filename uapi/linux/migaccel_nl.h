@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause) */
+/* Do not edit directly, auto-generated from: */
+/*	Documentation/netlink/migaccel.yaml */
+/* YNL-GEN uapi header */
+
+#ifndef _UAPI_LINUX_MIGACCEL_NL_H
+#define _UAPI_LINUX_MIGACCEL_NL_H
+
+#define MIGACCEL_FAMILY_NAME	"migaccel"
+#define MIGACCEL_FAMILY_VERSION	1
+
+/**
+ * enum migaccel_engine_kind - What executes the descriptors of an engine.
+ * @MIGACCEL_ENGINE_KIND_SOFT: The CPU executor inside the module.
+ * @MIGACCEL_ENGINE_KIND_DSA: A DSA work queue bound to migaccel.
+ * @MIGACCEL_ENGINE_KIND_IAA: An IAA work queue bound to migaccel.
+ */
+enum migaccel_engine_kind {
+	MIGACCEL_ENGINE_KIND_SOFT = 1,
+	MIGACCEL_ENGINE_KIND_DSA,
+	MIGACCEL_ENGINE_KIND_IAA
+};
+
+enum migaccel_engine_state {
+	MIGACCEL_ENGINE_STATE_ENABLED = 1,
+	MIGACCEL_ENGINE_STATE_DISABLED
+};
+
+/**
+ * enum migaccel_group_kind - What identifies a client group.
+ * @MIGACCEL_GROUP_KIND_PROCESS: All channels of one process; the id is its
+ *   process id (tgid) as seen from the caller's pid namespace. This is the
+ *   default group of every client.
+ * @MIGACCEL_GROUP_KIND_CGROUP: All clients whose process is in one cgroup (v2)
+ *   when it opens its first channel; the id is the cgroup id (the inode number
+ *   of the cgroup directory).
+ */
+enum migaccel_group_kind {
+	MIGACCEL_GROUP_KIND_PROCESS = 1,
+	MIGACCEL_GROUP_KIND_CGROUP
+};
+
+#define MIGACCEL_PERIOD_US_MIN	1000
+#define MIGACCEL_PERIOD_US_MAX	1000000
+
+enum {
+	MIGACCEL_A_ENGINE_NAME = 1,
+	MIGACCEL_A_ENGINE_KIND,
+	MIGACCEL_A_ENGINE_WQ_ID,
+	MIGACCEL_A_ENGINE_STATE,
+	MIGACCEL_A_ENGINE_NUMA_NODE,
+	MIGACCEL_A_ENGINE_OPS,
+	MIGACCEL_A_ENGINE_IN_FLIGHT,
+	MIGACCEL_A_ENGINE_COMPLETED,
+	MIGACCEL_A_ENGINE_ERRORS,
+	MIGACCEL_A_ENGINE_CPU_COMPLETIONS,
+
+	__MIGACCEL_A_ENGINE_MAX,
+	MIGACCEL_A_ENGINE_MAX = (__MIGACCEL_A_ENGINE_MAX - 1)
+};
+
+enum {
+	MIGACCEL_A_OP_STAT_OPCODE = 1,
+	MIGACCEL_A_OP_STAT_CALLS,
+	MIGACCEL_A_OP_STAT_OPS,
+
+	__MIGACCEL_A_OP_STAT_MAX,
+	MIGACCEL_A_OP_STAT_MAX = (__MIGACCEL_A_OP_STAT_MAX - 1)
+};
+
+enum {
+	MIGACCEL_A_CLIENT_PID = 1,
+	MIGACCEL_A_CLIENT_CHANNELS,
+	MIGACCEL_A_CLIENT_REGIONS,
+	MIGACCEL_A_CLIENT_PINNED_BYTES,
+	MIGACCEL_A_CLIENT_GROUP_KIND,
+	MIGACCEL_A_CLIENT_GROUP_ID,
+	MIGACCEL_A_CLIENT_OP_STAT,
+
+	__MIGACCEL_A_CLIENT_MAX,
+	MIGACCEL_A_CLIENT_MAX = (__MIGACCEL_A_CLIENT_MAX - 1)
+};
+
+enum {
+	MIGACCEL_A_GROUP_KIND = 1,
+	MIGACCEL_A_GROUP_ID,
+	MIGACCEL_A_GROUP_QUOTA,
+	MIGACCEL_A_GROUP_PERIOD_US,
+	MIGACCEL_A_GROUP_SLICE,
+	MIGACCEL_A_GROUP_CPU_FALLBACK,
+	MIGACCEL_A_GROUP_CHANNELS,
+	MIGACCEL_A_GROUP_USAGE,
+	MIGACCEL_A_GROUP_NR_PERIODS,
+	MIGACCEL_A_GROUP_NR_THROTTLED,
+	MIGACCEL_A_GROUP_THROTTLED_TIME,
+	MIGACCEL_A_GROUP_OUTSTANDING,
+
+	__MIGACCEL_A_GROUP_MAX,
+	MIGACCEL_A_GROUP_MAX = (__MIGACCEL_A_GROUP_MAX - 1)
+};
+
+enum {
+	MIGACCEL_CMD_ENGINE_GET = 1,
+	MIGACCEL_CMD_CLIENT_GET,
+	MIGACCEL_CMD_GROUP_GET,
+	MIGACCEL_CMD_GROUP_SET,
+	MIGACCEL_CMD_ENGINE_ADD_NTF,
+	MIGACCEL_CMD_ENGINE_DEL_NTF,
+	MIGACCEL_CMD_GROUP_THROTTLED_NTF,
+
+	__MIGACCEL_CMD_MAX,
+	MIGACCEL_CMD_MAX = (__MIGACCEL_CMD_MAX - 1)
+};
+
+#define MIGACCEL_MCGRP_MONITOR	"monitor"
+
+#endif /* _UAPI_LINUX_MIGACCEL_NL_H */
