@@ -374,9 +374,11 @@ static int batch_prepare_op(struct migaccel_channel *ch,
 	return 0;
 }
 
-/* Gather the operations of one kind into chunks. */
+/* Gather the operations of one kind into chunks a work queue can take. */
 static int batch_chunk(struct migaccel_job *job, enum migaccel_class class)
 {
+	unsigned int size = class == MIGACCEL_CLASS_DSA ? job->dsa_chunk :
+			    MIGACCEL_CHUNK_DESCS;
 	unsigned int idx[MIGACCEL_CHUNK_DESCS];
 	unsigned int i, n = 0;
 	int ret;
@@ -387,7 +389,7 @@ static int batch_chunk(struct migaccel_job *job, enum migaccel_class class)
 		if (jop->class != class || jop->op.out_status)
 			continue;
 		idx[n++] = i;
-		if (n < MIGACCEL_CHUNK_DESCS && i + 1 < job->nr)
+		if (n < size && i + 1 < job->nr)
 			continue;
 		ret = migaccel_job_add_chunk(job, class, idx, n);
 		if (ret)

@@ -202,6 +202,31 @@ void migaccel_engines_unmap_region(struct migaccel_region *region)
 }
 
 /**
+ * migaccel_engine_chunk_size() - descriptors per chunk for a device kind
+ * @class: the kind
+ *
+ * A DSA chunk is one BATCH descriptor: no longer than the smallest
+ * max_batch_size of the DSA work queues, so that every one can take it.
+ *
+ * Context: process context; takes migaccel_engines_lock.
+ * Return: 1 to MIGACCEL_CHUNK_DESCS.
+ */
+unsigned int migaccel_engine_chunk_size(enum migaccel_class class)
+{
+	unsigned int size = MIGACCEL_CHUNK_DESCS;
+	struct migaccel_engine *engine;
+
+	if (class != MIGACCEL_CLASS_DSA)
+		return size;
+	mutex_lock(&migaccel_engines_lock);
+	list_for_each_entry(engine, &migaccel_engines, node)
+		if (engine->kind == MIGACCEL_ENGINE_DSA)
+			size = clamp(engine->max_batch, 1u, size);
+	mutex_unlock(&migaccel_engines_lock);
+	return size;
+}
+
+/**
  * migaccel_engine_kinds() - which kinds of engine are present
  *
  * Context: process context; takes migaccel_engines_lock.
@@ -293,13 +318,16 @@ EXPORT_SYMBOL_IF_KUNIT(migaccel_engine_put);
  */
 struct migaccel_job *migaccel_job_alloc(unsigned int nr)
 {
-	/* Two kinds of chunk: one more than the operations alone need. */
-	unsigned int max_chunks = DIV_ROUND_UP(nr, MIGACCEL_CHUNK_DESCS) + 1;
+	unsigned int dsa_chunk = migaccel_engine_chunk_size(MIGACCEL_CLASS_DSA);
+	/* DSA chunks of dsa_chunk, IAA ones of more: at most one more. */
+	unsigned int max_chunks = DIV_ROUND_UP(nr, dsa_chunk) + 1;
 	struct migaccel_job *job;
 
 	job = kzalloc(struct_size(job, chunks, max_chunks), GFP_KERNEL);
 	if (!job)
 		return NULL;
+	job->dsa_chunk = dsa_chunk;
+	job->max_chunks = max_chunks;
 	job->ops = kvcalloc(nr, sizeof(*job->ops), GFP_KERNEL);
 	if (!job->ops) {
 		kfree(job);
@@ -372,6 +400,9 @@ int migaccel_job_add_chunk(struct migaccel_job *job, enum migaccel_class class,
 	struct migaccel_chunk *chunk;
 	unsigned int i;
 
+	if (WARN_ON_ONCE(job->nr_chunks == job->max_chunks ||
+			 nr > MIGACCEL_CHUNK_DESCS))
+		return -EINVAL;
 	chunk = kmem_cache_alloc(migaccel_chunk_cache, GFP_KERNEL);
 	if (!chunk)
 		return -ENOMEM;
@@ -391,7 +422,8 @@ int migaccel_job_add_chunk(struct migaccel_job *job, enum migaccel_class class,
 		job->ops[ops[i]].chunk = chunk;
 		job->ops[ops[i]].slot = i;
 	}
-	job->chunks[job->nr_chunks++] = chunk;
+	job->nr_chunks++;
+	job->chunks[job->nr_chunks - 1] = chunk;
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(migaccel_job_add_chunk);

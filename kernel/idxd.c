@@ -34,6 +34,9 @@
  * @dev: the PCI device DMA goes through
  * @aecs: IAA: compression state with the fixed Huffman code, or NULL
  * @aecs_dma: its bus address
+ * @poll_lock: protects @polled
+ * @polled: descriptors submitted without an interrupt request, in flight
+ * @poll_work: polls their completion records while there are any
  */
 struct migaccel_wq {
 	struct migaccel_engine engine;
@@ -41,7 +44,15 @@ struct migaccel_wq {
 	struct device *dev;
 	struct migaccel_aecs *aecs;
 	dma_addr_t aecs_dma;
+	spinlock_t poll_lock; /* protects polled */
+	struct list_head polled;
+	struct work_struct poll_work;
 };
+
+static bool idxd_poll;
+module_param_named(idxd_poll, idxd_poll, bool, 0644);
+MODULE_PARM_DESC(idxd_poll,
+		 "complete work-queue descriptors by polling instead of by interrupt");
 
 /**
  * struct migaccel_aecs - IAA compression state, as the IAA spec lays it out
@@ -246,6 +257,7 @@ static int idxd_submit_one(struct migaccel_wq *mwq,
 			   struct migaccel_chunk *chunk, int slot,
 			   const void *hw)
 {
+	bool polled = READ_ONCE(idxd_poll);
 	struct idxd_desc *desc;
 	u32 pasid, priv;
 	int ret;
@@ -260,7 +272,8 @@ static int idxd_submit_one(struct migaccel_wq *mwq,
 	desc->hw->pasid = pasid;
 	desc->hw->priv = priv;
 	desc->hw->completion_addr = desc->compl_dma;
-	desc->hw->flags |= IDXD_OP_FLAG_RCI;
+	if (!polled)
+		desc->hw->flags |= IDXD_OP_FLAG_RCI;
 	if (desc->hw->opcode == IAX_OPCODE_COMPRESS &&
 	    chunk->class == MIGACCEL_CLASS_IAA) {
 		desc->iax_hw->flags |= IDXD_OP_FLAG_RD_SRC2_AECS;
@@ -269,10 +282,23 @@ static int idxd_submit_one(struct migaccel_wq *mwq,
 	}
 	memset(desc->completion, 0, mwq->wq->idxd->data->compl_size);
 	desc_set_owner(desc, chunk, slot);
+	if (polled) {
+		/* Listed first: the poller may see it complete at once. */
+		spin_lock(&mwq->poll_lock);
+		list_add_tail(&desc->list, &mwq->polled);
+		spin_unlock(&mwq->poll_lock);
+	}
 	ret = idxd_submit_desc(mwq->wq, desc);
+	if (ret && polled) {
+		spin_lock(&mwq->poll_lock);
+		list_del(&desc->list);
+		spin_unlock(&mwq->poll_lock);
+	}
 	/* A refused descriptor is still ours, aborted or not. */
 	if (ret)
 		idxd_free_desc(mwq->wq, desc);
+	else if (polled)
+		queue_work(system_highpri_wq, &mwq->poll_work);
 	return ret;
 }
 
@@ -422,12 +448,52 @@ static void migaccel_idxd_desc_complete(struct idxd_desc *desc,
 		migaccel_chunk_complete(chunk, false);
 }
 
+/*
+ * Polling mode: complete what the device finished, and come back while
+ * anything is in flight.  With @abort (the WQ is disabled, so nothing in
+ * flight will complete) everything left is aborted and fails over.
+ */
+static void idxd_poll_run(struct migaccel_wq *mwq, bool abort)
+{
+	struct idxd_desc *desc, *next;
+	LIST_HEAD(done);
+	bool more;
+
+	spin_lock(&mwq->poll_lock);
+	list_for_each_entry_safe(desc, next, &mwq->polled, list)
+		if (abort || READ_ONCE(desc->completion->status))
+			list_move_tail(&desc->list, &done);
+	more = !list_empty(&mwq->polled);
+	spin_unlock(&mwq->poll_lock);
+
+	list_for_each_entry_safe(desc, next, &done, list) {
+		list_del(&desc->list);
+		/* The record's status before the rest of it. */
+		dma_rmb();
+		migaccel_idxd_desc_complete(desc, abort ? IDXD_COMPLETE_ABORT :
+					    IDXD_COMPLETE_NORMAL, true, NULL,
+					    NULL);
+	}
+	if (more && !abort) {
+		cond_resched();
+		queue_work(system_highpri_wq, &mwq->poll_work);
+	}
+}
+
+static void idxd_poll_work(struct work_struct *work)
+{
+	idxd_poll_run(container_of(work, struct migaccel_wq, poll_work), false);
+}
+
 static int migaccel_wq_setup(struct migaccel_wq *mwq)
 {
 	struct idxd_wq *wq = mwq->wq;
 	struct idxd_device *idxd = wq->idxd;
 
 	mwq->dev = &idxd->pdev->dev;
+	spin_lock_init(&mwq->poll_lock);
+	INIT_LIST_HEAD(&mwq->polled);
+	INIT_WORK(&mwq->poll_work, idxd_poll_work);
 	mwq->engine.name = dev_name(wq_confdev(wq));
 	mwq->engine.numa_node = dev_to_node(mwq->dev);
 	mwq->engine.wq_id = wq->id;
@@ -537,6 +603,9 @@ static void migaccel_idxd_remove(struct idxd_dev *idxd_dev)
 	wq->type = IDXD_WQT_NONE;
 	mutex_unlock(&wq->wq_lock);
 	if (mwq) {
+		/* Polled descriptors are not on idxd's lists: abort them here. */
+		cancel_work_sync(&mwq->poll_work);
+		idxd_poll_run(mwq, true);
 		/* Aborted chunks give their counts back from desc_complete(). */
 		migaccel_engine_drain(&mwq->engine, migaccel_timeout_ms);
 		migaccel_regions_engine_del(&mwq->engine);

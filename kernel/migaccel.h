@@ -303,6 +303,8 @@ struct migaccel_chunk {
  * @stats: the channel's counters
  * @nr: number of operations
  * @ops: the operations
+ * @dsa_chunk: most operations in one DSA chunk (the WQs' max_batch_size)
+ * @max_chunks: room in @chunks
  * @nr_chunks: entries of @chunks
  * @chunks: submissions, MIGACCEL_CHUNK_DESCS operations each at most
  */
@@ -316,6 +318,8 @@ struct migaccel_job {
 	struct migaccel_stats *stats;
 	unsigned int nr;
 	struct migaccel_jop *ops;
+	unsigned int dsa_chunk;
+	unsigned int max_chunks;
 	unsigned int nr_chunks;
 	struct migaccel_chunk *chunks[] __counted_by(nr_chunks);
 };
@@ -453,6 +457,7 @@ void migaccel_engine_del(struct migaccel_engine *engine);
 void migaccel_engine_drain(struct migaccel_engine *engine,
 			   unsigned int timeout_ms);
 u32 migaccel_engine_kinds(void);
+unsigned int migaccel_engine_chunk_size(enum migaccel_class class);
 int migaccel_engine_for_each(unsigned long *pos,
 			     int (*fn)(struct migaccel_engine *engine,
 				       void *arg),
