@@ -747,6 +747,9 @@ int migaccel_reap(struct migaccel_channel *ch, struct migaccel_reap *cmd)
 			return -EINTR;
 	}
 	while (n < cmd->nr) {
+		/* The entry is writable before a batch is taken for it. */
+		if (put_user(0, &uent[n].__reserved))
+			return n ? 0 : -EFAULT;
 		ctx = reap_one(ch, &res);
 		if (!ctx) {
 			if (!wait || n >= cmd->min_complete || !ch->nr_async ||
