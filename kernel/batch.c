@@ -609,6 +609,8 @@ int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd)
 		list_add_tail(&ctx->node, &ch->async);
 		ch->nr_async++;
 		spin_unlock(&ch->lock);
+		/* One jiffy late, so the batch is past its deadline by then. */
+		timer_reduce(&ch->deadline, ctx->deadline + 1);
 	}
 	if (ret == MIGACCEL_QOS_RUN_ON_CPU)
 		migaccel_job_start_on_cpu(ctx->job);

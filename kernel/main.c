@@ -207,6 +207,14 @@ static long migaccel_ioctl(struct file *filp, unsigned int cmd,
 	return 0;
 }
 
+/* An async batch reached its deadline: poll and reap must look again. */
+static void migaccel_channel_deadline(struct timer_list *t)
+{
+	struct migaccel_channel *ch = from_timer(ch, t, deadline);
+
+	wake_up_all(&ch->wait);
+}
+
 static int migaccel_open(struct inode *inode, struct file *filp)
 {
 	struct migaccel_channel *ch;
@@ -234,6 +242,7 @@ static int migaccel_open(struct inode *inode, struct file *filp)
 	init_waitqueue_head(&ch->wait);
 	spin_lock_init(&ch->lock);
 	INIT_LIST_HEAD(&ch->async);
+	timer_setup(&ch->deadline, migaccel_channel_deadline, 0);
 	migaccel_inject_init_one(&ch->inject);
 	migaccel_debugfs_channel_add(ch);
 	ch->mm = current->mm;
@@ -268,6 +277,7 @@ static int migaccel_release(struct inode *inode, struct file *filp)
 
 	/* Batches first: they hold regions, which hold pins. */
 	migaccel_async_release(ch);
+	timer_shutdown_sync(&ch->deadline);
 	migaccel_regions_release(ch);
 	migaccel_idxd_sva_unbind(ch);
 	if (ch->eventfd)

@@ -31,6 +31,7 @@
 #include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/spinlock.h>
+#include <linux/timer.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
 #include <uapi/linux/idxd.h>
@@ -584,6 +585,8 @@ void migaccel_debugfs_exit(void);
  * @async: asynchronous batches not reaped yet, in submission order
  * @nr_async: entries of @async
  * @eventfd: signalled once per completed async batch, or NULL
+ * @deadline: fires at the earliest deadline of an async batch, so that
+ *	poll and a waiting reap see it give up on a device
  * @sva: SVA bindings, per engine id
  * @client: the opener's process, as the control plane sees it
  * @qos: this channel's share of its client group's bandwidth
@@ -601,6 +604,7 @@ struct migaccel_channel {
 	struct list_head async;
 	unsigned int nr_async;
 	struct eventfd_ctx *eventfd;
+	struct timer_list deadline;
 	struct iommu_sva *sva[MIGACCEL_MAX_ENGINES];
 	struct migaccel_client *client;
 	struct migaccel_channel_qos qos;

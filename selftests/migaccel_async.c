@@ -461,6 +461,26 @@ TEST_F(async, unregister_in_flight_is_ebusy_then_waits)
 	ASSERT_EQ(self->pins_before, pins_held());
 }
 
+TEST_F(async, poll_wakes_when_a_lost_batch_reaches_its_deadline)
+{
+	struct pollfd pfd = { .fd = self->fd, .events = POLLIN };
+	struct migaccel_completion c;
+	unsigned int got;
+
+	ASSERT_EQ(0, write_file(TIMEOUT_PARAM, "300"));
+	ASSERT_EQ(0, set_inject(self->fd, "lost desc=0"));
+	ASSERT_EQ(0, _zero_batch(self->fd, self->ops, 8, 0, 0, self->ram,
+				 MIGACCEL_BATCH_ASYNC, 5));
+	/* Its completion never comes: the deadline wakes the poller. */
+	ASSERT_EQ(1, poll(&pfd, 1, 5000));
+	ASSERT_EQ(0, _reap(self->fd, &c, 1, 0, 0, &got));
+	ASSERT_EQ(1, got);
+	ASSERT_EQ(5, c.user_data);
+	ASSERT_EQ(0, c.result);
+	ASSERT_EQ(8, c.nr_cpu);
+	ASSERT_EQ(1, self->ops[0].out_result);
+}
+
 TEST_F(async, close_with_batches_in_flight_releases_everything)
 {
 	int fd = dev_open();
