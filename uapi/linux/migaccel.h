@@ -328,7 +328,8 @@ enum migaccel_reap_flags {
  * Without MIGACCEL_REAP_WAIT it never sleeps for a device; with it, -EINTR
  * on a signal, and out_nr may be below @min_complete after the timeout.
  * The channel's fd is readable (poll, epoll) while the oldest batch not
- * reaped yet has completed.
+ * reaped yet has completed or passed its deadline (timeout_ms after it
+ * was submitted).
  */
 struct migaccel_reap {
 	__u32 size;
