@@ -149,26 +149,18 @@ EXPORT_SYMBOL_IF_KUNIT(migaccel_op_build);
 
 /*
  * How far the engine got: true with *@resume when it decided (resume ==
- * page size) or stopped at a page fault; false when nothing is known.
+ * page size) or stopped at a page fault after some bytes; false when the
+ * CPU must start from 0.  Every DSA operation reads its record the way
+ * the zero scan does.
  */
 static bool dsa_progress(const struct dsa_completion_record *comp,
 			 u32 *resume)
 {
-	u8 status = DSA_COMP_STATUS(READ_ONCE(comp->status));
-
-	/* Read the rest of the record only after the status says it is there. */
-	smp_rmb();
-	*resume = 0;
-	if (status == DSA_COMP_SUCCESS) {
+	if (migaccel_comp_zero_page(comp, MIGACCEL_PAGE_SIZE, resume)) {
 		*resume = MIGACCEL_PAGE_SIZE;
 		return true;
 	}
-	if (status == DSA_COMP_PAGE_FAULT_NOBOF &&
-	    comp->bytes_completed < MIGACCEL_PAGE_SIZE) {
-		*resume = comp->bytes_completed;
-		return true;
-	}
-	return false;
+	return *resume;
 }
 
 static void finish_zero(struct migaccel_jop *jop,

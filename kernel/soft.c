@@ -66,6 +66,18 @@ static void soft_fault(struct dsa_completion_record *res, u32 done, u64 addr)
 	res->fault_addr = addr;
 }
 
+/* The end of a transfer stopped at @len: a fault there, or success. */
+static void soft_finish(const struct dsa_hw_desc *desc, u32 len,
+			struct dsa_completion_record *res)
+{
+	if (len < desc->xfer_size) {
+		soft_fault(res, len, desc->src_addr + len);
+		return;
+	}
+	res->status = DSA_COMP_SUCCESS;
+	res->bytes_completed = len;
+}
+
 static void soft_compval(const struct dsa_hw_desc *desc, u32 len,
 			 struct dsa_completion_record *res)
 {
@@ -85,12 +97,7 @@ static void soft_compval(const struct dsa_hw_desc *desc, u32 len,
 			return;
 		}
 	}
-	if (len < desc->xfer_size) {
-		soft_fault(res, len, desc->src_addr + len);
-		return;
-	}
-	res->status = DSA_COMP_SUCCESS;
-	res->bytes_completed = len;
+	soft_finish(desc, len, res);
 }
 
 static void soft_memmove(const struct dsa_hw_desc *desc, u32 len,
@@ -104,12 +111,7 @@ static void soft_memmove(const struct dsa_hw_desc *desc, u32 len,
 		return;
 	}
 	memmove(dst, src, len);
-	if (len < desc->xfer_size) {
-		soft_fault(res, len, desc->src_addr + len);
-		return;
-	}
-	res->status = DSA_COMP_SUCCESS;
-	res->bytes_completed = len;
+	soft_finish(desc, len, res);
 }
 
 static void soft_crcgen(const struct dsa_hw_desc *desc, u32 len,
@@ -123,12 +125,7 @@ static void soft_crcgen(const struct dsa_hw_desc *desc, u32 len,
 	}
 	/* On a fault the record holds the CRC of the bytes completed. */
 	res->crc_val = migaccel_cpu_crc32c(desc->crc_seed, src, len);
-	if (len < desc->xfer_size) {
-		soft_fault(res, len, desc->src_addr + len);
-		return;
-	}
-	res->status = DSA_COMP_SUCCESS;
-	res->bytes_completed = len;
+	soft_finish(desc, len, res);
 }
 
 static void soft_cr_delta(const struct dsa_hw_desc *desc, u32 len,
@@ -167,13 +164,9 @@ static void soft_cr_delta(const struct dsa_hw_desc *desc, u32 len,
 		size += MIGACCEL_DELTA_ENTRY_SIZE;
 	}
 	res->delta_rec_size = size;
-	if (len < desc->xfer_size) {
-		soft_fault(res, len, desc->src_addr + len);
-		return;
-	}
-	res->status = DSA_COMP_SUCCESS;
-	res->result = size ? 1 : 0;
-	res->bytes_completed = len;
+	soft_finish(desc, len, res);
+	if (res->status == DSA_COMP_SUCCESS)
+		res->result = size ? 1 : 0;
 }
 
 static void soft_ap_delta(const struct dsa_hw_desc *desc, u32 len,
