@@ -40,6 +40,7 @@
 
 #include "libmigaccel.h"
 #include "bench/pages.h"
+#include "bench/util.h"
 
 #define PAGE BENCH_PAGE
 #define PKT_MAGIC 0x4d494750u	/* "MIGP" */
@@ -136,14 +137,6 @@ static void usage(const char *prog)
 		"exit status: 0 verified, 1 mismatch or failure, 2 usage\n",
 		prog, MAX_PACKET);
 	exit(2);
-}
-
-static double now(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void fail(struct thread_stats *st, const char *fmt, ...)
@@ -335,7 +328,7 @@ out_barrier:
 	pthread_barrier_wait(w->start);
 	if (st->err[0])
 		goto out;
-	c0 = now(CLOCK_THREAD_CPUTIME_ID);
+	c0 = bench_now(CLOCK_THREAD_CPUTIME_ID);
 
 	for (p = first; p < end; p += np) {
 		unsigned int n = end - p < np ? end - p : np;
@@ -461,7 +454,7 @@ send:
 		st->wire += sizeof(hdr);
 	}
 out_cpu:
-	st->cpu_s = now(CLOCK_THREAD_CPUTIME_ID) - c0;
+	st->cpu_s = bench_now(CLOCK_THREAD_CPUTIME_ID) - c0;
 out:
 	/* A receiver waiting on a failed sender sees the end of its stream. */
 	shutdown(w->fd, SHUT_WR);
@@ -530,7 +523,7 @@ out_barrier:
 	pthread_barrier_wait(w->start);
 	if (st->err[0])
 		goto out;
-	c0 = now(CLOCK_THREAD_CPUTIME_ID);
+	c0 = bench_now(CLOCK_THREAD_CPUTIME_ID);
 
 	for (;;) {
 		uint32_t off = 0, i, m = 0;
@@ -631,7 +624,7 @@ bad_kind:
 		}
 	}
 out_cpu:
-	st->cpu_s = now(CLOCK_THREAD_CPUTIME_ID) - c0;
+	st->cpu_s = bench_now(CLOCK_THREAD_CPUTIME_ID) - c0;
 out:
 	/* A sender blocked on a failed receiver gets EPIPE. */
 	shutdown(w->fd, SHUT_RDWR);
@@ -643,45 +636,6 @@ out:
 	free(in_sizes);
 	free(dsts);
 	return NULL;
-}
-
-/*
- * Busy seconds of all CPUs from /proc/stat, or -1: unlike the threads'
- * CPU time it includes the module's own workers (the soft engine).
- */
-static double system_busy(void)
-{
-	unsigned long long v[8];
-	FILE *f = fopen("/proc/stat", "r");
-	int n;
-
-	if (!f)
-		return -1;
-	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
-		   &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
-	fclose(f);
-	if (n != 8)
-		return -1;
-	/* All but idle and iowait. */
-	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) /
-	       sysconf(_SC_CLK_TCK);
-}
-
-/* The module's count of operations finished on the CPU; -1 if unknown. */
-static int64_t read_cpu_ops(void)
-{
-	FILE *f = fopen(STATS_PATH, "r");
-	char name[64];
-	long long v;
-	int64_t ret = -1;
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %lld", name, &v) == 2)
-		if (!strcmp(name, "cpu_ops"))
-			ret = v;
-	fclose(f);
-	return ret;
 }
 
 /* @n connected pairs: fds[i][0] for the sender, fds[i][1] the receiver. */
@@ -815,19 +769,19 @@ static bool run_mode(const struct config *cfg, unsigned char *src,
 			exit(1);	/* the barrier can never be reached */
 		}
 	}
-	ops0 = read_cpu_ops();
+	ops0 = bench_counter(STATS_PATH, "cpu_ops");
 	pthread_barrier_wait(&start);
-	t0 = now(CLOCK_MONOTONIC);
-	busy0 = system_busy();
+	t0 = bench_now(CLOCK_MONOTONIC);
+	busy0 = bench_system_busy();
 	for (i = 0; i < 2 * n; i++)
 		pthread_join(tids[i], NULL);
-	r->wall_s = now(CLOCK_MONOTONIC) - t0;
-	busy1 = system_busy();
+	r->wall_s = bench_now(CLOCK_MONOTONIC) - t0;
+	busy1 = bench_system_busy();
 	r->system_cpu_s = busy0 >= 0 && busy1 >= 0 ? busy1 - busy0 : -1;
 	r->started = true;
 	if (cfg->inject_mismatch)
 		dst[ram / 2] ^= 1;
-	ops1 = read_cpu_ops();
+	ops1 = bench_counter(STATS_PATH, "cpu_ops");
 	r->cpu_completions = ops0 >= 0 && ops1 >= 0 ? ops1 - ops0 : -1;
 	pthread_barrier_destroy(&start);
 
@@ -1121,30 +1075,6 @@ static void *fill_thread(void *arg)
 	return NULL;
 }
 
-static bool parse_size(const char *s, size_t *out)
-{
-	char *end;
-	unsigned long long v = strtoull(s, &end, 0);
-	unsigned int shift = 0;
-
-	if (end == s || *s == '-')
-		return false;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	}
-	if (*end == 'i' && shift)
-		end++;
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end || v > (~0ull >> shift))
-		return false;
-	*out = v << shift;
-	return true;
-}
-
 static bool parse_uint(const char *s, unsigned int max, unsigned int *out)
 {
 	char *end;
@@ -1201,7 +1131,7 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'm': mode = optarg; break;
 		case 'r':
-			if (!parse_size(optarg, &ram))
+			if (!bench_parse_size(optarg, &ram))
 				usage(argv[0]);
 			break;
 		case 'c':

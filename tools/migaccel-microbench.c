@@ -37,6 +37,7 @@
 
 #include "libmigaccel.h"
 #include "bench/pages.h"
+#include "bench/util.h"
 
 #define PAGE BENCH_PAGE
 #define MAX_ROUNDS 64
@@ -69,14 +70,6 @@ static void usage(const char *prog)
 		"exit status: 0 measured, 1 failure, 2 usage, 3 kernel-cost cannot run here\n",
 		prog);
 	exit(2);
-}
-
-static double now(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -168,16 +161,16 @@ static int bench_zero_scan(const struct opts *o, bool json_open)
 
 	/* All pages zero: the scan must read every byte, like the loops. */
 	for (r = 0; r < o->rounds; r++) {
-		double t = now(CLOCK_MONOTONIC);
+		double t = bench_now(CLOCK_MONOTONIC);
 
 		sink = stream_read(buf, o->size);
-		t_stream[r] = now(CLOCK_MONOTONIC) - t;
+		t_stream[r] = bench_now(CLOCK_MONOTONIC) - t;
 
-		t = now(CLOCK_MONOTONIC);
+		t = bench_now(CLOCK_MONOTONIC);
 		sink = (uintptr_t)memchr(buf, 1, o->size);
-		t_memchr[r] = now(CLOCK_MONOTONIC) - t;
+		t_memchr[r] = bench_now(CLOCK_MONOTONIC) - t;
 
-		t = now(CLOCK_MONOTONIC);
+		t = bench_now(CLOCK_MONOTONIC);
 		for (off = 0; off < nr; off += o->per_call) {
 			unsigned int n = nr - off < o->per_call ? nr - off :
 					 o->per_call;
@@ -190,7 +183,7 @@ static int bench_zero_scan(const struct opts *o, bool json_open)
 				return 1;
 			}
 		}
-		t_scan[r] = now(CLOCK_MONOTONIC) - t;
+		t_scan[r] = bench_now(CLOCK_MONOTONIC) - t;
 		for (i = 0; i < nr; i++)
 			if (!(bitmap[i / 64] >> (i % 64) & 1)) {
 				fprintf(stderr, "zero-scan: page %zu not found zero\n",
@@ -276,7 +269,7 @@ static int bench_deflate(const struct opts *o, bool json_open)
 	}
 
 	for (r = 0; r < o->rounds; r++) {
-		double t = now(CLOCK_MONOTONIC);
+		double t = bench_now(CLOCK_MONOTONIC);
 
 		for (off = 0; off < n; off += per_call) {
 			unsigned int k = n - off < per_call ? n - off : per_call;
@@ -289,9 +282,9 @@ static int bench_deflate(const struct opts *o, bool json_open)
 				return 1;
 			}
 		}
-		t_lib[r] = now(CLOCK_MONOTONIC) - t;
+		t_lib[r] = bench_now(CLOCK_MONOTONIC) - t;
 
-		t = now(CLOCK_MONOTONIC);
+		t = bench_now(CLOCK_MONOTONIC);
 		for (i = 0; i < n; i++) {
 			deflateReset(&zs);
 			zs.next_in = (Bytef *)pp[i];
@@ -303,7 +296,7 @@ static int bench_deflate(const struct opts *o, bool json_open)
 					(uint32_t)zs.total_out :
 					MIGACCEL_SIZE_RAW;
 		}
-		t_zlib[r] = now(CLOCK_MONOTONIC) - t;
+		t_zlib[r] = bench_now(CLOCK_MONOTONIC) - t;
 	}
 
 	/* Both must be raw deflate that zlib inflates back to the page. */
@@ -391,39 +384,8 @@ static int write_str(const char *path, const char *s)
 /* A counter of /proc/vmstat, after folding the per-CPU deltas in. */
 static int64_t vmstat(const char *name)
 {
-	char key[64];
-	long long v;
-	int64_t ret = -1;
-	FILE *f;
-
 	write_str(STAT_REFRESH, "1");
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %lld", key, &v) == 2)
-		if (!strcmp(key, name))
-			ret = v;
-	fclose(f);
-	return ret;
-}
-
-/* Busy CPU seconds of the whole system, from /proc/stat. */
-static double system_busy(void)
-{
-	unsigned long long v[10] = { 0 }, busy = 0;
-	FILE *f = fopen("/proc/stat", "r");
-	int i;
-
-	if (!f)
-		return 0;
-	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
-		   &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 8)
-		v[3] = 0;
-	fclose(f);
-	for (i = 0; i < 8; i++)
-		if (i != 3 && i != 4)	/* idle, iowait */
-			busy += v[i];
-	return (double)busy / sysconf(_SC_CLK_TCK);
+	return bench_counter("/proc/vmstat", name);
 }
 
 struct kmeasure {
@@ -459,9 +421,9 @@ static int run_batches(int fd, struct migaccel_op *ops, unsigned int nr,
 			return -errno;
 	}
 	pins0 = vmstat("nr_foll_pin_acquired");
-	s0 = system_busy();
-	c0 = now(CLOCK_THREAD_CPUTIME_ID);
-	w0 = now(CLOCK_MONOTONIC);
+	s0 = bench_system_busy();
+	c0 = bench_now(CLOCK_THREAD_CPUTIME_ID);
+	w0 = bench_now(CLOCK_MONOTONIC);
 	do {
 		for (i = 0; i < 16; i++) {
 			memset(&b, 0, sizeof(b));
@@ -477,10 +439,10 @@ static int run_batches(int fd, struct migaccel_op *ops, unsigned int nr,
 			m->cpu_ops += b.out_nr_cpu;
 			m->batches++;
 		}
-		w = now(CLOCK_MONOTONIC) - w0;
+		w = bench_now(CLOCK_MONOTONIC) - w0;
 	} while (w < seconds);
-	m->thread_ns = (now(CLOCK_THREAD_CPUTIME_ID) - c0) * 1e9;
-	m->system_ns = (system_busy() - s0) * 1e9;
+	m->thread_ns = (bench_now(CLOCK_THREAD_CPUTIME_ID) - c0) * 1e9;
+	m->system_ns = (bench_system_busy() - s0) * 1e9;
 	pins1 = vmstat("nr_foll_pin_acquired");
 	m->wall_ns = w * 1e9 / (m->batches * nr);
 	m->thread_ns /= m->batches * nr;
@@ -599,11 +561,11 @@ static int bench_kernel_cost(const struct opts *o)
 		goto err;
 
 	/* The work the module saves: the CPU scanning the same pages. */
-	t = now(CLOCK_MONOTONIC);
-	for (i = 0; !i || now(CLOCK_MONOTONIC) - t < o->seconds / 2; i++)
+	t = bench_now(CLOCK_MONOTONIC);
+	for (i = 0; !i || bench_now(CLOCK_MONOTONIC) - t < o->seconds / 2; i++)
 		for (p = 0; p < (size_t)nr * rounds; p++)
 			zeros += migaccel_page_is_zero(buf + p * PAGE) == 1;
-	cpu_ns = (now(CLOCK_MONOTONIC) - t) * 1e9 / ((double)i * nr * rounds);
+	cpu_ns = (bench_now(CLOCK_MONOTONIC) - t) * 1e9 / ((double)i * nr * rounds);
 	if (zeros != (uint64_t)i * nr * rounds) {
 		fprintf(stderr, "kernel-cost: migaccel_page_is_zero disagrees\n");
 		return 1;
@@ -650,29 +612,6 @@ err:
 	return 1;
 }
 
-static bool parse_size(const char *s, size_t *out)
-{
-	char *end;
-	unsigned long long v = strtoull(s, &end, 0);
-	unsigned int shift = 0;
-
-	if (end == s || *s == '-')
-		return false;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	}
-	if (*end == 'i' && shift)
-		end++;
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end || v > (~0ull >> shift))
-		return false;
-	*out = v << shift;
-	return true;
-}
-
 static bool parse_uint(const char *s, unsigned int min, unsigned int max,
 		       unsigned int *out)
 {
@@ -717,7 +656,7 @@ int main(int argc, char **argv)
 				  NULL)) != -1) {
 		switch (opt) {
 		case 's':
-			if (!parse_size(optarg, &o.size) || o.size < PAGE ||
+			if (!bench_parse_size(optarg, &o.size) || o.size < PAGE ||
 			    o.size % PAGE)
 				usage(argv[0]);
 			break;
