@@ -24,6 +24,16 @@ if [ -f "$out/.complete" ]; then
 	exit 0
 fi
 
+# Two builds at once (parallel checkouts) would remove each other's tree:
+# the second waits for the first and then finds it complete.
+mkdir -p "$cache"
+exec 9>"$cache/kernel-${srcver}-${key}.lock"
+flock 9
+if [ -f "$out/.complete" ]; then
+	echo "$out"
+	exit 0
+fi
+
 log=$cache/kernel-${srcver}-${key}.log
 echo "building debug kernel in $out (log: $log)" >&2
 rm -rf "$out"

@@ -13,6 +13,11 @@ tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 srcver=$(dpkg-query -W -f '${Version}' linux-source-6.12 2>/dev/null || stat -c %Y "$tarball")
 dir=$cache/linux-source-$srcver
 if [ ! -f "$dir/.complete" ]; then
+	mkdir -p "$cache"
+	exec 9>"$dir.lock"
+	flock 9
+fi
+if [ ! -f "$dir/.complete" ]; then
 	rm -rf "$dir" "$dir.tmp"
 	mkdir -p "$dir.tmp"
 	tar -C "$dir.tmp" --strip-components=1 -xf "$tarball"
