@@ -16,8 +16,8 @@
  * the chunk keeps the job, its pins and buffers alive until the engine
  * lets go.
  *
- * A job is freed, and its pages unpinned, only when the submitter and every
- * chunk in flight have let go of it.
+ * A job is freed, its pages unpinned and the regions it names released,
+ * only when the submitter and every chunk in flight have let go of it.
  */
 #include <linux/delay.h>
 #include <linux/ktime.h>
@@ -80,19 +80,28 @@ void migaccel_engine_del(struct migaccel_engine *engine)
 /**
  * migaccel_engine_drain() - wait for the chunks that picked an engine
  * @engine: an unpublished engine
- * @timeout_ms: how long to wait
+ * @timeout_ms: how long to wait; 0: until none is left, however long
+ *
+ * A chunk holds its engine until the engine is done with it, so an
+ * engine's memory may be freed only after a drain with @timeout_ms 0
+ * (once the engine can no longer hold work, e.g. its work queue is
+ * disabled).  That wait warns every timeout_ms ms.
  *
  * Context: process context; sleeps.
  */
 void migaccel_engine_drain(struct migaccel_engine *engine,
 			   unsigned int timeout_ms)
 {
-	if (!wait_event_timeout(engine->drained,
-				!atomic_read(&engine->inflight),
-				msecs_to_jiffies(timeout_ms)))
+	unsigned int step = timeout_ms ?: max(migaccel_timeout_ms, 1000u);
+
+	while (!wait_event_timeout(engine->drained,
+				   !atomic_read(&engine->inflight),
+				   msecs_to_jiffies(step))) {
 		pr_warn("migaccel: %s: %d chunks still in flight after %u ms\n",
-			engine->name, atomic_read(&engine->inflight),
-			timeout_ms);
+			engine->name, atomic_read(&engine->inflight), step);
+		if (timeout_ms)
+			break;
+	}
 }
 
 /**

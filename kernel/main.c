@@ -275,9 +275,13 @@ static int migaccel_release(struct inode *inode, struct file *filp)
 {
 	struct migaccel_channel *ch = filp->private_data;
 
-	/* Batches first: they hold regions, which hold pins. */
-	migaccel_async_release(ch);
+	/* No deadline fires for a channel going away. */
 	timer_shutdown_sync(&ch->deadline);
+	/*
+	 * Batches, then regions: a job an engine still holds keeps its own
+	 * references to the regions it names, and the channel itself.
+	 */
+	migaccel_async_release(ch);
 	migaccel_regions_release(ch);
 	migaccel_idxd_sva_unbind(ch);
 	if (ch->eventfd)

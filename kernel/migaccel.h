@@ -104,6 +104,9 @@ enum migaccel_class {
  * @MIGACCEL_INJECT_LOST: the chunk holding op @desc never completes
  * @MIGACCEL_INJECT_WQREMOVE: the work queue goes away with the chunk
  *	holding op @desc queued and not run
+ * @MIGACCEL_INJECT_SLOW: nothing but the delay: the chunk holding op
+ *	@desc runs @delay_ms late, and cannot be taken back meanwhile (a
+ *	slow device)
  */
 enum migaccel_inject_kind {
 	MIGACCEL_INJECT_NONE,
@@ -113,6 +116,7 @@ enum migaccel_inject_kind {
 	MIGACCEL_INJECT_BUSY,
 	MIGACCEL_INJECT_LOST,
 	MIGACCEL_INJECT_WQREMOVE,
+	MIGACCEL_INJECT_SLOW,
 };
 
 /**
@@ -121,12 +125,15 @@ enum migaccel_inject_kind {
  * @desc: index in the batch of the operation it hits
  * @byte: PAGEFAULT: offset of the faulting byte
  * @times: BUSY: refusals per submission
+ * @delay_ms: any kind: the soft engine holds the chunk of op @desc this
+ *	long before it runs (or loses) it
  */
 struct migaccel_fault {
 	u32 kind;
 	u32 desc;
 	u32 byte;
 	u32 times;
+	u32 delay_ms;
 };
 
 /**
@@ -216,17 +223,26 @@ struct migaccel_jop {
 
 /**
  * struct migaccel_region - guest RAM pinned once (region.c)
+ * @ref: held by the channel while the region is registered, and by each
+ *	operation of a job that names it, until the job is released (its
+ *	submitter and every engine let go); the last put unmaps, unpins,
+ *	uncharges and frees
  * @id: its id in the channel, never 0
  * @addr: user address of its first byte
  * @length: bytes
  * @nr_pages: pages
  * @pages: the pinned pages
- * @users: batches that name it
+ * @users: operations of jobs that name it; unregistering waits for 0
  * @mm: address space it is charged to
  * @node: in the list of every region, under migaccel_regions_lock
  * @dma: per engine id, the bus address of each page, or NULL
+ *
+ * A caller can give up on a job (signal, timeout, close) while an engine
+ * still works on the region's pages: the job's references keep them
+ * pinned, mapped and charged until the engine lets go, however long.
  */
 struct migaccel_region {
+	struct kref ref;
 	u32 id;
 	u64 addr;
 	u64 length;

@@ -8,8 +8,15 @@
  * device of every work queue: at registration for the engines present,
  * and by migaccel_regions_engine_add() for one that appears later.  It
  * belongs to one channel (an xarray of the channel); batches that name it
- * hold a use count, so unregistering waits or fails with -EBUSY, and
- * closing the channel releases every region once its batches are gone.
+ * hold a use count, so unregistering waits or fails with -EBUSY.
+ *
+ * Its lifetime is a reference count, not the channel's: the channel holds
+ * one while the region is registered, and each operation of a job that
+ * names it holds one until the job is released, which is when its
+ * submitter and every engine that took its work have let go.  A caller
+ * that gives up (a fatal signal, a timeout, close) leaves the pages pinned
+ * and mapped while an engine may still read or write them; the last put
+ * unmaps, unpins and uncharges them.
  */
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
@@ -91,6 +98,7 @@ int migaccel_region_register(struct migaccel_channel *ch,
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
+	kref_init(&r->ref);
 	r->addr = cmd->addr;
 	r->length = cmd->length;
 	r->nr_pages = cmd->length >> PAGE_SHIFT;
@@ -138,7 +146,7 @@ free:
 	return ret;
 }
 
-/* Unpublished, unused: unmap, unpin, unaccount, free. */
+/* The last reference: unmap, unpin, unaccount, free. */
 static void region_destroy(struct migaccel_region *r)
 {
 	mutex_lock(&migaccel_regions_lock);
@@ -148,6 +156,19 @@ static void region_destroy(struct migaccel_region *r)
 	region_unpin(r, r->nr_pages);
 	account_locked_vm(r->mm, r->nr_pages, false);
 	region_free(r);
+}
+
+static void region_release(struct kref *ref)
+{
+	region_destroy(container_of(ref, struct migaccel_region, ref));
+}
+
+/* The channel lets go of a region it took out of its xarray. */
+static void region_unpublished(struct migaccel_channel *ch,
+			       struct migaccel_region *r)
+{
+	migaccel_client_pinned(ch->client, -1, -(s64)r->length);
+	kref_put(&r->ref, region_release);
 }
 
 /* Take @id out of the channel if no batch uses it; NULL if one does. */
@@ -215,8 +236,7 @@ int migaccel_region_unregister(struct migaccel_channel *ch,
 		return -EINTR;
 	if (!r)
 		return ret;
-	migaccel_client_pinned(ch->client, -1, -(s64)r->length);
-	region_destroy(r);
+	region_unpublished(ch, r);
 	return 0;
 }
 
@@ -226,7 +246,7 @@ int migaccel_region_unregister(struct migaccel_channel *ch,
  * @id: the region id
  *
  * Context: any; takes the xarray lock.
- * Return: the region with a use count, or NULL.
+ * Return: the region with a use count and a reference, or NULL.
  */
 struct migaccel_region *migaccel_region_get(struct migaccel_channel *ch,
 					    u32 id)
@@ -235,23 +255,29 @@ struct migaccel_region *migaccel_region_get(struct migaccel_channel *ch,
 
 	xa_lock(&ch->regions);
 	r = xa_load(&ch->regions, id);
-	if (r)
+	if (r) {
 		atomic_inc(&r->users);
+		kref_get(&r->ref);
+	}
 	xa_unlock(&ch->regions);
 	return r;
 }
 
 /**
- * migaccel_region_put() - a batch is done with a region
+ * migaccel_region_put() - a job is done with a region
  * @r: the region
  * @wait: the channel's wait queue, where an unregister may wait
  *
- * Context: any.
+ * The last reference (the region unregistered or its channel closed, and
+ * no other job naming it) unmaps, unpins and frees it.
+ *
+ * Context: process context (unpinning may sleep).
  */
 void migaccel_region_put(struct migaccel_region *r, wait_queue_head_t *wait)
 {
 	if (atomic_dec_and_test(&r->users))
 		wake_up_all(wait);
+	kref_put(&r->ref, region_release);
 }
 
 /**
@@ -274,8 +300,12 @@ struct page *migaccel_region_page(struct migaccel_region *r, u64 offset,
 }
 
 /**
- * migaccel_regions_release() - free every region of a closing channel
- * @ch: the channel; no batch of it remains
+ * migaccel_regions_release() - let go of every region of a closing channel
+ * @ch: the channel
+ *
+ * A region no job names is freed now; one that a job still names (an
+ * engine has not let go of work its caller gave up on) lives until that
+ * job is released.
  *
  * Context: process context.
  */
@@ -286,8 +316,7 @@ void migaccel_regions_release(struct migaccel_channel *ch)
 
 	xa_for_each(&ch->regions, id, r) {
 		xa_erase(&ch->regions, id);
-		migaccel_client_pinned(ch->client, -1, -(s64)r->length);
-		region_destroy(r);
+		region_unpublished(ch, r);
 	}
 	xa_destroy(&ch->regions);
 }

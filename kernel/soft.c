@@ -11,6 +11,7 @@
  * physical range that stays on valid page frames is reachable at
  * phys_to_virt().  A range that leaves them faults, as on a device.
  */
+#include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -556,6 +557,10 @@ static void soft_work(struct work_struct *work)
 		migaccel_chunk_complete(chunk, false);
 		return;
 	}
+	/* A slow device: the chunk is held, and cannot be aborted, meanwhile. */
+	if (chunk->job->fault.delay_ms &&
+	    migaccel_chunk_slot_of(chunk, chunk->job->fault.desc) >= 0)
+		msleep(chunk->job->fault.delay_ms);
 
 	if (soft_injects(chunk, MIGACCEL_INJECT_WQREMOVE)) {
 		/* Gone with the chunk queued: give it back unrun. */

@@ -138,7 +138,7 @@ for t in lib/tests/zero_scan_cpu lib/tests/ops_cpu lib/tests/packet_cpu \
 done
 
 vm_tests=(--bin selftests/migaccel_zero_scan --bin selftests/migaccel_ops
-	  --bin selftests/migaccel_async
+	  --bin selftests/migaccel_async --bin selftests/migaccel_safety
 	  --bin lib/tests/zero_scan_paths --bin lib/tests/ops_paths
 	  --bin lib/tests/async_paths
 	  --bin selftests/migaccel_netlink --bin selftests/migaccel_qos

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/migaccel under hostile use: one regression test per memory-safety
+ * bug of issue 14, each of which failed on the code before its fix.
+ *
+ * The soft engine's "slow" fault (debugfs) stands in for a device that
+ * holds work after its caller gave up: the caller times out, is killed or
+ * closes, and the engine still reads and writes the pages.  Those pages
+ * must stay pinned until it lets go, and nothing it touches may be freed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include <linux/migaccel.h>
+
+#include "kselftest_harness.h"
+#include "migaccel_util.h"
+
+#define PAGE 4096
+#define RAM_PAGES 64
+#define DEBUGFS "/sys/kernel/debug/migaccel"
+#define PARAMS "/sys/module/migaccel/parameters/"
+#define TIMEOUT_PARAM PARAMS "timeout_ms"
+
+static int dev_open(void)
+{
+	return open("/dev/migaccel", O_RDWR);
+}
+
+static uint32_t channel_id(int fd)
+{
+	struct migaccel_info info = { .size = sizeof(info) };
+
+	return ioctl(fd, MIGACCEL_INFO, &info) ? UINT32_MAX : info.out_channel_id;
+}
+
+static int set_inject(int fd, const char *spec)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), DEBUGFS "/channel-%u/inject",
+		 channel_id(fd));
+	return write_file(path, spec);
+}
+
+static inline long read_long(const char *path)
+{
+	char buf[32] = "";
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtol(buf, NULL, 0) : -EIO;
+}
+
+static int set_timeout_ms(unsigned int ms)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%u", ms);
+	return write_file(TIMEOUT_PARAM, buf);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Wait up to @secs for pins_held() to reach @want; the value last seen. */
+static long pins_settle(long want, double secs)
+{
+	double end = now_s() + secs;
+	long v;
+
+	while ((v = pins_held()) != want && now_s() < end)
+		usleep(20000);
+	return v;
+}
+
+static int _region_register(int fd, void *addr, uint64_t len, uint32_t *id)
+{
+	struct migaccel_region_register r = {
+		.size = sizeof(r),
+		.addr = (uintptr_t)addr,
+		.length = len,
+	};
+
+	*id = 0;
+	if (ioctl(fd, MIGACCEL_REGION_REGISTER, &r))
+		return -errno;
+	*id = r.out_region_id;
+	return 0;
+}
+
+static int _region_unregister(int fd, uint32_t id, uint32_t flags)
+{
+	struct migaccel_region_unregister u = {
+		.size = sizeof(u), .flags = flags, .region_id = id,
+	};
+
+	return ioctl(fd, MIGACCEL_REGION_UNREGISTER, &u) ? -errno : 0;
+}
+
+/* Copies page i to page i + @nr: in region @region, or at @ram. */
+static void copy_ops(struct migaccel_op *ops, unsigned int nr,
+		     uint32_t region, uint8_t *ram)
+{
+	unsigned int i;
+
+	memset(ops, 0, nr * sizeof(*ops));
+	for (i = 0; i < nr; i++) {
+		ops[i].opcode = MIGACCEL_OP_COPY;
+		ops[i].region = region;
+		ops[i].src = region ? (uint64_t)i * PAGE :
+				      (uintptr_t)(ram + (size_t)i * PAGE);
+		ops[i].dst = region ? (uint64_t)(i + nr) * PAGE :
+				      (uintptr_t)(ram + (size_t)(i + nr) * PAGE);
+	}
+}
+
+static inline void zero_ops(struct migaccel_op *ops, unsigned int nr,
+			    uint8_t *ram)
+{
+	unsigned int i;
+
+	memset(ops, 0, nr * sizeof(*ops));
+	for (i = 0; i < nr; i++) {
+		ops[i].opcode = MIGACCEL_OP_ZERO_SCAN;
+		ops[i].src = (uintptr_t)(ram + (size_t)i * PAGE);
+	}
+}
+
+static int _batch(int fd, struct migaccel_batch *b, struct migaccel_op *ops,
+		  unsigned int nr, uint32_t flags, uint64_t user_data)
+{
+	memset(b, 0, sizeof(*b));
+	b->size = sizeof(*b);
+	b->flags = flags;
+	b->nr_ops = nr;
+	b->op_size = sizeof(*ops);
+	b->ops = (uintptr_t)ops;
+	b->user_data = user_data;
+	return ioctl(fd, MIGACCEL_BATCH, b) ? -errno : 0;
+}
+
+static int _reap(int fd, struct migaccel_completion *c, unsigned int nr,
+		 unsigned int min, uint32_t flags, uint32_t timeout_ms,
+		 unsigned int *got)
+{
+	struct migaccel_reap r = {
+		.size = sizeof(r),
+		.flags = flags,
+		.nr = nr,
+		.min_complete = min,
+		.entries = (uintptr_t)c,
+		.timeout_ms = timeout_ms,
+	};
+
+	*got = 0;
+	if (ioctl(fd, MIGACCEL_REAP, &r))
+		return -errno;
+	*got = r.out_nr;
+	return 0;
+}
+
+static void fill_random(uint8_t *p, size_t len, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		seed = seed * 1103515245 + 12345;
+		p[i] = seed >> 16;
+	}
+}
+
+FIXTURE(safety)
+{
+	int fd;
+	uint8_t *ram;
+	struct migaccel_op ops[1024];
+	long pins_before;
+};
+
+FIXTURE_SETUP(safety)
+{
+	self->pins_before = pins_held();
+	ASSERT_LE(0, self->pins_before);
+	self->fd = dev_open();
+	ASSERT_LE(0, self->fd) TH_LOG("open /dev/migaccel: %s", strerror(errno));
+	self->ram = mmap(NULL, (size_t)RAM_PAGES * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->ram);
+	fill_random(self->ram, (size_t)RAM_PAGES * PAGE, 14);
+}
+
+FIXTURE_TEARDOWN(safety)
+{
+	set_timeout_ms(10000);
+	if (self->fd >= 0)
+		close(self->fd);
+	munmap(self->ram, (size_t)RAM_PAGES * PAGE);
+	/* Every engine let go, so every pin is back. */
+	EXPECT_EQ(self->pins_before, pins_settle(self->pins_before, 10));
+}
+
+/*
+ * ---- 1. A region outlives every job that names it ----
+ *
+ * The engine holds a 32-page copy inside a 64-page region for 1.5 s while
+ * its caller gives up (timeout, SIGKILL, close, reap past the deadline):
+ * the region's pages stay pinned until the engine is done, then are
+ * unpinned.  Before the fix, closing the channel freed the region under
+ * the engine (KASAN: use-after-free in migaccel_region_put, soft_dsa_one).
+ */
+
+#define HELD_MS 1500
+
+/* The region's pins, held by the engine's job after the caller left. */
+static void expect_held_then_released(struct __test_metadata *_metadata,
+				      long before)
+{
+	EXPECT_EQ(before + RAM_PAGES, pins_held())
+		TH_LOG("the region must stay pinned while the engine holds it");
+	EXPECT_EQ(before, pins_settle(before, 10));
+}
+
+TEST_F(safety, region_outlives_sync_batch_that_timed_out_and_closed)
+{
+	struct migaccel_batch b;
+	uint32_t id;
+
+	ASSERT_EQ(0, _region_register(self->fd, self->ram,
+				      (uint64_t)RAM_PAGES * PAGE, &id));
+	ASSERT_EQ(0, set_timeout_ms(100));
+	ASSERT_EQ(0, set_inject(self->fd, "slow desc=0 delay=1500"));
+	copy_ops(self->ops, RAM_PAGES / 2, id, NULL);
+	ASSERT_EQ(-ETIMEDOUT, _batch(self->fd, &b, self->ops, RAM_PAGES / 2,
+				     0, 0));
+	/* The engine still holds the job: the region is busy. */
+	ASSERT_EQ(-EBUSY, _region_unregister(self->fd, id, 0));
+	close(self->fd);
+	self->fd = -1;
+	expect_held_then_released(_metadata, self->pins_before);
+}
+
+TEST_F(safety, region_outlives_sync_batch_of_killed_process)
+{
+	int ready[2], status;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, pipe(ready));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct migaccel_batch b;
+		int fd = dev_open();
+		uint32_t id;
+
+		if (fd < 0 || _region_register(fd, self->ram,
+					       (uint64_t)RAM_PAGES * PAGE, &id))
+			_exit(1);
+		if (set_inject(fd, "slow desc=0 delay=1500"))
+			_exit(2);
+		copy_ops(self->ops, RAM_PAGES / 2, id, NULL);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(3);
+		_batch(fd, &b, self->ops, RAM_PAGES / 2, 0, 0);
+		_exit(4);
+	}
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	usleep(300000);
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status));
+	expect_held_then_released(_metadata, self->pins_before);
+	close(ready[0]);
+	close(ready[1]);
+}
+
+TEST_F(safety, region_outlives_async_batch_closed_past_its_deadline)
+{
+	struct migaccel_batch b;
+	uint32_t id;
+
+	ASSERT_EQ(0, _region_register(self->fd, self->ram,
+				      (uint64_t)RAM_PAGES * PAGE, &id));
+	ASSERT_EQ(0, set_timeout_ms(100));
+	ASSERT_EQ(0, set_inject(self->fd, "slow desc=0 delay=1500"));
+	copy_ops(self->ops, RAM_PAGES / 2, id, NULL);
+	ASSERT_EQ(0, _batch(self->fd, &b, self->ops, RAM_PAGES / 2,
+			    MIGACCEL_BATCH_ASYNC, 1));
+	/* Release waits timeout_ms, cannot take the chunk back, gives up. */
+	close(self->fd);
+	self->fd = -1;
+	expect_held_then_released(_metadata, self->pins_before);
+}
+
+TEST_F(safety, region_outlives_async_batch_reaped_past_its_deadline)
+{
+	struct migaccel_completion c;
+	struct migaccel_batch b;
+	unsigned int got;
+	uint32_t id;
+
+	ASSERT_EQ(0, _region_register(self->fd, self->ram,
+				      (uint64_t)RAM_PAGES * PAGE, &id));
+	ASSERT_EQ(0, set_timeout_ms(100));
+	ASSERT_EQ(0, set_inject(self->fd, "slow desc=0 delay=1500"));
+	copy_ops(self->ops, RAM_PAGES / 2, id, NULL);
+	ASSERT_EQ(0, _batch(self->fd, &b, self->ops, RAM_PAGES / 2,
+			    MIGACCEL_BATCH_ASYNC, 7));
+	ASSERT_EQ(0, _reap(self->fd, &c, 1, 1, MIGACCEL_REAP_WAIT, 0, &got));
+	ASSERT_EQ(1, got);
+	ASSERT_EQ(7, c.user_data);
+	ASSERT_EQ(-ETIMEDOUT, c.result);
+	ASSERT_EQ(-EBUSY, _region_unregister(self->fd, id, 0));
+	close(self->fd);
+	self->fd = -1;
+	expect_held_then_released(_metadata, self->pins_before);
+}
+
+TEST_HARNESS_MAIN
