@@ -468,6 +468,10 @@ static int batch_check(const struct migaccel_batch *cmd)
  * @bitmap: zero-scan results
  * @job: the engine work
  * @deadline: jiffies after which an async batch is given up on
+ * @busy: a reaper works on it (under ch->lock): no other may touch it
+ * @finished: its outcome is in @ent and written to user memory; only the
+ *	entry is left to return
+ * @ent: its completion entry, once @finished
  */
 struct migaccel_bctx {
 	struct list_head node;
@@ -476,6 +480,9 @@ struct migaccel_bctx {
 	unsigned long *bitmap;
 	struct migaccel_job *job;
 	unsigned long deadline;
+	bool busy;
+	bool finished;
+	struct migaccel_completion ent;
 };
 
 static void bctx_free(struct migaccel_bctx *ctx)
@@ -649,9 +656,18 @@ static int bctx_progress(struct migaccel_bctx *ctx)
 	return 0;
 }
 
+/* Has @ctx reached an outcome, or its deadline?  Under ch->lock. */
+static bool bctx_ready(struct migaccel_bctx *ctx)
+{
+	return ctx->finished || completion_done(&ctx->job->done) ||
+	       !time_before(jiffies, ctx->deadline);
+}
+
 /*
  * Async batches, from the oldest on, that reached an outcome or their
- * deadline: completions are reaped in submission order.
+ * deadline: completions are reaped in submission order.  One a reaper is
+ * working on stops the count: nothing behind it can be returned before
+ * it.
  */
 static unsigned int async_nr_ready(struct migaccel_channel *ch)
 {
@@ -660,8 +676,7 @@ static unsigned int async_nr_ready(struct migaccel_channel *ch)
 
 	spin_lock(&ch->lock);
 	list_for_each_entry(ctx, &ch->async, node) {
-		if (!completion_done(&ctx->job->done) &&
-		    time_before(jiffies, ctx->deadline))
+		if (ctx->busy || !bctx_ready(ctx))
 			break;
 		n++;
 	}
@@ -688,25 +703,61 @@ static bool async_enough(struct migaccel_channel *ch, unsigned int want)
 	return async_nr_ready(ch) >= min(want, READ_ONCE(ch->nr_async));
 }
 
-/* Take the oldest batch off the list if it has reached an outcome. */
-static struct migaccel_bctx *reap_one(struct migaccel_channel *ch, int *res)
+/*
+ * Done with a claimed batch: @taken, off the list and freed; else left at
+ * the head, finished, for the next reap.  Reapers that waited behind it
+ * look again.
+ */
+static void reap_unclaim(struct migaccel_channel *ch,
+			 struct migaccel_bctx *ctx, bool taken)
+{
+	spin_lock(&ch->lock);
+	ctx->busy = false;
+	if (taken) {
+		list_del(&ctx->node);
+		ch->nr_async--;
+	}
+	spin_unlock(&ch->lock);
+	if (taken)
+		bctx_free(ctx);
+	wake_up_all(&ch->wait);
+}
+
+/*
+ * Claim the oldest batch and bring it to its outcome if it has reached
+ * one: returns it, still on the list, busy and finished (its results
+ * written, its entry in @ent); NULL when it is not ready, or another
+ * reaper holds it.  Every thread of the owner may reap at once: the batch
+ * is found and marked busy under one lock, so no two work on one batch.
+ */
+static struct migaccel_bctx *reap_claim(struct migaccel_channel *ch)
 {
 	struct migaccel_bctx *ctx;
+	int res;
 
 	spin_lock(&ch->lock);
 	ctx = list_first_entry_or_null(&ch->async, struct migaccel_bctx, node);
-	spin_unlock(&ch->lock);
-	/* Only the channel's owner reaps, and it only adds at the tail. */
-	if (!ctx)
+	if (!ctx || ctx->busy || !bctx_ready(ctx)) {
+		spin_unlock(&ch->lock);
 		return NULL;
-	*res = bctx_progress(ctx);
-	if (!*res)
-		return NULL;
-	spin_lock(&ch->lock);
-	list_del(&ctx->node);
-	ch->nr_async--;
+	}
+	ctx->busy = true;
 	spin_unlock(&ch->lock);
-	return ctx;
+	if (ctx->finished)
+		return ctx;
+
+	res = bctx_progress(ctx);
+	if (res) {
+		memset(&ctx->ent, 0, sizeof(ctx->ent));
+		ctx->ent.user_data = ctx->cmd.user_data;
+		ctx->ent.result = res == 1 ? bctx_finish(ctx) : res;
+		ctx->ent.nr_failed = ctx->cmd.out_nr_failed;
+		ctx->ent.nr_cpu = ctx->cmd.out_nr_cpu;
+		ctx->finished = true;
+		return ctx;
+	}
+	reap_unclaim(ch, ctx, false);
+	return NULL;
 }
 
 /**
@@ -725,11 +776,10 @@ int migaccel_reap(struct migaccel_channel *ch, struct migaccel_reap *cmd)
 	unsigned long timeout = msecs_to_jiffies(cmd->timeout_ms ?:
 						 migaccel_timeout_ms);
 	bool wait = cmd->flags & MIGACCEL_REAP_WAIT;
-	struct migaccel_completion ent;
 	struct migaccel_bctx *ctx;
 	bool timed_out = false;
 	unsigned int n = 0;
-	int res;
+	bool copied;
 	long left;
 
 	if (cmd->flags & ~MIGACCEL_REAP_WAIT)
@@ -737,7 +787,7 @@ int migaccel_reap(struct migaccel_channel *ch, struct migaccel_reap *cmd)
 	if (!cmd->nr || cmd->min_complete > cmd->nr ||
 	    (!wait && (cmd->min_complete || cmd->timeout_ms)))
 		return -EINVAL;
-	if (!access_ok(uent, (size_t)cmd->nr * sizeof(ent)))
+	if (!access_ok(uent, (size_t)cmd->nr * sizeof(*uent)))
 		return -EFAULT;
 
 	/* Wait for all of them first, so they come in submission order. */
@@ -752,7 +802,7 @@ int migaccel_reap(struct migaccel_channel *ch, struct migaccel_reap *cmd)
 		/* The entry is writable before a batch is taken for it. */
 		if (put_user(0, &uent[n].__reserved))
 			return n ? 0 : -EFAULT;
-		ctx = reap_one(ch, &res);
+		ctx = reap_claim(ch);
 		if (!ctx) {
 			if (!wait || n >= cmd->min_complete || !ch->nr_async ||
 			    timed_out)
@@ -766,14 +816,11 @@ int migaccel_reap(struct migaccel_channel *ch, struct migaccel_reap *cmd)
 			timed_out = !left;
 			continue;
 		}
-		memset(&ent, 0, sizeof(ent));
-		ent.user_data = ctx->cmd.user_data;
-		ent.result = res == 1 ? bctx_finish(ctx) : res;
-		ent.nr_failed = ctx->cmd.out_nr_failed;
-		ent.nr_cpu = ctx->cmd.out_nr_cpu;
-		bctx_free(ctx);
-		if (copy_to_user(&uent[n], &ent, sizeof(ent)))
-			return -EFAULT;
+		/* An entry that cannot be written leaves its batch listed. */
+		copied = !copy_to_user(&uent[n], &ctx->ent, sizeof(ctx->ent));
+		reap_unclaim(ch, ctx, copied);
+		if (!copied)
+			return n ? 0 : -EFAULT;
 		n++;
 		cmd->out_nr = n;
 	}
