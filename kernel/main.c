@@ -74,6 +74,14 @@ static int migaccel_region_register_ioctl(struct migaccel_ucmd *ucmd)
 	return migaccel_region_register(ucmd->ch, ucmd->cmd);
 }
 
+/* The id could not be written back: the caller never had the region. */
+static void migaccel_region_register_undo(struct migaccel_ucmd *ucmd)
+{
+	struct migaccel_region_register *cmd = ucmd->cmd;
+
+	migaccel_region_forget(ucmd->ch, cmd->out_region_id);
+}
+
 static int migaccel_region_unregister_ioctl(struct migaccel_ucmd *ucmd)
 {
 	return migaccel_region_unregister(ucmd->ch, ucmd->cmd);
@@ -123,47 +131,65 @@ union migaccel_ucmd_buffer {
 	struct migaccel_sva_bind sva_bind;
 };
 
+/**
+ * struct migaccel_ioctl_op - an ioctl of the table
+ * @size: its struct as this module knows it
+ * @min_size: the shortest struct accepted
+ * @ioctl_num: the ioctl number
+ * @owner_only: the call reaches the opener's memory: only the opener may
+ * @out: the struct has out_ fields, written back after the call; it is
+ *	made sure to be writable before the call acts
+ * @execute: the call
+ * @undo: when the struct could not be written back after all (the memory
+ *	went away meanwhile), undo what @execute did, or NULL
+ */
 struct migaccel_ioctl_op {
 	unsigned int size;
 	unsigned int min_size;
 	unsigned int ioctl_num;
 	bool owner_only;
+	bool out;
 	int (*execute)(struct migaccel_ucmd *ucmd);
+	void (*undo)(struct migaccel_ucmd *ucmd);
 };
 
-/* @_owner: the call reaches the opener's memory: only the opener may. */
-#define IOCTL_OP(_ioctl, _fn, _struct, _last, _owner)                         \
+#define IOCTL_OP(_ioctl, _fn, _struct, _last, _owner, _out, _undo)            \
 	{                                                                      \
 		.size = sizeof(_struct),                                       \
 		.min_size = offsetofend(_struct, _last),                       \
 		.ioctl_num = _ioctl,                                           \
 		.owner_only = _owner,                                          \
+		.out = _out,                                                   \
 		.execute = _fn,                                                \
+		.undo = _undo,                                                 \
 	}
 
 static const struct migaccel_ioctl_op migaccel_ioctl_ops[] = {
 	[MIGACCEL_CMD_INFO - MIGACCEL_CMD_BASE] =
 		IOCTL_OP(MIGACCEL_INFO, migaccel_info_ioctl,
-			 struct migaccel_info, __reserved, false),
+			 struct migaccel_info, __reserved, false, true, NULL),
 	[MIGACCEL_CMD_BATCH - MIGACCEL_CMD_BASE] =
 		IOCTL_OP(MIGACCEL_BATCH, migaccel_batch_ioctl,
-			 struct migaccel_batch, out_nr_cpu, true),
+			 struct migaccel_batch, out_nr_cpu, true, true, NULL),
 	[MIGACCEL_CMD_REGION_REGISTER - MIGACCEL_CMD_BASE] =
 		IOCTL_OP(MIGACCEL_REGION_REGISTER, migaccel_region_register_ioctl,
-			 struct migaccel_region_register, __reserved, true),
+			 struct migaccel_region_register, __reserved, true, true,
+			 migaccel_region_register_undo),
 	[MIGACCEL_CMD_REGION_UNREGISTER - MIGACCEL_CMD_BASE] =
 		IOCTL_OP(MIGACCEL_REGION_UNREGISTER,
 			 migaccel_region_unregister_ioctl,
-			 struct migaccel_region_unregister, __reserved, true),
+			 struct migaccel_region_unregister, __reserved, true,
+			 false, NULL),
 	[MIGACCEL_CMD_REAP - MIGACCEL_CMD_BASE] =
 		IOCTL_OP(MIGACCEL_REAP, migaccel_reap_ioctl,
-			 struct migaccel_reap, out_nr, true),
+			 struct migaccel_reap, out_nr, true, true, NULL),
 	[MIGACCEL_CMD_SET_EVENTFD - MIGACCEL_CMD_BASE] =
 		IOCTL_OP(MIGACCEL_SET_EVENTFD, migaccel_set_eventfd_ioctl,
-			 struct migaccel_set_eventfd, __reserved, true),
+			 struct migaccel_set_eventfd, __reserved, true, false,
+			 NULL),
 	[MIGACCEL_CMD_SVA_BIND - MIGACCEL_CMD_BASE] =
 		IOCTL_OP(MIGACCEL_SVA_BIND, migaccel_sva_bind_ioctl,
-			 struct migaccel_sva_bind, out_engines, true),
+			 struct migaccel_sva_bind, out_engines, true, true, NULL),
 };
 
 static long migaccel_ioctl(struct file *filp, unsigned int cmd,
@@ -177,6 +203,7 @@ static long migaccel_ioctl(struct file *filp, unsigned int cmd,
 		.cmd = &buf,
 	};
 	unsigned int nr = _IOC_NR(cmd);
+	u32 out_size;
 	int ret;
 
 	if (_IOC_TYPE(cmd) != MIGACCEL_TYPE || nr < MIGACCEL_CMD_BASE ||
@@ -198,12 +225,23 @@ static long migaccel_ioctl(struct file *filp, unsigned int cmd,
 				    ucmd.user_size);
 	if (ret)
 		return ret;
-	ret = op->execute(&ucmd);
-	if (ret)
-		return ret;
-	if (copy_to_user(ucmd.ubuffer, ucmd.cmd,
-			 min_t(u32, ucmd.user_size, op->size)))
+	/*
+	 * A call either fails and does nothing, or acts and succeeds: the
+	 * struct is made sure writable (its own bytes written back) before
+	 * the call acts, and a struct without out_ fields is not written.
+	 */
+	out_size = min_t(u32, ucmd.user_size, op->size);
+	if (op->out && copy_to_user(ucmd.ubuffer, ucmd.cmd, out_size))
 		return -EFAULT;
+	ret = op->execute(&ucmd);
+	if (ret || !op->out)
+		return ret;
+	if (copy_to_user(ucmd.ubuffer, ucmd.cmd, out_size)) {
+		/* Unmapped meanwhile by another thread of the caller. */
+		if (op->undo)
+			op->undo(&ucmd);
+		return -EFAULT;
+	}
 	return 0;
 }
 

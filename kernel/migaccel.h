@@ -565,6 +565,7 @@ int migaccel_region_register(struct migaccel_channel *ch,
 			     struct migaccel_region_register *cmd);
 int migaccel_region_unregister(struct migaccel_channel *ch,
 			       struct migaccel_region_unregister *cmd);
+void migaccel_region_forget(struct migaccel_channel *ch, u32 id);
 struct migaccel_region *migaccel_region_get(struct migaccel_channel *ch,
 					    u32 id);
 void migaccel_region_put(struct migaccel_region *r, wait_queue_head_t *wait);

@@ -241,6 +241,24 @@ int migaccel_region_unregister(struct migaccel_channel *ch,
 }
 
 /**
+ * migaccel_region_forget() - undo a registration the caller never learnt of
+ * @ch: the channel
+ * @id: the region's id, just registered
+ *
+ * Unlike unregistering, this does not wait for batches: one that named
+ * the id meanwhile keeps its own reference.
+ *
+ * Context: process context of the channel's owner.
+ */
+void migaccel_region_forget(struct migaccel_channel *ch, u32 id)
+{
+	struct migaccel_region *r = xa_erase(&ch->regions, id);
+
+	if (r)
+		region_unpublished(ch, r);
+}
+
+/**
  * migaccel_region_get() - look up a region of a channel for a batch
  * @ch: the channel
  * @id: the region id

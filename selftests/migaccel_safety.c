@@ -433,4 +433,136 @@ TEST_F_TIMEOUT(safety, concurrent_reapers_take_each_batch_once, 600)
 	free(seen);
 }
 
+/*
+ * ---- 3. An ioctl fails and does nothing, or acts and succeeds ----
+ *
+ * The argument struct sits in read-only memory.  Before the fix each of
+ * these acted (wrote destinations, started a batch, pinned a region,
+ * reaped a completion) and then failed with EFAULT when writing back.
+ */
+
+/* A read-only copy of @len bytes at @p, in a page of its own. */
+static void *ro_copy(const void *p, size_t len)
+{
+	void *ro = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (ro == MAP_FAILED)
+		return NULL;
+	memcpy(ro, p, len);
+	if (mprotect(ro, PAGE, PROT_READ)) {
+		munmap(ro, PAGE);
+		return NULL;
+	}
+	return ro;
+}
+
+static struct migaccel_batch batch_cmd(struct migaccel_op *ops,
+				       unsigned int nr, uint32_t flags)
+{
+	struct migaccel_batch b = {
+		.size = sizeof(b), .flags = flags, .nr_ops = nr,
+		.op_size = sizeof(*ops), .ops = (uintptr_t)ops, .user_data = 3,
+	};
+
+	return b;
+}
+
+TEST_F(safety, readonly_sync_batch_writes_nothing)
+{
+	struct migaccel_batch b = batch_cmd(self->ops, 1, 0), *ro;
+	uint8_t *dst = self->ram + 40 * PAGE;
+
+	memset(dst, 0, PAGE);
+	memset(self->ops, 0, sizeof(self->ops[0]));
+	self->ops[0].opcode = MIGACCEL_OP_COPY;
+	self->ops[0].src = (uintptr_t)self->ram;
+	self->ops[0].dst = (uintptr_t)dst;
+	ro = ro_copy(&b, sizeof(b));
+	ASSERT_NE(NULL, ro);
+	ASSERT_EQ(-1, ioctl(self->fd, MIGACCEL_BATCH, ro));
+	ASSERT_EQ(EFAULT, errno);
+	ASSERT_EQ(0, dst[0] | dst[PAGE - 1]);
+	ASSERT_EQ(0, memcmp(dst, dst + 1, PAGE - 1));
+	munmap(ro, PAGE);
+}
+
+TEST_F(safety, readonly_async_batch_is_never_started)
+{
+	struct migaccel_batch b = batch_cmd(self->ops, 4, MIGACCEL_BATCH_ASYNC);
+	struct migaccel_batch *ro;
+	struct migaccel_completion c;
+	unsigned int got = 1;
+
+	zero_ops(self->ops, 4, self->ram);
+	ro = ro_copy(&b, sizeof(b));
+	ASSERT_NE(NULL, ro);
+	ASSERT_EQ(-1, ioctl(self->fd, MIGACCEL_BATCH, ro));
+	ASSERT_EQ(EFAULT, errno);
+	/* Nothing comes out of REAP, even after a wait. */
+	ASSERT_EQ(0, _reap(self->fd, &c, 1, 1, MIGACCEL_REAP_WAIT, 200, &got));
+	ASSERT_EQ(0, got);
+	munmap(ro, PAGE);
+}
+
+TEST_F(safety, readonly_region_register_pins_nothing)
+{
+	struct migaccel_region_register r = {
+		.size = sizeof(r), .addr = (uintptr_t)self->ram,
+		.length = (uint64_t)RAM_PAGES * PAGE,
+	}, *ro = ro_copy(&r, sizeof(r));
+
+	ASSERT_NE(NULL, ro);
+	ASSERT_EQ(-1, ioctl(self->fd, MIGACCEL_REGION_REGISTER, ro));
+	ASSERT_EQ(EFAULT, errno);
+	ASSERT_EQ(self->pins_before, pins_held());
+	/* No id was handed out: the first region is still id 1. */
+	ASSERT_EQ(-ENOENT, _region_unregister(self->fd, 1, 0));
+	munmap(ro, PAGE);
+}
+
+TEST_F(safety, readonly_reap_loses_no_completion)
+{
+	struct migaccel_batch b;
+	struct migaccel_completion c;
+	struct pollfd pfd = { .fd = self->fd, .events = POLLIN };
+	struct migaccel_reap r = {
+		.size = sizeof(r), .nr = 1, .entries = (uintptr_t)&c,
+	}, *ro = ro_copy(&r, sizeof(r));
+	unsigned int got;
+
+	ASSERT_NE(NULL, ro);
+	zero_ops(self->ops, 4, self->ram);
+	ASSERT_EQ(0, _batch(self->fd, &b, self->ops, 4, MIGACCEL_BATCH_ASYNC,
+			    11));
+	ASSERT_EQ(1, poll(&pfd, 1, 5000));
+	ASSERT_EQ(-1, ioctl(self->fd, MIGACCEL_REAP, ro));
+	ASSERT_EQ(EFAULT, errno);
+	ASSERT_EQ(0, _reap(self->fd, &c, 1, 0, 0, 0, &got));
+	ASSERT_EQ(1, got);
+	ASSERT_EQ(11, c.user_data);
+	ASSERT_EQ(0, c.result);
+	munmap(ro, PAGE);
+}
+
+TEST_F(safety, readonly_unregister_and_set_eventfd_succeed)
+{
+	struct migaccel_region_unregister u = { .size = sizeof(u) }, *rou;
+	struct migaccel_set_eventfd e = { .size = sizeof(e), .fd = -1 }, *roe;
+	uint32_t id;
+
+	ASSERT_EQ(0, _region_register(self->fd, self->ram, PAGE, &id));
+	u.region_id = id;
+	rou = ro_copy(&u, sizeof(u));
+	roe = ro_copy(&e, sizeof(e));
+	ASSERT_NE(NULL, rou);
+	ASSERT_NE(NULL, roe);
+	/* Nothing to write back: they act and succeed. */
+	ASSERT_EQ(0, ioctl(self->fd, MIGACCEL_REGION_UNREGISTER, rou));
+	ASSERT_EQ(-ENOENT, _region_unregister(self->fd, id, 0));
+	ASSERT_EQ(0, ioctl(self->fd, MIGACCEL_SET_EVENTFD, roe));
+	munmap(rou, PAGE);
+	munmap(roe, PAGE);
+}
+
 TEST_HARNESS_MAIN
