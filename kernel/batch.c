@@ -137,7 +137,7 @@ static int batch_copy_ops(struct batch_ops *b, const struct migaccel_batch *cmd,
 
 	b->stride = cmd->op_size;
 	b->raw_size = (size_t)cmd->nr_ops * cmd->op_size;
-	b->raw = kvmalloc(b->raw_size, GFP_KERNEL);
+	b->raw = kvmalloc(b->raw_size, GFP_KERNEL_ACCOUNT);
 	if (!b->raw)
 		return -ENOMEM;
 	if (copy_from_user(b->raw, u64_to_user_ptr(cmd->ops), b->raw_size))
@@ -351,7 +351,7 @@ static int batch_prepare_op(struct migaccel_channel *ch,
 	    op->opcode == MIGACCEL_OP_CRC32C || op->opcode == MIGACCEL_OP_CRC64)
 		return 0;
 
-	jop->bounce = kmalloc(MIGACCEL_BOUNCE_SIZE, GFP_KERNEL);
+	jop->bounce = kmalloc(MIGACCEL_BOUNCE_SIZE, GFP_KERNEL_ACCOUNT);
 	if (!jop->bounce)
 		return -ENOMEM;
 	if ((used & F_SLEN) && jop->buf_region) {
@@ -372,6 +372,42 @@ static int batch_prepare_op(struct migaccel_channel *ch,
 							  op->src_len,
 							  MIGACCEL_PAGE_SIZE);
 	return 0;
+}
+
+/* User pages an operation pins for its job (none in a region). */
+static unsigned int op_pins(const struct migaccel_op *op)
+{
+	u8 used = batch_op_fields[op->opcode];
+	unsigned int n = 0;
+
+	if (!op->region) {
+		n += (used & F_SRC) && !(used & F_SLEN);
+		n += !!(used & F_SRC2);
+		n += (used & F_DST) && !(used & F_DLEN);
+	}
+	if ((used & F_DLEN) && !op->buf_region)
+		n += min_t(u64, 3, (offset_in_page(op->dst) + op_out_max(op) +
+				    PAGE_SIZE - 1) >> PAGE_SHIFT);
+	return n;
+}
+
+/*
+ * Charge the pages the batch will pin to the caller's RLIMIT_MEMLOCK, as
+ * registered regions are: they stay pinned as long as the job is held
+ * (until an async batch is reaped, or an engine lets go).
+ */
+static int batch_charge_pins(struct migaccel_job *job)
+{
+	unsigned long n = 0;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < job->nr; i++)
+		n += op_pins(&job->ops[i].op);
+	ret = account_locked_vm(current->mm, n, true);
+	if (!ret)
+		job->locked = n;
+	return ret;
 }
 
 /* Gather the operations of one kind into chunks a work queue can take. */
@@ -507,12 +543,13 @@ static int bctx_prepare(struct migaccel_channel *ch,
 	ret = batch_check(cmd);
 	if (ret)
 		return ret;
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;
 	ctx->cmd = *cmd;
 	job = migaccel_job_alloc(cmd->nr_ops);
-	ctx->bitmap = bitmap_zalloc(BITS_TO_U64(cmd->nr_ops) * 64, GFP_KERNEL);
+	ctx->bitmap = bitmap_zalloc(BITS_TO_U64(cmd->nr_ops) * 64,
+				    GFP_KERNEL_ACCOUNT);
 	if (!job || !ctx->bitmap) {
 		if (job)
 			migaccel_job_put(job);
@@ -530,6 +567,9 @@ static int bctx_prepare(struct migaccel_channel *ch,
 	if (ret)
 		goto free;
 	bitmap_zero(ctx->bitmap, BITS_TO_U64(cmd->nr_ops) * 64);
+	ret = batch_charge_pins(job);
+	if (ret)
+		goto free;
 	for (i = 0; i < job->nr; i++) {
 		ret = batch_prepare_op(ch, &job->ops[i]);
 		if (ret)
@@ -591,30 +631,42 @@ static void bctx_notify(struct migaccel_job *job)
  * Context: process context of the channel's owner; sleeps.
  * Return: 0 once every operation has an outcome (or, with
  * MIGACCEL_BATCH_ASYNC, once the batch started); -EINVAL, -E2BIG,
- * -EOPNOTSUPP, -ENOENT or -EFAULT for a malformed batch, -ENOMEM, -EINTR
- * when a fatal signal arrived, -ETIMEDOUT when an engine did not complete.
+ * -EOPNOTSUPP, -ENOENT or -EFAULT for a malformed batch, -ENOMEM (also
+ * beyond RLIMIT_MEMLOCK), -EBUSY when the channel already has max_async
+ * unreaped async batches, -EINTR when a fatal signal arrived, -ETIMEDOUT
+ * when an engine did not complete.
  */
 int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd)
 {
 	unsigned long timeout = msecs_to_jiffies(migaccel_timeout_ms);
+	bool async = cmd->flags & MIGACCEL_BATCH_ASYNC;
 	struct migaccel_bctx *ctx;
 	int ret;
 
+	/* A place among the channel's unreaped batches, taken first. */
+	if (async) {
+		spin_lock(&ch->lock);
+		ret = ch->nr_async < READ_ONCE(migaccel_max_async) ? 0 : -EBUSY;
+		if (!ret)
+			ch->nr_async++;
+		spin_unlock(&ch->lock);
+		if (ret)
+			return ret;
+	}
 	ret = bctx_prepare(ch, cmd, &ctx);
 	if (ret)
-		return ret;
+		goto unreserve;
 	/* The group's bandwidth: wait for quota, or run on the CPU. */
 	ret = migaccel_qos_charge(&ch->qos, (u64)ctx->job->nr * MIGACCEL_PAGE_SIZE);
 	if (ret < 0) {
 		bctx_free(ctx);
-		return ret;
+		goto unreserve;
 	}
-	if (cmd->flags & MIGACCEL_BATCH_ASYNC) {
+	if (async) {
 		ctx->deadline = jiffies + timeout;
 		ctx->job->notify = bctx_notify;
 		spin_lock(&ch->lock);
 		list_add_tail(&ctx->node, &ch->async);
-		ch->nr_async++;
 		spin_unlock(&ch->lock);
 		/* One jiffy late, so the batch is past its deadline by then. */
 		timer_reduce(&ch->deadline, ctx->deadline + 1);
@@ -632,6 +684,14 @@ int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd)
 		cmd->out_nr_cpu = ctx->cmd.out_nr_cpu;
 	}
 	bctx_free(ctx);
+	return ret;
+
+unreserve:
+	if (async) {
+		spin_lock(&ch->lock);
+		ch->nr_async--;
+		spin_unlock(&ch->lock);
+	}
 	return ret;
 }
 

@@ -332,12 +332,13 @@ struct migaccel_job *migaccel_job_alloc(unsigned int nr)
 	unsigned int max_chunks = DIV_ROUND_UP(nr, dsa_chunk) + 1;
 	struct migaccel_job *job;
 
-	job = kzalloc(struct_size(job, chunks, max_chunks), GFP_KERNEL);
+	job = kzalloc(struct_size(job, chunks, max_chunks),
+		      GFP_KERNEL_ACCOUNT);
 	if (!job)
 		return NULL;
 	job->dsa_chunk = dsa_chunk;
 	job->max_chunks = max_chunks;
-	job->ops = kvcalloc(nr, sizeof(*job->ops), GFP_KERNEL);
+	job->ops = kvcalloc(nr, sizeof(*job->ops), GFP_KERNEL_ACCOUNT);
 	if (!job->ops) {
 		kfree(job);
 		return NULL;
@@ -375,6 +376,8 @@ static void migaccel_job_release(struct kref *ref)
 	}
 	for (i = 0; i < job->nr_chunks; i++)
 		kmem_cache_free(migaccel_chunk_cache, job->chunks[i]);
+	if (job->locked)
+		migaccel_memlock_uncharge(job->ch->mm, job->locked);
 	if (job->ch)
 		migaccel_channel_put(job->ch);
 	kvfree(job->ops);
@@ -412,7 +415,7 @@ int migaccel_job_add_chunk(struct migaccel_job *job, enum migaccel_class class,
 	if (WARN_ON_ONCE(job->nr_chunks == job->max_chunks ||
 			 nr > MIGACCEL_CHUNK_DESCS))
 		return -EINVAL;
-	chunk = kmem_cache_alloc(migaccel_chunk_cache, GFP_KERNEL);
+	chunk = kmem_cache_alloc(migaccel_chunk_cache, GFP_KERNEL_ACCOUNT);
 	if (!chunk)
 		return -ENOMEM;
 	chunk->job = job;

@@ -38,6 +38,11 @@ module_param_named(poll_us, migaccel_poll_us, uint, 0644);
 MODULE_PARM_DESC(poll_us,
 		 "how long a synchronous batch polls for completion before sleeping, in us");
 
+unsigned int migaccel_max_async = 64;
+module_param_named(max_async, migaccel_max_async, uint, 0644);
+MODULE_PARM_DESC(max_async,
+		 "most asynchronous batches a channel may have submitted and not reaped (-EBUSY beyond)");
+
 static DEFINE_IDA(migaccel_channel_ida);
 
 struct migaccel_ucmd {
@@ -258,7 +263,7 @@ static int migaccel_open(struct inode *inode, struct file *filp)
 	struct migaccel_channel *ch;
 	int id;
 
-	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
+	ch = kzalloc(sizeof(*ch), GFP_KERNEL_ACCOUNT);
 	if (!ch)
 		return -ENOMEM;
 	/* Also makes the channel a member of its client group. */

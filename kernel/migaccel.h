@@ -323,6 +323,8 @@ struct migaccel_chunk {
  * @dsa_chunk: most operations in one DSA chunk (the WQs' max_batch_size)
  * @max_chunks: room in @chunks
  * @nr_chunks: entries of @chunks
+ * @locked: user pages its operations pinned, charged to the RLIMIT_MEMLOCK
+ *	of @ch's address space until the job is released
  * @chunks: submissions, MIGACCEL_CHUNK_DESCS operations each at most
  */
 struct migaccel_job {
@@ -338,6 +340,7 @@ struct migaccel_job {
 	unsigned int dsa_chunk;
 	unsigned int max_chunks;
 	unsigned int nr_chunks;
+	unsigned long locked;
 	struct migaccel_chunk *chunks[] __counted_by(nr_chunks);
 };
 
@@ -466,6 +469,7 @@ struct migaccel_client {
 extern unsigned int migaccel_timeout_ms;
 extern unsigned int migaccel_busy_retries;
 extern unsigned int migaccel_poll_us;
+extern unsigned int migaccel_max_async;
 extern bool migaccel_soft_null;
 
 /* engine.c */
@@ -566,6 +570,7 @@ int migaccel_region_register(struct migaccel_channel *ch,
 int migaccel_region_unregister(struct migaccel_channel *ch,
 			       struct migaccel_region_unregister *cmd);
 void migaccel_region_forget(struct migaccel_channel *ch, u32 id);
+void migaccel_memlock_uncharge(struct mm_struct *mm, unsigned long pages);
 struct migaccel_region *migaccel_region_get(struct migaccel_channel *ch,
 					    u32 id);
 void migaccel_region_put(struct migaccel_region *r, wait_queue_head_t *wait);
@@ -600,7 +605,8 @@ void migaccel_debugfs_exit(void);
  * @wait: woken when an async batch completes or a region is let go
  * @lock: protects @async and @eventfd
  * @async: asynchronous batches not reaped yet, in submission order
- * @nr_async: entries of @async
+ * @nr_async: entries of @async, and places taken by batches being
+ *	submitted; at most migaccel_max_async
  * @eventfd: signalled once per completed async batch, or NULL
  * @deadline: fires at the earliest deadline of an async batch, so that
  *	poll and a waiting reap see it give up on a device

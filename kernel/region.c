@@ -61,6 +61,25 @@ static int region_pin(struct migaccel_region *r)
 	return 0;
 }
 
+/**
+ * migaccel_memlock_uncharge() - give back pinned pages to RLIMIT_MEMLOCK
+ * @mm: the address space charged (account_locked_vm()), held by mmgrab()
+ * @pages: how many
+ *
+ * Unlike account_locked_vm(), asks nothing of the task it runs in: the
+ * last reference may be dropped by an engine's worker.
+ *
+ * Context: process context; takes mmap_lock for writing.
+ */
+void migaccel_memlock_uncharge(struct mm_struct *mm, unsigned long pages)
+{
+	if (!pages)
+		return;
+	mmap_write_lock(mm);
+	__account_locked_vm(mm, pages, false, current, false);
+	mmap_write_unlock(mm);
+}
+
 static void region_free(struct migaccel_region *r)
 {
 	kvfree(r->pages);
@@ -95,7 +114,7 @@ int migaccel_region_register(struct migaccel_channel *ch,
 	if (!access_ok(u64_to_user_ptr(cmd->addr), cmd->length))
 		return -EFAULT;
 
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return -ENOMEM;
 	kref_init(&r->ref);
@@ -105,7 +124,8 @@ int migaccel_region_register(struct migaccel_channel *ch,
 	atomic_set(&r->users, 0);
 	r->mm = current->mm;
 	mmgrab(r->mm);
-	r->pages = kvcalloc(r->nr_pages, sizeof(*r->pages), GFP_KERNEL);
+	r->pages = kvcalloc(r->nr_pages, sizeof(*r->pages),
+			    GFP_KERNEL_ACCOUNT);
 	if (!r->pages) {
 		ret = -ENOMEM;
 		goto free;
@@ -124,7 +144,8 @@ int migaccel_region_register(struct migaccel_channel *ch,
 		goto unpin;
 	}
 	/* Published last: a batch can name it only once it is complete. */
-	ret = xa_alloc(&ch->regions, &id, r, xa_limit_32b, GFP_KERNEL);
+	ret = xa_alloc(&ch->regions, &id, r, xa_limit_32b,
+		       GFP_KERNEL_ACCOUNT);
 	if (ret) {
 		migaccel_engines_unmap_region(r);
 		mutex_unlock(&migaccel_regions_lock);
@@ -154,7 +175,7 @@ static void region_destroy(struct migaccel_region *r)
 	migaccel_engines_unmap_region(r);
 	mutex_unlock(&migaccel_regions_lock);
 	region_unpin(r, r->nr_pages);
-	account_locked_vm(r->mm, r->nr_pages, false);
+	migaccel_memlock_uncharge(r->mm, r->nr_pages);
 	region_free(r);
 }
 

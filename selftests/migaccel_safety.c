@@ -62,7 +62,7 @@ static int set_inject(int fd, const char *spec)
 	return write_file(path, spec);
 }
 
-static inline long read_long(const char *path)
+static long read_long(const char *path)
 {
 	char buf[32] = "";
 	int fd = open(path, O_RDONLY);
@@ -563,6 +563,185 @@ TEST_F(safety, readonly_unregister_and_set_eventfd_succeed)
 	ASSERT_EQ(0, ioctl(self->fd, MIGACCEL_SET_EVENTFD, roe));
 	munmap(rou, PAGE);
 	munmap(roe, PAGE);
+}
+
+/*
+ * ---- 4. What a channel can make the kernel hold is bounded and charged ----
+ */
+
+TEST_F(safety, async_batches_are_bounded_per_channel)
+{
+	long max = read_long(PARAMS "max_async");
+	struct migaccel_completion c;
+	struct migaccel_batch b;
+	unsigned int got;
+	long i;
+
+	ASSERT_LT(0, max) TH_LOG("max_async: %ld", max);
+	ASSERT_GE(1024, max);
+	zero_ops(self->ops, 1, self->ram);
+	for (i = 0; i < max; i++)
+		ASSERT_EQ(0, _batch(self->fd, &b, self->ops, 1,
+				    MIGACCEL_BATCH_ASYNC, i));
+	ASSERT_EQ(-EBUSY, _batch(self->fd, &b, self->ops, 1,
+				 MIGACCEL_BATCH_ASYNC, i));
+	/* A synchronous batch is not bounded by it. */
+	ASSERT_EQ(0, _batch(self->fd, &b, self->ops, 1, 0, 0));
+	/* Reaping one makes room for one. */
+	ASSERT_EQ(0, _reap(self->fd, &c, 1, 1, MIGACCEL_REAP_WAIT, 0, &got));
+	ASSERT_EQ(1, got);
+	ASSERT_EQ(0, c.user_data);
+	ASSERT_EQ(0, _batch(self->fd, &b, self->ops, 1, MIGACCEL_BATCH_ASYNC,
+			    i));
+	ASSERT_EQ(-EBUSY, _batch(self->fd, &b, self->ops, 1,
+				 MIGACCEL_BATCH_ASYNC, i));
+}
+
+/* Drop CAP_IPC_LOCK and allow @pages more locked pages than now. */
+static int memlock_allow(unsigned long pages)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2] = {};
+	long locked = -1;
+	char line[128];
+	struct rlimit rl;
+	FILE *f;
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[0].effective &= ~(1u << CAP_IPC_LOCK);
+	if (syscall(SYS_capset, &h, d))
+		return -1;
+	f = fopen("/proc/self/status", "r");
+	while (f && fgets(line, sizeof(line), f))
+		sscanf(line, "VmLck: %ld kB", &locked);
+	if (f)
+		fclose(f);
+	if (locked < 0)
+		return -1;
+	rl.rlim_cur = locked * 1024 + pages * PAGE;
+	rl.rlim_max = rl.rlim_cur;
+	return setrlimit(RLIMIT_MEMLOCK, &rl);
+}
+
+TEST_F(safety, unregistered_pins_count_against_memlock_while_held)
+{
+	pid_t pid = fork();
+	int status;
+
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct migaccel_completion c;
+		struct migaccel_batch b;
+		struct migaccel_op ops2[8];
+		unsigned int got;
+		int fd = dev_open();
+
+		/* Room for one batch of 8 copies: 16 pinned pages. */
+		if (fd < 0 || memlock_allow(16))
+			_exit(10);
+		copy_ops(self->ops, 8, 0, self->ram);
+		copy_ops(ops2, 8, 0, self->ram + 16 * PAGE);
+		if (_batch(fd, &b, self->ops, 8, MIGACCEL_BATCH_ASYNC, 1))
+			_exit(11);
+		/* Its pins are held until it is reaped. */
+		if (_batch(fd, &b, ops2, 8, MIGACCEL_BATCH_ASYNC, 2) !=
+		    -ENOMEM)
+			_exit(12);
+		if (_batch(fd, &b, ops2, 8, 0, 0) != -ENOMEM)
+			_exit(13);
+		if (_reap(fd, &c, 1, 1, MIGACCEL_REAP_WAIT, 0, &got) ||
+		    got != 1 || c.result)
+			_exit(14);
+		/* Reaped: the room is back. */
+		if (_batch(fd, &b, ops2, 8, 0, 0) || b.out_nr_failed)
+			_exit(15);
+		if (memcmp(self->ram + 16 * PAGE, self->ram + 24 * PAGE,
+			   8 * PAGE))
+			_exit(16);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+}
+
+#define CGROOT "/sys/fs/cgroup"
+#define CG CGROOT "/migaccel-safety"
+
+static long cg_current(void)
+{
+	return read_long(CG "/memory.current");
+}
+
+TEST_F(safety, async_batches_are_charged_to_the_memory_cgroup)
+{
+	int go[2], done[2], status;
+	long before, after;
+	char buf[32];
+	pid_t pid;
+
+	if (access(CGROOT "/cgroup.controllers", F_OK))
+		ASSERT_EQ(0, mount("none", CGROOT, "cgroup2", 0, NULL));
+	ASSERT_EQ(0, write_file(CGROOT "/cgroup.subtree_control", "+memory"));
+	rmdir(CG);
+	ASSERT_EQ(0, mkdir(CG, 0755));
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(done));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct migaccel_batch b;
+		uint32_t id;
+		char c;
+		int i, fd;
+
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		fd = dev_open();
+		if (fd < 0 || _region_register(fd, self->ram,
+					       (uint64_t)RAM_PAGES * PAGE, &id))
+			_exit(2);
+		for (i = 0; i < 1024; i++) {
+			self->ops[i] = (struct migaccel_op){
+				.opcode = MIGACCEL_OP_ZERO_SCAN,
+				.region = id,
+				.src = (uint64_t)(i % RAM_PAGES) * PAGE,
+			};
+		}
+		if (write(done[1], "o", 1) != 1)
+			_exit(3);
+		if (read(go[0], &c, 1) != 1)
+			_exit(4);
+		/* 32 batches of 1024 operations, left unreaped. */
+		for (i = 0; i < 32; i++)
+			if (_batch(fd, &b, self->ops, 1024,
+				   MIGACCEL_BATCH_ASYNC, i))
+				_exit(5);
+		if (write(done[1], "s", 1) != 1)
+			_exit(6);
+		if (read(go[0], &c, 1) != 1)
+			_exit(7);
+		_exit(0);
+	}
+	snprintf(buf, sizeof(buf), "%d", pid);
+	ASSERT_EQ(0, write_file(CG "/cgroup.procs", buf));
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(1, read(done[0], buf, 1));
+	before = cg_current();
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(1, read(done[0], buf, 1));
+	after = cg_current();
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	rmdir(CG);
+	TH_LOG("32 async batches of 1024 ops: %ld KiB charged",
+	       (after - before) / 1024);
+	/* Each holds well over 128 KiB of kernel memory. */
+	ASSERT_LT(before + 32 * (128 << 10), after);
 }
 
 TEST_HARNESS_MAIN
