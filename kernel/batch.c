@@ -615,11 +615,13 @@ static void bctx_notify(struct migaccel_job *job)
 {
 	struct migaccel_channel *ch = job->ch;
 
+	unsigned long flags;
+
 	wake_up_all(&ch->wait);
-	spin_lock(&ch->lock);
+	spin_lock_irqsave(&ch->lock, flags);
 	if (ch->eventfd)
 		eventfd_signal(ch->eventfd);
-	spin_unlock(&ch->lock);
+	spin_unlock_irqrestore(&ch->lock, flags);
 }
 
 /**
@@ -645,11 +647,11 @@ int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd)
 
 	/* A place among the channel's unreaped batches, taken first. */
 	if (async) {
-		spin_lock(&ch->lock);
+		spin_lock_irq(&ch->lock);
 		ret = ch->nr_async < READ_ONCE(migaccel_max_async) ? 0 : -EBUSY;
 		if (!ret)
 			ch->nr_async++;
-		spin_unlock(&ch->lock);
+		spin_unlock_irq(&ch->lock);
 		if (ret)
 			return ret;
 	}
@@ -665,9 +667,9 @@ int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd)
 	if (async) {
 		ctx->deadline = jiffies + timeout;
 		ctx->job->notify = bctx_notify;
-		spin_lock(&ch->lock);
+		spin_lock_irq(&ch->lock);
 		list_add_tail(&ctx->node, &ch->async);
-		spin_unlock(&ch->lock);
+		spin_unlock_irq(&ch->lock);
 		/* One jiffy late, so the batch is past its deadline by then. */
 		timer_reduce(&ch->deadline, ctx->deadline + 1);
 	}
@@ -688,9 +690,9 @@ int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd)
 
 unreserve:
 	if (async) {
-		spin_lock(&ch->lock);
+		spin_lock_irq(&ch->lock);
 		ch->nr_async--;
-		spin_unlock(&ch->lock);
+		spin_unlock_irq(&ch->lock);
 	}
 	return ret;
 }
@@ -734,13 +736,13 @@ static unsigned int async_nr_ready(struct migaccel_channel *ch)
 	struct migaccel_bctx *ctx;
 	unsigned int n = 0;
 
-	spin_lock(&ch->lock);
+	spin_lock_irq(&ch->lock);
 	list_for_each_entry(ctx, &ch->async, node) {
 		if (ctx->busy || !bctx_ready(ctx))
 			break;
 		n++;
 	}
-	spin_unlock(&ch->lock);
+	spin_unlock_irq(&ch->lock);
 	return n;
 }
 
@@ -748,13 +750,45 @@ static unsigned int async_nr_ready(struct migaccel_channel *ch)
  * migaccel_async_ready() - is a completed async batch waiting?
  * @ch: the channel
  *
- * Context: any; takes ch->lock.
+ * Context: process context; takes ch->lock.
  * Return: true if MIGACCEL_REAP would return something without waiting
  * for a device.
  */
 bool migaccel_async_ready(struct migaccel_channel *ch)
 {
 	return async_nr_ready(ch) > 0;
+}
+
+/**
+ * migaccel_async_deadline() - an async batch of a channel reached its deadline
+ * @ch: the channel
+ *
+ * Called by the channel's deadline timer: wakes poll and waiting reaps,
+ * and arms the timer again at the next deadline still to come, so that
+ * every batch's deadline wakes them, not only the earliest one.
+ *
+ * Context: timer (softirq); takes ch->lock.
+ */
+void migaccel_async_deadline(struct migaccel_channel *ch)
+{
+	unsigned long flags, next = 0;
+	struct migaccel_bctx *ctx;
+	bool any = false;
+
+	spin_lock_irqsave(&ch->lock, flags);
+	list_for_each_entry(ctx, &ch->async, node) {
+		if (ctx->finished || completion_done(&ctx->job->done) ||
+		    !time_before(jiffies, ctx->deadline))
+			continue;
+		if (!any || time_before(ctx->deadline, next))
+			next = ctx->deadline;
+		any = true;
+	}
+	/* One jiffy late, so the batch is past its deadline by then. */
+	if (any)
+		timer_reduce(&ch->deadline, next + 1);
+	spin_unlock_irqrestore(&ch->lock, flags);
+	wake_up_all(&ch->wait);
 }
 
 /* Enough batches to reap: @want of them, or every one in flight. */
@@ -771,13 +805,13 @@ static bool async_enough(struct migaccel_channel *ch, unsigned int want)
 static void reap_unclaim(struct migaccel_channel *ch,
 			 struct migaccel_bctx *ctx, bool taken)
 {
-	spin_lock(&ch->lock);
+	spin_lock_irq(&ch->lock);
 	ctx->busy = false;
 	if (taken) {
 		list_del(&ctx->node);
 		ch->nr_async--;
 	}
-	spin_unlock(&ch->lock);
+	spin_unlock_irq(&ch->lock);
 	if (taken)
 		bctx_free(ctx);
 	wake_up_all(&ch->wait);
@@ -795,14 +829,14 @@ static struct migaccel_bctx *reap_claim(struct migaccel_channel *ch)
 	struct migaccel_bctx *ctx;
 	int res;
 
-	spin_lock(&ch->lock);
+	spin_lock_irq(&ch->lock);
 	ctx = list_first_entry_or_null(&ch->async, struct migaccel_bctx, node);
 	if (!ctx || ctx->busy || !bctx_ready(ctx)) {
-		spin_unlock(&ch->lock);
+		spin_unlock_irq(&ch->lock);
 		return NULL;
 	}
 	ctx->busy = true;
-	spin_unlock(&ch->lock);
+	spin_unlock_irq(&ch->lock);
 	if (ctx->finished)
 		return ctx;
 

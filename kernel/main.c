@@ -112,10 +112,10 @@ static int migaccel_set_eventfd_ioctl(struct migaccel_ucmd *ucmd)
 		if (IS_ERR(ctx))
 			return PTR_ERR(ctx);
 	}
-	spin_lock(&ch->lock);
+	spin_lock_irq(&ch->lock);
 	old = ch->eventfd;
 	ch->eventfd = ctx;
-	spin_unlock(&ch->lock);
+	spin_unlock_irq(&ch->lock);
 	if (old)
 		eventfd_ctx_put(old);
 	return 0;
@@ -255,7 +255,7 @@ static void migaccel_channel_deadline(struct timer_list *t)
 {
 	struct migaccel_channel *ch = from_timer(ch, t, deadline);
 
-	wake_up_all(&ch->wait);
+	migaccel_async_deadline(ch);
 }
 
 static int migaccel_open(struct inode *inode, struct file *filp)

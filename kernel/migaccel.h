@@ -562,6 +562,7 @@ bool migaccel_op_finish(struct migaccel_jop *jop);
 int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd);
 int migaccel_reap(struct migaccel_channel *ch, struct migaccel_reap *cmd);
 bool migaccel_async_ready(struct migaccel_channel *ch);
+void migaccel_async_deadline(struct migaccel_channel *ch);
 void migaccel_async_release(struct migaccel_channel *ch);
 
 /* region.c */
@@ -603,13 +604,15 @@ void migaccel_debugfs_exit(void);
  * @debugfs: its debugfs directory
  * @regions: registered regions by id
  * @wait: woken when an async batch completes or a region is let go
- * @lock: protects @async and @eventfd
+ * @lock: protects @async and @eventfd; taken in the deadline timer and
+ *	by completions, so with interrupts off
  * @async: asynchronous batches not reaped yet, in submission order
  * @nr_async: entries of @async, and places taken by batches being
  *	submitted; at most migaccel_max_async
  * @eventfd: signalled once per completed async batch, or NULL
- * @deadline: fires at the earliest deadline of an async batch, so that
- *	poll and a waiting reap see it give up on a device
+ * @deadline: fires at each deadline of an async batch (armed at the
+ *	earliest, then again at the next), so that poll and a waiting reap
+ *	see it give up on a device
  * @sva: SVA bindings, per engine id
  * @client: the opener's process, as the control plane sees it
  * @qos: this channel's share of its client group's bandwidth

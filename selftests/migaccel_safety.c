@@ -744,4 +744,45 @@ TEST_F(safety, async_batches_are_charged_to_the_memory_cgroup)
 	ASSERT_LT(before + 32 * (128 << 10), after);
 }
 
+/*
+ * ---- 5. poll wakes at the deadline of every batch ----
+ *
+ * Two lost batches 300 ms apart, timeout_ms 600: poll wakes at the first
+ * one's deadline; once it is reaped, poll must wake again at the second's
+ * (about 300 ms later), not sleep through it.  Before the fix the timer
+ * was armed for the earliest deadline only and poll slept 3 s.
+ */
+TEST_F(safety, poll_wakes_at_every_batchs_deadline)
+{
+	struct pollfd pfd = { .fd = self->fd, .events = POLLIN };
+	struct migaccel_op ops2[4];
+	struct migaccel_completion c;
+	struct migaccel_batch b;
+	unsigned int got;
+	double t0, t;
+
+	ASSERT_EQ(0, set_timeout_ms(600));
+	ASSERT_EQ(0, set_inject(self->fd, "lost desc=0 count=2"));
+	zero_ops(self->ops, 4, self->ram);
+	zero_ops(ops2, 4, self->ram);
+	t0 = now_s();
+	ASSERT_EQ(0, _batch(self->fd, &b, self->ops, 4, MIGACCEL_BATCH_ASYNC,
+			    1));
+	usleep(300000);
+	ASSERT_EQ(0, _batch(self->fd, &b, ops2, 4, MIGACCEL_BATCH_ASYNC, 2));
+	ASSERT_EQ(1, poll(&pfd, 1, 3000));
+	ASSERT_EQ(0, _reap(self->fd, &c, 1, 0, 0, 0, &got));
+	ASSERT_EQ(1, got);
+	ASSERT_EQ(1, c.user_data);
+	/* The second batch's deadline is about 0.9 s after the first submit. */
+	ASSERT_EQ(1, poll(&pfd, 1, 3000));
+	t = now_s() - t0;
+	EXPECT_GT(2.0, t) TH_LOG("poll woke %.2f s after the first submit", t);
+	ASSERT_EQ(0, _reap(self->fd, &c, 1, 0, 0, 0, &got));
+	ASSERT_EQ(1, got);
+	ASSERT_EQ(2, c.user_data);
+	ASSERT_EQ(0, c.result);
+	ASSERT_EQ(4, c.nr_cpu);
+}
+
 TEST_HARNESS_MAIN
