@@ -33,7 +33,10 @@
 
 static struct workqueue_struct *soft_wq;
 
-/* Chunks "lost" by injection, until the submitter aborts them. */
+/*
+ * Chunks "lost" by injection, until the submitter aborts them, or the
+ * module goes away (migaccel_soft_exit() gives them back unrun).
+ */
 static DEFINE_SPINLOCK(soft_lost_lock);
 static LIST_HEAD(soft_lost);
 
@@ -687,6 +690,21 @@ int migaccel_soft_init(void)
  */
 void migaccel_soft_exit(void)
 {
+	struct migaccel_chunk *chunk, *next;
+	LIST_HEAD(lost);
+
 	migaccel_engine_del(&migaccel_soft_engine);
 	destroy_workqueue(soft_wq);
+	/*
+	 * A lost chunk whose submitter gave up holds its job, pins and
+	 * regions: the engine lets go of it now, as a removed work queue
+	 * gives back what it held.
+	 */
+	spin_lock(&soft_lost_lock);
+	list_splice_init(&soft_lost, &lost);
+	spin_unlock(&soft_lost_lock);
+	list_for_each_entry_safe(chunk, next, &lost, node) {
+		list_del(&chunk->node);
+		migaccel_chunk_complete(chunk, true);
+	}
 }

@@ -785,4 +785,48 @@ TEST_F(safety, poll_wakes_at_every_batchs_deadline)
 	ASSERT_EQ(4, c.nr_cpu);
 }
 
+/*
+ * ---- 6. A chunk the soft engine lost is let go of at unload ----
+ *
+ * The caller gives up (ETIMEDOUT) while the engine still holds the chunk,
+ * which it then loses: nothing will ever take it back, so its pins stay
+ * held (as a device that never completes would keep them) until the
+ * module is unloaded, which gives the chunk back.  Before the fix they
+ * were never released and rmmod warned that the chunk cache still had
+ * objects.  The test reloads the module: MIGACCEL_KO names it (default
+ * /ko/migaccel.ko, where the VM's initramfs has it).
+ */
+TEST(lost_chunk_given_up_on_is_released_at_unload)
+{
+	const char *ko = getenv("MIGACCEL_KO") ?: "/ko/migaccel.ko";
+	struct migaccel_op ops[8];
+	struct migaccel_batch b;
+	long before = pins_held();
+	char cmd[256];
+	uint8_t *ram;
+	int fd;
+
+	ASSERT_LE(0, before);
+	ram = mmap(NULL, 8 * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ram);
+	memset(ram, 1, 8 * PAGE);
+	fd = dev_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, set_timeout_ms(100));
+	ASSERT_EQ(0, set_inject(fd, "lost desc=0 delay=300"));
+	zero_ops(ops, 8, ram);
+	ASSERT_EQ(-ETIMEDOUT, _batch(fd, &b, ops, 8, 0, 0));
+	close(fd);
+	ASSERT_EQ(0, set_timeout_ms(10000));
+	usleep(500000);
+	/* Lost by now, with the caller gone: the engine holds the pins. */
+	EXPECT_EQ(before + 8, pins_held());
+	ASSERT_EQ(0, system("rmmod migaccel"));
+	EXPECT_EQ(before, pins_held());
+	snprintf(cmd, sizeof(cmd), "insmod %s", ko);
+	ASSERT_EQ(0, system(cmd));
+	munmap(ram, 8 * PAGE);
+}
+
 TEST_HARNESS_MAIN
