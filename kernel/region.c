@@ -100,6 +100,7 @@ int migaccel_region_register(struct migaccel_channel *ch,
 			     struct migaccel_region_register *cmd)
 {
 	struct migaccel_region *r;
+	unsigned long nr_pages;
 	u32 id;
 	int ret;
 
@@ -113,14 +114,21 @@ int migaccel_region_register(struct migaccel_channel *ch,
 		return -EINVAL;
 	if (!access_ok(u64_to_user_ptr(cmd->addr), cmd->length))
 		return -EFAULT;
+	nr_pages = cmd->length >> PAGE_SHIFT;
+	/* The limit first: nothing is allocated for a region beyond it. */
+	ret = account_locked_vm(current->mm, nr_pages, true);
+	if (ret)
+		return ret;
 
 	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
-	if (!r)
-		return -ENOMEM;
+	if (!r) {
+		ret = -ENOMEM;
+		goto unaccount;
+	}
 	kref_init(&r->ref);
 	r->addr = cmd->addr;
 	r->length = cmd->length;
-	r->nr_pages = cmd->length >> PAGE_SHIFT;
+	r->nr_pages = nr_pages;
 	atomic_set(&r->users, 0);
 	r->mm = current->mm;
 	mmgrab(r->mm);
@@ -130,12 +138,9 @@ int migaccel_region_register(struct migaccel_channel *ch,
 		ret = -ENOMEM;
 		goto free;
 	}
-	ret = account_locked_vm(current->mm, r->nr_pages, true);
-	if (ret)
-		goto free;
 	ret = region_pin(r);
 	if (ret)
-		goto unaccount;
+		goto free;
 
 	mutex_lock(&migaccel_regions_lock);
 	ret = migaccel_engines_map_region(r);
@@ -160,10 +165,10 @@ int migaccel_region_register(struct migaccel_channel *ch,
 
 unpin:
 	region_unpin(r, r->nr_pages);
-unaccount:
-	account_locked_vm(current->mm, r->nr_pages, false);
 free:
 	region_free(r);
+unaccount:
+	account_locked_vm(current->mm, nr_pages, false);
 	return ret;
 }
 
