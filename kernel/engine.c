@@ -419,6 +419,7 @@ int migaccel_job_add_chunk(struct migaccel_job *job, enum migaccel_class class,
 	if (!chunk)
 		return -ENOMEM;
 	chunk->job = job;
+	spin_lock_init(&chunk->lock);
 	chunk->engine = NULL;
 	chunk->class = class;
 	chunk->nr = nr;
@@ -459,13 +460,25 @@ static void chunk_build(struct migaccel_chunk *chunk,
 						     &chunk->batch_comp));
 }
 
-/* The engine is done with @chunk: give back what picking it took. */
-static void chunk_unpick(struct migaccel_chunk *chunk)
+/* Set or clear the engine holding @chunk, against a racing abort. */
+static void chunk_set_engine(struct migaccel_chunk *chunk,
+			     struct migaccel_engine *engine)
 {
-	struct migaccel_engine *engine = chunk->engine;
+	unsigned long flags;
 
+	spin_lock_irqsave(&chunk->lock, flags);
+	chunk->engine = engine;
+	spin_unlock_irqrestore(&chunk->lock, flags);
+}
+
+/*
+ * @engine is done with @chunk (its hold on the chunk already ended under
+ * the chunk's lock): give back what picking it took.
+ */
+static void chunk_unpick(struct migaccel_chunk *chunk,
+			 struct migaccel_engine *engine)
+{
 	engine->ops->release(engine, chunk);
-	chunk->engine = NULL;
 	migaccel_engine_put(engine);
 }
 
@@ -481,10 +494,10 @@ static bool chunk_start(struct migaccel_chunk *chunk)
 	int ret;
 
 	while ((engine = migaccel_engine_pick(chunk->class, chunk->tried))) {
-		chunk->engine = engine;
+		chunk_set_engine(chunk, engine);
 		chunk->tried |= BIT(engine->id);
 		if (engine->ops->prepare(engine, chunk)) {
-			chunk->engine = NULL;
+			chunk_set_engine(chunk, NULL);
 			migaccel_engine_put(engine);
 			continue;
 		}
@@ -507,7 +520,8 @@ static bool chunk_start(struct migaccel_chunk *chunk)
 		atomic_dec(&job->pending);
 		migaccel_job_put(job);
 		atomic_set(&chunk->state, MIGACCEL_CHUNK_IDLE);
-		chunk_unpick(chunk);
+		chunk_set_engine(chunk, NULL);
+		chunk_unpick(chunk, engine);
 	}
 	return false;
 }
@@ -552,7 +566,14 @@ static void job_done(struct migaccel_job *job)
 void migaccel_chunk_complete(struct migaccel_chunk *chunk, bool requeue)
 {
 	struct migaccel_job *job = chunk->job;
-	struct migaccel_engine *engine = chunk->engine;
+	struct migaccel_engine *engine;
+	unsigned long flags;
+
+	/* From here on an abort finds no engine to ask. */
+	spin_lock_irqsave(&chunk->lock, flags);
+	engine = chunk->engine;
+	chunk->engine = NULL;
+	spin_unlock_irqrestore(&chunk->lock, flags);
 
 	atomic64_inc(&engine->completed);
 	if (!requeue) {
@@ -562,7 +583,7 @@ void migaccel_chunk_complete(struct migaccel_chunk *chunk, bool requeue)
 		atomic64_add(errors, &engine->errors);
 		atomic64_add(errors, &engine->cpu_completions);
 	}
-	chunk_unpick(chunk);
+	chunk_unpick(chunk, engine);
 	/* Records first, state after: the waiter reads them once it sees it. */
 	atomic_set_release(&chunk->state, requeue ? MIGACCEL_CHUNK_REQUEUE :
 			   MIGACCEL_CHUNK_DONE);
@@ -634,18 +655,45 @@ bool migaccel_job_abort(struct migaccel_job *job)
 
 	for (i = 0; i < job->nr_chunks; i++) {
 		struct migaccel_chunk *chunk = job->chunks[i];
-		struct migaccel_engine *engine = chunk->engine;
+		struct migaccel_engine *engine;
+		unsigned long flags;
+		bool taken = false;
 
 		if (atomic_read_acquire(&chunk->state) != MIGACCEL_CHUNK_INFLIGHT)
 			continue;
 		migaccel_count(job->stats, MIGACCEL_STAT_TIMEOUTS, 1);
-		if (!engine->ops->abort(engine, chunk)) {
+		/*
+		 * The engine is asked only while it still holds the chunk: a
+		 * completion racing this clears chunk->engine under the same
+		 * lock, and the engine stays alive while it holds a chunk.
+		 */
+		spin_lock_irqsave(&chunk->lock, flags);
+		engine = chunk->engine;
+		if (engine && engine->ops->abort(engine, chunk)) {
+			chunk->engine = NULL;
+			taken = true;
+		}
+		spin_unlock_irqrestore(&chunk->lock, flags);
+		if (!engine) {
+			/*
+			 * Completed meanwhile: its state becomes DONE or
+			 * REQUEUE once the engine's release returns, which
+			 * does not sleep; records are read only after that.
+			 */
+			while (atomic_read_acquire(&chunk->state) ==
+			       MIGACCEL_CHUNK_INFLIGHT) {
+				cond_resched();
+				cpu_relax();
+			}
+			continue;
+		}
+		if (!taken) {
 			all = false;
 			continue;
 		}
 		/* Ours again, unrun: the CPU finishes it. */
 		atomic64_add(chunk->nr, &engine->cpu_completions);
-		chunk_unpick(chunk);
+		chunk_unpick(chunk, engine);
 		memset(chunk->comps, 0, chunk->nr * sizeof(chunk->comps[0]));
 		atomic_set(&chunk->state, MIGACCEL_CHUNK_DONE);
 		atomic_dec(&job->pending);

@@ -275,7 +275,11 @@ enum migaccel_chunk_state {
  * @batch: DSA: the BATCH descriptor naming @descs when @nr > 1
  * @batch_comp: completion record of @batch
  * @job: the job this chunk belongs to
- * @engine: where it runs; holds one of the engine's in-flight counts
+ * @lock: protects @engine against an abort racing the completion; leaf
+ * @engine: where it runs; holds one of the engine's in-flight counts.
+ *	Cleared under @lock by whoever ends the engine's hold (the
+ *	completion, or an abort the engine accepted), so an abort that
+ *	finds it set under @lock may use the engine
  * @class: DSA or IAA descriptors
  * @nr: number of member descriptors
  * @op: index in the job of the operation of each member
@@ -296,6 +300,7 @@ struct migaccel_chunk {
 	struct dsa_hw_desc batch;
 	struct dsa_completion_record batch_comp __aligned(32);
 	struct migaccel_job *job;
+	spinlock_t lock; /* protects engine against abort vs. completion */
 	struct migaccel_engine *engine;
 	enum migaccel_class class;
 	unsigned int nr;
@@ -315,6 +320,8 @@ struct migaccel_chunk {
  * @pending: chunks in flight
  * @done: completed each time @pending reaches zero
  * @notify: called (any context) when @done completes, or NULL
+ * @listed: an async batch: on its channel's list (under ch->lock)
+ * @done_unlisted: @notify ran before @listed was set (under ch->lock)
  * @ch: the channel, for @notify and regions; holds a channel reference
  * @fault: the fault injected into this batch, if any
  * @stats: the channel's counters
@@ -332,6 +339,8 @@ struct migaccel_job {
 	atomic_t pending;
 	struct completion done;
 	void (*notify)(struct migaccel_job *job);
+	bool listed;
+	bool done_unlisted;
 	struct migaccel_channel *ch;
 	struct migaccel_fault fault;
 	struct migaccel_stats *stats;
@@ -356,7 +365,8 @@ struct migaccel_job {
  *	engine cannot take it
  * @abort: the submitter gave up waiting: take @chunk back if the engine
  *	can guarantee it will never touch it again; true if it did (the
- *	engine then never calls migaccel_chunk_complete() for it)
+ *	engine then never calls migaccel_chunk_complete() for it).  Called
+ *	under the chunk's lock, with interrupts off: must not sleep
  * @release: undo @prepare, once the engine is done with the chunk
  * @region_addr: address the engine uses for page @idx of @region, after
  *	@prepare
