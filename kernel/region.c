@@ -142,27 +142,32 @@ int migaccel_region_register(struct migaccel_channel *ch,
 	if (ret)
 		goto free;
 
+	/* An id reserved: a lookup finds nothing there until it is stored. */
+	ret = xa_alloc(&ch->regions, &id, NULL, xa_limit_32b,
+		       GFP_KERNEL_ACCOUNT);
+	if (ret)
+		goto unpin;
+	r->id = id;
 	mutex_lock(&migaccel_regions_lock);
 	ret = migaccel_engines_map_region(r);
 	if (ret) {
 		mutex_unlock(&migaccel_regions_lock);
-		goto unpin;
-	}
-	/* Published last: a batch can name it only once it is complete. */
-	ret = xa_alloc(&ch->regions, &id, r, xa_limit_32b,
-		       GFP_KERNEL_ACCOUNT);
-	if (ret) {
-		migaccel_engines_unmap_region(r);
-		mutex_unlock(&migaccel_regions_lock);
-		goto unpin;
+		goto release_id;
 	}
 	list_add_tail(&r->node, &migaccel_regions);
 	mutex_unlock(&migaccel_regions_lock);
-	r->id = id;
-	cmd->out_region_id = id;
 	migaccel_client_pinned(ch->client, 1, r->length);
+	cmd->out_region_id = id;
+	/*
+	 * Published last, complete: from here an UNREGISTER of the id (by
+	 * another thread guessing it) or a batch may use it.  Storing over a
+	 * reserved entry allocates nothing and cannot fail.
+	 */
+	WARN_ON(xa_is_err(xa_store(&ch->regions, id, r, GFP_KERNEL_ACCOUNT)));
 	return 0;
 
+release_id:
+	xa_release(&ch->regions, id);
 unpin:
 	region_unpin(r, r->nr_pages);
 free:
