@@ -610,18 +610,47 @@ static int bctx_finish(struct migaccel_bctx *ctx)
 	return batch_write_back(&ctx->b, &ctx->cmd, job, ctx->bitmap);
 }
 
-/* An async batch completed: its channel's poll and eventfd learn of it. */
+/*
+ * An async batch completed: its channel's poll and eventfd learn of it;
+ * the eventfd only once the batch is listed, where REAP finds it.  The
+ * channel is alive (the job holds it) even if it was closed: its eventfd
+ * is NULL then.
+ */
 static void bctx_notify(struct migaccel_job *job)
 {
 	struct migaccel_channel *ch = job->ch;
-
 	unsigned long flags;
 
-	wake_up_all(&ch->wait);
 	spin_lock_irqsave(&ch->lock, flags);
-	if (ch->eventfd)
+	if (!job->listed)
+		job->done_unlisted = true;
+	else if (ch->eventfd)
 		eventfd_signal(ch->eventfd);
 	spin_unlock_irqrestore(&ch->lock, flags);
+	wake_up_all(&ch->wait);
+}
+
+/*
+ * An async batch is started: list it, where REAP and poll find it.  Not
+ * before its start returned, so that no reaper works on a job still being
+ * started; a completion that came first is signalled now.
+ */
+static void bctx_publish(struct migaccel_channel *ch,
+			 struct migaccel_bctx *ctx)
+{
+	bool done;
+
+	spin_lock_irq(&ch->lock);
+	list_add_tail(&ctx->node, &ch->async);
+	ctx->job->listed = true;
+	done = ctx->job->done_unlisted;
+	if (done && ch->eventfd)
+		eventfd_signal(ch->eventfd);
+	spin_unlock_irq(&ch->lock);
+	/* One jiffy late, so the batch is past its deadline by then. */
+	timer_reduce(&ch->deadline, ctx->deadline + 1);
+	if (done)
+		wake_up_all(&ch->wait);
 }
 
 /**
@@ -667,18 +696,15 @@ int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd)
 	if (async) {
 		ctx->deadline = jiffies + timeout;
 		ctx->job->notify = bctx_notify;
-		spin_lock_irq(&ch->lock);
-		list_add_tail(&ctx->node, &ch->async);
-		spin_unlock_irq(&ch->lock);
-		/* One jiffy late, so the batch is past its deadline by then. */
-		timer_reduce(&ch->deadline, ctx->deadline + 1);
 	}
 	if (ret == MIGACCEL_QOS_RUN_ON_CPU)
 		migaccel_job_start_on_cpu(ctx->job);
 	else
 		migaccel_job_start(ctx->job);
-	if (cmd->flags & MIGACCEL_BATCH_ASYNC)
+	if (async) {
+		bctx_publish(ch, ctx);
 		return 0;
+	}
 	ret = migaccel_job_wait(ctx->job, timeout);
 	if (!ret) {
 		ret = bctx_finish(ctx);
@@ -926,9 +952,11 @@ int migaccel_reap(struct migaccel_channel *ch, struct migaccel_reap *cmd)
  * migaccel_async_release() - drop the async batches of a closing channel
  * @ch: the channel; its file is being released
  *
- * Each is waited for (bounded by timeout_ms) and aborted if it can be;
- * results are not written.  A chunk an engine holds keeps its job, and so
- * its pins, until it completes.
+ * They are waited for (timeout_ms for them all) and aborted if they can
+ * be; results are not written.  A chunk an engine holds keeps its job,
+ * and so its pins, regions and the channel's memory, until it completes.
+ * The notify of such a job may still run: it finds the channel's eventfd
+ * gone.
  *
  * Context: process context; sleeps.
  */
@@ -937,11 +965,17 @@ void migaccel_async_release(struct migaccel_channel *ch)
 	unsigned long timeout = msecs_to_jiffies(migaccel_timeout_ms);
 	struct migaccel_bctx *ctx, *next;
 
+	unsigned long end = jiffies + timeout;
+
+	/* No ioctl runs any more: nothing else takes batches off the list. */
 	list_for_each_entry_safe(ctx, next, &ch->async, node) {
+		spin_lock_irq(&ch->lock);
 		list_del(&ctx->node);
+		spin_unlock_irq(&ch->lock);
+		/* One timeout_ms for them all, not one each. */
+		timeout = time_before(jiffies, end) ? end - jiffies : 0;
 		if (!wait_for_completion_timeout(&ctx->job->done, timeout))
 			migaccel_job_abort(ctx->job);
-		ctx->job->notify = NULL;
 		bctx_free(ctx);
 	}
 	ch->nr_async = 0;

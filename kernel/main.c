@@ -317,6 +317,7 @@ void migaccel_channel_put(struct migaccel_channel *ch)
 static int migaccel_release(struct inode *inode, struct file *filp)
 {
 	struct migaccel_channel *ch = filp->private_data;
+	struct eventfd_ctx *old;
 
 	/* No deadline fires for a channel going away. */
 	timer_shutdown_sync(&ch->deadline);
@@ -327,9 +328,13 @@ static int migaccel_release(struct inode *inode, struct file *filp)
 	migaccel_async_release(ch);
 	migaccel_regions_release(ch);
 	migaccel_idxd_sva_unbind(ch);
-	if (ch->eventfd)
-		eventfd_ctx_put(ch->eventfd);
+	/* A job an engine still holds may signal it: swap under the lock. */
+	spin_lock_irq(&ch->lock);
+	old = ch->eventfd;
 	ch->eventfd = NULL;
+	spin_unlock_irq(&ch->lock);
+	if (old)
+		eventfd_ctx_put(old);
 	migaccel_debugfs_channel_del(ch);
 	ida_free(&migaccel_channel_ida, ch->id);
 	migaccel_client_put(ch->client, &ch->qos);
