@@ -137,7 +137,7 @@ static int batch_copy_ops(struct batch_ops *b, const struct migaccel_batch *cmd,
 
 	b->stride = cmd->op_size;
 	b->raw_size = (size_t)cmd->nr_ops * cmd->op_size;
-	b->raw = kvmalloc(b->raw_size, GFP_KERNEL);
+	b->raw = kvmalloc(b->raw_size, GFP_KERNEL_ACCOUNT);
 	if (!b->raw)
 		return -ENOMEM;
 	if (copy_from_user(b->raw, u64_to_user_ptr(cmd->ops), b->raw_size))
@@ -351,7 +351,7 @@ static int batch_prepare_op(struct migaccel_channel *ch,
 	    op->opcode == MIGACCEL_OP_CRC32C || op->opcode == MIGACCEL_OP_CRC64)
 		return 0;
 
-	jop->bounce = kmalloc(MIGACCEL_BOUNCE_SIZE, GFP_KERNEL);
+	jop->bounce = kmalloc(MIGACCEL_BOUNCE_SIZE, GFP_KERNEL_ACCOUNT);
 	if (!jop->bounce)
 		return -ENOMEM;
 	if ((used & F_SLEN) && jop->buf_region) {
@@ -372,6 +372,42 @@ static int batch_prepare_op(struct migaccel_channel *ch,
 							  op->src_len,
 							  MIGACCEL_PAGE_SIZE);
 	return 0;
+}
+
+/* User pages an operation pins for its job (none in a region). */
+static unsigned int op_pins(const struct migaccel_op *op)
+{
+	u8 used = batch_op_fields[op->opcode];
+	unsigned int n = 0;
+
+	if (!op->region) {
+		n += (used & F_SRC) && !(used & F_SLEN);
+		n += !!(used & F_SRC2);
+		n += (used & F_DST) && !(used & F_DLEN);
+	}
+	if ((used & F_DLEN) && !op->buf_region)
+		n += min_t(u64, 3, (offset_in_page(op->dst) + op_out_max(op) +
+				    PAGE_SIZE - 1) >> PAGE_SHIFT);
+	return n;
+}
+
+/*
+ * Charge the pages the batch will pin to the caller's RLIMIT_MEMLOCK, as
+ * registered regions are: they stay pinned as long as the job is held
+ * (until an async batch is reaped, or an engine lets go).
+ */
+static int batch_charge_pins(struct migaccel_job *job)
+{
+	unsigned long n = 0;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < job->nr; i++)
+		n += op_pins(&job->ops[i].op);
+	ret = account_locked_vm(current->mm, n, true);
+	if (!ret)
+		job->locked = n;
+	return ret;
 }
 
 /* Gather the operations of one kind into chunks a work queue can take. */
@@ -468,6 +504,10 @@ static int batch_check(const struct migaccel_batch *cmd)
  * @bitmap: zero-scan results
  * @job: the engine work
  * @deadline: jiffies after which an async batch is given up on
+ * @busy: a reaper works on it (under ch->lock): no other may touch it
+ * @finished: its outcome is in @ent and written to user memory; only the
+ *	entry is left to return
+ * @ent: its completion entry, once @finished
  */
 struct migaccel_bctx {
 	struct list_head node;
@@ -476,6 +516,9 @@ struct migaccel_bctx {
 	unsigned long *bitmap;
 	struct migaccel_job *job;
 	unsigned long deadline;
+	bool busy;
+	bool finished;
+	struct migaccel_completion ent;
 };
 
 static void bctx_free(struct migaccel_bctx *ctx)
@@ -500,12 +543,13 @@ static int bctx_prepare(struct migaccel_channel *ch,
 	ret = batch_check(cmd);
 	if (ret)
 		return ret;
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;
 	ctx->cmd = *cmd;
 	job = migaccel_job_alloc(cmd->nr_ops);
-	ctx->bitmap = bitmap_zalloc(BITS_TO_U64(cmd->nr_ops) * 64, GFP_KERNEL);
+	ctx->bitmap = bitmap_zalloc(BITS_TO_U64(cmd->nr_ops) * 64,
+				    GFP_KERNEL_ACCOUNT);
 	if (!job || !ctx->bitmap) {
 		if (job)
 			migaccel_job_put(job);
@@ -523,6 +567,9 @@ static int bctx_prepare(struct migaccel_channel *ch,
 	if (ret)
 		goto free;
 	bitmap_zero(ctx->bitmap, BITS_TO_U64(cmd->nr_ops) * 64);
+	ret = batch_charge_pins(job);
+	if (ret)
+		goto free;
 	for (i = 0; i < job->nr; i++) {
 		ret = batch_prepare_op(ch, &job->ops[i]);
 		if (ret)
@@ -563,16 +610,47 @@ static int bctx_finish(struct migaccel_bctx *ctx)
 	return batch_write_back(&ctx->b, &ctx->cmd, job, ctx->bitmap);
 }
 
-/* An async batch completed: its channel's poll and eventfd learn of it. */
+/*
+ * An async batch completed: its channel's poll and eventfd learn of it;
+ * the eventfd only once the batch is listed, where REAP finds it.  The
+ * channel is alive (the job holds it) even if it was closed: its eventfd
+ * is NULL then.
+ */
 static void bctx_notify(struct migaccel_job *job)
 {
 	struct migaccel_channel *ch = job->ch;
+	unsigned long flags;
 
-	wake_up_all(&ch->wait);
-	spin_lock(&ch->lock);
-	if (ch->eventfd)
+	spin_lock_irqsave(&ch->lock, flags);
+	if (!job->listed)
+		job->done_unlisted = true;
+	else if (ch->eventfd)
 		eventfd_signal(ch->eventfd);
-	spin_unlock(&ch->lock);
+	spin_unlock_irqrestore(&ch->lock, flags);
+	wake_up_all(&ch->wait);
+}
+
+/*
+ * An async batch is started: list it, where REAP and poll find it.  Not
+ * before its start returned, so that no reaper works on a job still being
+ * started; a completion that came first is signalled now.
+ */
+static void bctx_publish(struct migaccel_channel *ch,
+			 struct migaccel_bctx *ctx)
+{
+	bool done;
+
+	spin_lock_irq(&ch->lock);
+	list_add_tail(&ctx->node, &ch->async);
+	ctx->job->listed = true;
+	done = ctx->job->done_unlisted;
+	if (done && ch->eventfd)
+		eventfd_signal(ch->eventfd);
+	spin_unlock_irq(&ch->lock);
+	/* One jiffy late, so the batch is past its deadline by then. */
+	timer_reduce(&ch->deadline, ctx->deadline + 1);
+	if (done)
+		wake_up_all(&ch->wait);
 }
 
 /**
@@ -584,40 +662,49 @@ static void bctx_notify(struct migaccel_job *job)
  * Context: process context of the channel's owner; sleeps.
  * Return: 0 once every operation has an outcome (or, with
  * MIGACCEL_BATCH_ASYNC, once the batch started); -EINVAL, -E2BIG,
- * -EOPNOTSUPP, -ENOENT or -EFAULT for a malformed batch, -ENOMEM, -EINTR
- * when a fatal signal arrived, -ETIMEDOUT when an engine did not complete.
+ * -EOPNOTSUPP, -ENOENT or -EFAULT for a malformed batch, -ENOMEM (also
+ * beyond RLIMIT_MEMLOCK), -EBUSY when the channel already has max_async
+ * unreaped async batches, -EINTR when a fatal signal arrived, -ETIMEDOUT
+ * when an engine did not complete.
  */
 int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd)
 {
 	unsigned long timeout = msecs_to_jiffies(migaccel_timeout_ms);
+	bool async = cmd->flags & MIGACCEL_BATCH_ASYNC;
 	struct migaccel_bctx *ctx;
 	int ret;
 
+	/* A place among the channel's unreaped batches, taken first. */
+	if (async) {
+		spin_lock_irq(&ch->lock);
+		ret = ch->nr_async < READ_ONCE(migaccel_max_async) ? 0 : -EBUSY;
+		if (!ret)
+			ch->nr_async++;
+		spin_unlock_irq(&ch->lock);
+		if (ret)
+			return ret;
+	}
 	ret = bctx_prepare(ch, cmd, &ctx);
 	if (ret)
-		return ret;
+		goto unreserve;
 	/* The group's bandwidth: wait for quota, or run on the CPU. */
 	ret = migaccel_qos_charge(&ch->qos, (u64)ctx->job->nr * MIGACCEL_PAGE_SIZE);
 	if (ret < 0) {
 		bctx_free(ctx);
-		return ret;
+		goto unreserve;
 	}
-	if (cmd->flags & MIGACCEL_BATCH_ASYNC) {
+	if (async) {
 		ctx->deadline = jiffies + timeout;
 		ctx->job->notify = bctx_notify;
-		spin_lock(&ch->lock);
-		list_add_tail(&ctx->node, &ch->async);
-		ch->nr_async++;
-		spin_unlock(&ch->lock);
-		/* One jiffy late, so the batch is past its deadline by then. */
-		timer_reduce(&ch->deadline, ctx->deadline + 1);
 	}
 	if (ret == MIGACCEL_QOS_RUN_ON_CPU)
 		migaccel_job_start_on_cpu(ctx->job);
 	else
 		migaccel_job_start(ctx->job);
-	if (cmd->flags & MIGACCEL_BATCH_ASYNC)
+	if (async) {
+		bctx_publish(ch, ctx);
 		return 0;
+	}
 	ret = migaccel_job_wait(ctx->job, timeout);
 	if (!ret) {
 		ret = bctx_finish(ctx);
@@ -625,6 +712,14 @@ int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd)
 		cmd->out_nr_cpu = ctx->cmd.out_nr_cpu;
 	}
 	bctx_free(ctx);
+	return ret;
+
+unreserve:
+	if (async) {
+		spin_lock_irq(&ch->lock);
+		ch->nr_async--;
+		spin_unlock_irq(&ch->lock);
+	}
 	return ret;
 }
 
@@ -649,23 +744,31 @@ static int bctx_progress(struct migaccel_bctx *ctx)
 	return 0;
 }
 
+/* Has @ctx reached an outcome, or its deadline?  Under ch->lock. */
+static bool bctx_ready(struct migaccel_bctx *ctx)
+{
+	return ctx->finished || completion_done(&ctx->job->done) ||
+	       !time_before(jiffies, ctx->deadline);
+}
+
 /*
  * Async batches, from the oldest on, that reached an outcome or their
- * deadline: completions are reaped in submission order.
+ * deadline: completions are reaped in submission order.  One a reaper is
+ * working on stops the count: nothing behind it can be returned before
+ * it.
  */
 static unsigned int async_nr_ready(struct migaccel_channel *ch)
 {
 	struct migaccel_bctx *ctx;
 	unsigned int n = 0;
 
-	spin_lock(&ch->lock);
+	spin_lock_irq(&ch->lock);
 	list_for_each_entry(ctx, &ch->async, node) {
-		if (!completion_done(&ctx->job->done) &&
-		    time_before(jiffies, ctx->deadline))
+		if (ctx->busy || !bctx_ready(ctx))
 			break;
 		n++;
 	}
-	spin_unlock(&ch->lock);
+	spin_unlock_irq(&ch->lock);
 	return n;
 }
 
@@ -673,7 +776,7 @@ static unsigned int async_nr_ready(struct migaccel_channel *ch)
  * migaccel_async_ready() - is a completed async batch waiting?
  * @ch: the channel
  *
- * Context: any; takes ch->lock.
+ * Context: process context; takes ch->lock.
  * Return: true if MIGACCEL_REAP would return something without waiting
  * for a device.
  */
@@ -682,31 +785,99 @@ bool migaccel_async_ready(struct migaccel_channel *ch)
 	return async_nr_ready(ch) > 0;
 }
 
+/**
+ * migaccel_async_deadline() - an async batch of a channel reached its deadline
+ * @ch: the channel
+ *
+ * Called by the channel's deadline timer: wakes poll and waiting reaps,
+ * and arms the timer again at the next deadline still to come, so that
+ * every batch's deadline wakes them, not only the earliest one.
+ *
+ * Context: timer (softirq); takes ch->lock.
+ */
+void migaccel_async_deadline(struct migaccel_channel *ch)
+{
+	unsigned long flags, next = 0;
+	struct migaccel_bctx *ctx;
+	bool any = false;
+
+	spin_lock_irqsave(&ch->lock, flags);
+	list_for_each_entry(ctx, &ch->async, node) {
+		if (ctx->finished || completion_done(&ctx->job->done) ||
+		    !time_before(jiffies, ctx->deadline))
+			continue;
+		if (!any || time_before(ctx->deadline, next))
+			next = ctx->deadline;
+		any = true;
+	}
+	/* One jiffy late, so the batch is past its deadline by then. */
+	if (any)
+		timer_reduce(&ch->deadline, next + 1);
+	spin_unlock_irqrestore(&ch->lock, flags);
+	wake_up_all(&ch->wait);
+}
+
 /* Enough batches to reap: @want of them, or every one in flight. */
 static bool async_enough(struct migaccel_channel *ch, unsigned int want)
 {
 	return async_nr_ready(ch) >= min(want, READ_ONCE(ch->nr_async));
 }
 
-/* Take the oldest batch off the list if it has reached an outcome. */
-static struct migaccel_bctx *reap_one(struct migaccel_channel *ch, int *res)
+/*
+ * Done with a claimed batch: @taken, off the list and freed; else left at
+ * the head, finished, for the next reap.  Reapers that waited behind it
+ * look again.
+ */
+static void reap_unclaim(struct migaccel_channel *ch,
+			 struct migaccel_bctx *ctx, bool taken)
+{
+	spin_lock_irq(&ch->lock);
+	ctx->busy = false;
+	if (taken) {
+		list_del(&ctx->node);
+		ch->nr_async--;
+	}
+	spin_unlock_irq(&ch->lock);
+	if (taken)
+		bctx_free(ctx);
+	wake_up_all(&ch->wait);
+}
+
+/*
+ * Claim the oldest batch and bring it to its outcome if it has reached
+ * one: returns it, still on the list, busy and finished (its results
+ * written, its entry in @ent); NULL when it is not ready, or another
+ * reaper holds it.  Every thread of the owner may reap at once: the batch
+ * is found and marked busy under one lock, so no two work on one batch.
+ */
+static struct migaccel_bctx *reap_claim(struct migaccel_channel *ch)
 {
 	struct migaccel_bctx *ctx;
+	int res;
 
-	spin_lock(&ch->lock);
+	spin_lock_irq(&ch->lock);
 	ctx = list_first_entry_or_null(&ch->async, struct migaccel_bctx, node);
-	spin_unlock(&ch->lock);
-	/* Only the channel's owner reaps, and it only adds at the tail. */
-	if (!ctx)
+	if (!ctx || ctx->busy || !bctx_ready(ctx)) {
+		spin_unlock_irq(&ch->lock);
 		return NULL;
-	*res = bctx_progress(ctx);
-	if (!*res)
-		return NULL;
-	spin_lock(&ch->lock);
-	list_del(&ctx->node);
-	ch->nr_async--;
-	spin_unlock(&ch->lock);
-	return ctx;
+	}
+	ctx->busy = true;
+	spin_unlock_irq(&ch->lock);
+	if (ctx->finished)
+		return ctx;
+
+	res = bctx_progress(ctx);
+	if (res) {
+		memset(&ctx->ent, 0, sizeof(ctx->ent));
+		ctx->ent.user_data = ctx->cmd.user_data;
+		ctx->ent.result = res == 1 ? bctx_finish(ctx) : res;
+		ctx->ent.nr_failed = ctx->cmd.out_nr_failed;
+		ctx->ent.nr_cpu = ctx->cmd.out_nr_cpu;
+		ctx->finished = true;
+		return ctx;
+	}
+	reap_unclaim(ch, ctx, false);
+	return NULL;
 }
 
 /**
@@ -725,11 +896,10 @@ int migaccel_reap(struct migaccel_channel *ch, struct migaccel_reap *cmd)
 	unsigned long timeout = msecs_to_jiffies(cmd->timeout_ms ?:
 						 migaccel_timeout_ms);
 	bool wait = cmd->flags & MIGACCEL_REAP_WAIT;
-	struct migaccel_completion ent;
 	struct migaccel_bctx *ctx;
 	bool timed_out = false;
 	unsigned int n = 0;
-	int res;
+	bool copied;
 	long left;
 
 	if (cmd->flags & ~MIGACCEL_REAP_WAIT)
@@ -737,7 +907,7 @@ int migaccel_reap(struct migaccel_channel *ch, struct migaccel_reap *cmd)
 	if (!cmd->nr || cmd->min_complete > cmd->nr ||
 	    (!wait && (cmd->min_complete || cmd->timeout_ms)))
 		return -EINVAL;
-	if (!access_ok(uent, (size_t)cmd->nr * sizeof(ent)))
+	if (!access_ok(uent, (size_t)cmd->nr * sizeof(*uent)))
 		return -EFAULT;
 
 	/* Wait for all of them first, so they come in submission order. */
@@ -752,7 +922,7 @@ int migaccel_reap(struct migaccel_channel *ch, struct migaccel_reap *cmd)
 		/* The entry is writable before a batch is taken for it. */
 		if (put_user(0, &uent[n].__reserved))
 			return n ? 0 : -EFAULT;
-		ctx = reap_one(ch, &res);
+		ctx = reap_claim(ch);
 		if (!ctx) {
 			if (!wait || n >= cmd->min_complete || !ch->nr_async ||
 			    timed_out)
@@ -766,14 +936,11 @@ int migaccel_reap(struct migaccel_channel *ch, struct migaccel_reap *cmd)
 			timed_out = !left;
 			continue;
 		}
-		memset(&ent, 0, sizeof(ent));
-		ent.user_data = ctx->cmd.user_data;
-		ent.result = res == 1 ? bctx_finish(ctx) : res;
-		ent.nr_failed = ctx->cmd.out_nr_failed;
-		ent.nr_cpu = ctx->cmd.out_nr_cpu;
-		bctx_free(ctx);
-		if (copy_to_user(&uent[n], &ent, sizeof(ent)))
-			return -EFAULT;
+		/* An entry that cannot be written leaves its batch listed. */
+		copied = !copy_to_user(&uent[n], &ctx->ent, sizeof(ctx->ent));
+		reap_unclaim(ch, ctx, copied);
+		if (!copied)
+			return n ? 0 : -EFAULT;
 		n++;
 		cmd->out_nr = n;
 	}
@@ -785,9 +952,11 @@ int migaccel_reap(struct migaccel_channel *ch, struct migaccel_reap *cmd)
  * migaccel_async_release() - drop the async batches of a closing channel
  * @ch: the channel; its file is being released
  *
- * Each is waited for (bounded by timeout_ms) and aborted if it can be;
- * results are not written.  A chunk an engine holds keeps its job, and so
- * its pins, until it completes.
+ * They are waited for (timeout_ms for them all) and aborted if they can
+ * be; results are not written.  A chunk an engine holds keeps its job,
+ * and so its pins, regions and the channel's memory, until it completes.
+ * The notify of such a job may still run: it finds the channel's eventfd
+ * gone.
  *
  * Context: process context; sleeps.
  */
@@ -796,11 +965,17 @@ void migaccel_async_release(struct migaccel_channel *ch)
 	unsigned long timeout = msecs_to_jiffies(migaccel_timeout_ms);
 	struct migaccel_bctx *ctx, *next;
 
+	unsigned long end = jiffies + timeout;
+
+	/* No ioctl runs any more: nothing else takes batches off the list. */
 	list_for_each_entry_safe(ctx, next, &ch->async, node) {
+		spin_lock_irq(&ch->lock);
 		list_del(&ctx->node);
+		spin_unlock_irq(&ch->lock);
+		/* One timeout_ms for them all, not one each. */
+		timeout = time_before(jiffies, end) ? end - jiffies : 0;
 		if (!wait_for_completion_timeout(&ctx->job->done, timeout))
 			migaccel_job_abort(ctx->job);
-		ctx->job->notify = NULL;
 		bctx_free(ctx);
 	}
 	ch->nr_async = 0;

@@ -16,8 +16,8 @@
  * the chunk keeps the job, its pins and buffers alive until the engine
  * lets go.
  *
- * A job is freed, and its pages unpinned, only when the submitter and every
- * chunk in flight have let go of it.
+ * A job is freed, its pages unpinned and the regions it names released,
+ * only when the submitter and every chunk in flight have let go of it.
  */
 #include <linux/delay.h>
 #include <linux/ktime.h>
@@ -80,19 +80,28 @@ void migaccel_engine_del(struct migaccel_engine *engine)
 /**
  * migaccel_engine_drain() - wait for the chunks that picked an engine
  * @engine: an unpublished engine
- * @timeout_ms: how long to wait
+ * @timeout_ms: how long to wait; 0: until none is left, however long
+ *
+ * A chunk holds its engine until the engine is done with it, so an
+ * engine's memory may be freed only after a drain with @timeout_ms 0
+ * (once the engine can no longer hold work, e.g. its work queue is
+ * disabled).  That wait warns every timeout_ms ms.
  *
  * Context: process context; sleeps.
  */
 void migaccel_engine_drain(struct migaccel_engine *engine,
 			   unsigned int timeout_ms)
 {
-	if (!wait_event_timeout(engine->drained,
-				!atomic_read(&engine->inflight),
-				msecs_to_jiffies(timeout_ms)))
+	unsigned int step = timeout_ms ?: max(migaccel_timeout_ms, 1000u);
+
+	while (!wait_event_timeout(engine->drained,
+				   !atomic_read(&engine->inflight),
+				   msecs_to_jiffies(step))) {
 		pr_warn("migaccel: %s: %d chunks still in flight after %u ms\n",
-			engine->name, atomic_read(&engine->inflight),
-			timeout_ms);
+			engine->name, atomic_read(&engine->inflight), step);
+		if (timeout_ms)
+			break;
+	}
 }
 
 /**
@@ -323,12 +332,13 @@ struct migaccel_job *migaccel_job_alloc(unsigned int nr)
 	unsigned int max_chunks = DIV_ROUND_UP(nr, dsa_chunk) + 1;
 	struct migaccel_job *job;
 
-	job = kzalloc(struct_size(job, chunks, max_chunks), GFP_KERNEL);
+	job = kzalloc(struct_size(job, chunks, max_chunks),
+		      GFP_KERNEL_ACCOUNT);
 	if (!job)
 		return NULL;
 	job->dsa_chunk = dsa_chunk;
 	job->max_chunks = max_chunks;
-	job->ops = kvcalloc(nr, sizeof(*job->ops), GFP_KERNEL);
+	job->ops = kvcalloc(nr, sizeof(*job->ops), GFP_KERNEL_ACCOUNT);
 	if (!job->ops) {
 		kfree(job);
 		return NULL;
@@ -366,6 +376,8 @@ static void migaccel_job_release(struct kref *ref)
 	}
 	for (i = 0; i < job->nr_chunks; i++)
 		kmem_cache_free(migaccel_chunk_cache, job->chunks[i]);
+	if (job->locked)
+		migaccel_memlock_uncharge(job->ch->mm, job->locked);
 	if (job->ch)
 		migaccel_channel_put(job->ch);
 	kvfree(job->ops);
@@ -403,10 +415,11 @@ int migaccel_job_add_chunk(struct migaccel_job *job, enum migaccel_class class,
 	if (WARN_ON_ONCE(job->nr_chunks == job->max_chunks ||
 			 nr > MIGACCEL_CHUNK_DESCS))
 		return -EINVAL;
-	chunk = kmem_cache_alloc(migaccel_chunk_cache, GFP_KERNEL);
+	chunk = kmem_cache_alloc(migaccel_chunk_cache, GFP_KERNEL_ACCOUNT);
 	if (!chunk)
 		return -ENOMEM;
 	chunk->job = job;
+	spin_lock_init(&chunk->lock);
 	chunk->engine = NULL;
 	chunk->class = class;
 	chunk->nr = nr;
@@ -447,13 +460,25 @@ static void chunk_build(struct migaccel_chunk *chunk,
 						     &chunk->batch_comp));
 }
 
-/* The engine is done with @chunk: give back what picking it took. */
-static void chunk_unpick(struct migaccel_chunk *chunk)
+/* Set or clear the engine holding @chunk, against a racing abort. */
+static void chunk_set_engine(struct migaccel_chunk *chunk,
+			     struct migaccel_engine *engine)
 {
-	struct migaccel_engine *engine = chunk->engine;
+	unsigned long flags;
 
+	spin_lock_irqsave(&chunk->lock, flags);
+	chunk->engine = engine;
+	spin_unlock_irqrestore(&chunk->lock, flags);
+}
+
+/*
+ * @engine is done with @chunk (its hold on the chunk already ended under
+ * the chunk's lock): give back what picking it took.
+ */
+static void chunk_unpick(struct migaccel_chunk *chunk,
+			 struct migaccel_engine *engine)
+{
 	engine->ops->release(engine, chunk);
-	chunk->engine = NULL;
 	migaccel_engine_put(engine);
 }
 
@@ -469,10 +494,10 @@ static bool chunk_start(struct migaccel_chunk *chunk)
 	int ret;
 
 	while ((engine = migaccel_engine_pick(chunk->class, chunk->tried))) {
-		chunk->engine = engine;
+		chunk_set_engine(chunk, engine);
 		chunk->tried |= BIT(engine->id);
 		if (engine->ops->prepare(engine, chunk)) {
-			chunk->engine = NULL;
+			chunk_set_engine(chunk, NULL);
 			migaccel_engine_put(engine);
 			continue;
 		}
@@ -495,7 +520,8 @@ static bool chunk_start(struct migaccel_chunk *chunk)
 		atomic_dec(&job->pending);
 		migaccel_job_put(job);
 		atomic_set(&chunk->state, MIGACCEL_CHUNK_IDLE);
-		chunk_unpick(chunk);
+		chunk_set_engine(chunk, NULL);
+		chunk_unpick(chunk, engine);
 	}
 	return false;
 }
@@ -540,7 +566,14 @@ static void job_done(struct migaccel_job *job)
 void migaccel_chunk_complete(struct migaccel_chunk *chunk, bool requeue)
 {
 	struct migaccel_job *job = chunk->job;
-	struct migaccel_engine *engine = chunk->engine;
+	struct migaccel_engine *engine;
+	unsigned long flags;
+
+	/* From here on an abort finds no engine to ask. */
+	spin_lock_irqsave(&chunk->lock, flags);
+	engine = chunk->engine;
+	chunk->engine = NULL;
+	spin_unlock_irqrestore(&chunk->lock, flags);
 
 	atomic64_inc(&engine->completed);
 	if (!requeue) {
@@ -550,7 +583,7 @@ void migaccel_chunk_complete(struct migaccel_chunk *chunk, bool requeue)
 		atomic64_add(errors, &engine->errors);
 		atomic64_add(errors, &engine->cpu_completions);
 	}
-	chunk_unpick(chunk);
+	chunk_unpick(chunk, engine);
 	/* Records first, state after: the waiter reads them once it sees it. */
 	atomic_set_release(&chunk->state, requeue ? MIGACCEL_CHUNK_REQUEUE :
 			   MIGACCEL_CHUNK_DONE);
@@ -622,18 +655,45 @@ bool migaccel_job_abort(struct migaccel_job *job)
 
 	for (i = 0; i < job->nr_chunks; i++) {
 		struct migaccel_chunk *chunk = job->chunks[i];
-		struct migaccel_engine *engine = chunk->engine;
+		struct migaccel_engine *engine;
+		unsigned long flags;
+		bool taken = false;
 
 		if (atomic_read_acquire(&chunk->state) != MIGACCEL_CHUNK_INFLIGHT)
 			continue;
 		migaccel_count(job->stats, MIGACCEL_STAT_TIMEOUTS, 1);
-		if (!engine->ops->abort(engine, chunk)) {
+		/*
+		 * The engine is asked only while it still holds the chunk: a
+		 * completion racing this clears chunk->engine under the same
+		 * lock, and the engine stays alive while it holds a chunk.
+		 */
+		spin_lock_irqsave(&chunk->lock, flags);
+		engine = chunk->engine;
+		if (engine && engine->ops->abort(engine, chunk)) {
+			chunk->engine = NULL;
+			taken = true;
+		}
+		spin_unlock_irqrestore(&chunk->lock, flags);
+		if (!engine) {
+			/*
+			 * Completed meanwhile: its state becomes DONE or
+			 * REQUEUE once the engine's release returns, which
+			 * does not sleep; records are read only after that.
+			 */
+			while (atomic_read_acquire(&chunk->state) ==
+			       MIGACCEL_CHUNK_INFLIGHT) {
+				cond_resched();
+				cpu_relax();
+			}
+			continue;
+		}
+		if (!taken) {
 			all = false;
 			continue;
 		}
 		/* Ours again, unrun: the CPU finishes it. */
 		atomic64_add(chunk->nr, &engine->cpu_completions);
-		chunk_unpick(chunk);
+		chunk_unpick(chunk, engine);
 		memset(chunk->comps, 0, chunk->nr * sizeof(chunk->comps[0]));
 		atomic_set(&chunk->state, MIGACCEL_CHUNK_DONE);
 		atomic_dec(&job->pending);

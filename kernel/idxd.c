@@ -606,8 +606,11 @@ static void migaccel_idxd_remove(struct idxd_dev *idxd_dev)
 		/* Polled descriptors are not on idxd's lists: abort them here. */
 		cancel_work_sync(&mwq->poll_work);
 		idxd_poll_run(mwq, true);
-		/* Aborted chunks give their counts back from desc_complete(). */
-		migaccel_engine_drain(&mwq->engine, migaccel_timeout_ms);
+		/*
+		 * Aborted chunks give their counts back from desc_complete();
+		 * a chunk holds the engine (mwq) until then: no bounded wait.
+		 */
+		migaccel_engine_drain(&mwq->engine, 0);
 		migaccel_regions_engine_del(&mwq->engine);
 		migaccel_wq_free(mwq);
 	}

@@ -12,10 +12,13 @@
  *                                                 without doing them
  *
  * An inject file takes one line, "<kind> [desc=K] [byte=N] [times=T]
- * [count=C]", kind one of pagefault, error, batchfail, busy, lost,
- * wqremove, or "off".  The fault hits operation K (default 0) of each of
- * the next C (default 1) batches; a channel's own setting comes before
- * the global one.  Reading shows the setting and how many batches remain.
+ * [delay=MS] [count=C]", kind one of pagefault, error, batchfail, busy,
+ * lost, wqremove, slow, or "off".  The fault hits operation K (default 0)
+ * of each of the next C (default 1) batches; a channel's own setting
+ * comes before the global one.  With delay=MS the soft engine holds the
+ * chunk of operation K that long before it runs (or loses) it, as a slow
+ * device would; "slow" is the delay alone.  Reading shows the setting and
+ * how many batches remain.
  */
 #include <linux/debugfs.h>
 #include <linux/fs.h>
@@ -39,6 +42,7 @@ static const char *const inject_names[] = {
 	[MIGACCEL_INJECT_BUSY] = "busy",
 	[MIGACCEL_INJECT_LOST] = "lost",
 	[MIGACCEL_INJECT_WQREMOVE] = "wqremove",
+	[MIGACCEL_INJECT_SLOW] = "slow",
 };
 
 /**
@@ -117,6 +121,8 @@ static int inject_parse(char *buf, struct migaccel_fault *fault, u32 *count)
 			field = &fault->byte;
 		else if (!strcmp(tok, "times"))
 			field = &fault->times;
+		else if (!strcmp(tok, "delay"))
+			field = &fault->delay_ms;
 		else if (!strcmp(tok, "count"))
 			field = count;
 		else
@@ -166,9 +172,9 @@ static int inject_show(struct seq_file *m, void *unused)
 		seq_puts(m, "off\n");
 		return 0;
 	}
-	seq_printf(m, "%s desc=%u byte=%u times=%u count=%u\n",
+	seq_printf(m, "%s desc=%u byte=%u times=%u delay=%u count=%u\n",
 		   inject_names[fault.kind], fault.desc, fault.byte,
-		   fault.times, count);
+		   fault.times, fault.delay_ms, count);
 	return 0;
 }
 

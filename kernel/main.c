@@ -38,6 +38,11 @@ module_param_named(poll_us, migaccel_poll_us, uint, 0644);
 MODULE_PARM_DESC(poll_us,
 		 "how long a synchronous batch polls for completion before sleeping, in us");
 
+unsigned int migaccel_max_async = 64;
+module_param_named(max_async, migaccel_max_async, uint, 0644);
+MODULE_PARM_DESC(max_async,
+		 "most asynchronous batches a channel may have submitted and not reaped (-EBUSY beyond)");
+
 static DEFINE_IDA(migaccel_channel_ida);
 
 struct migaccel_ucmd {
@@ -74,6 +79,14 @@ static int migaccel_region_register_ioctl(struct migaccel_ucmd *ucmd)
 	return migaccel_region_register(ucmd->ch, ucmd->cmd);
 }
 
+/* The id could not be written back: the caller never had the region. */
+static void migaccel_region_register_undo(struct migaccel_ucmd *ucmd)
+{
+	struct migaccel_region_register *cmd = ucmd->cmd;
+
+	migaccel_region_forget(ucmd->ch, cmd->out_region_id);
+}
+
 static int migaccel_region_unregister_ioctl(struct migaccel_ucmd *ucmd)
 {
 	return migaccel_region_unregister(ucmd->ch, ucmd->cmd);
@@ -99,10 +112,10 @@ static int migaccel_set_eventfd_ioctl(struct migaccel_ucmd *ucmd)
 		if (IS_ERR(ctx))
 			return PTR_ERR(ctx);
 	}
-	spin_lock(&ch->lock);
+	spin_lock_irq(&ch->lock);
 	old = ch->eventfd;
 	ch->eventfd = ctx;
-	spin_unlock(&ch->lock);
+	spin_unlock_irq(&ch->lock);
 	if (old)
 		eventfd_ctx_put(old);
 	return 0;
@@ -123,47 +136,65 @@ union migaccel_ucmd_buffer {
 	struct migaccel_sva_bind sva_bind;
 };
 
+/**
+ * struct migaccel_ioctl_op - an ioctl of the table
+ * @size: its struct as this module knows it
+ * @min_size: the shortest struct accepted
+ * @ioctl_num: the ioctl number
+ * @owner_only: the call reaches the opener's memory: only the opener may
+ * @out: the struct has out_ fields, written back after the call; it is
+ *	made sure to be writable before the call acts
+ * @execute: the call
+ * @undo: when the struct could not be written back after all (the memory
+ *	went away meanwhile), undo what @execute did, or NULL
+ */
 struct migaccel_ioctl_op {
 	unsigned int size;
 	unsigned int min_size;
 	unsigned int ioctl_num;
 	bool owner_only;
+	bool out;
 	int (*execute)(struct migaccel_ucmd *ucmd);
+	void (*undo)(struct migaccel_ucmd *ucmd);
 };
 
-/* @_owner: the call reaches the opener's memory: only the opener may. */
-#define IOCTL_OP(_ioctl, _fn, _struct, _last, _owner)                         \
+#define IOCTL_OP(_ioctl, _fn, _struct, _last, _owner, _out, _undo)            \
 	{                                                                      \
 		.size = sizeof(_struct),                                       \
 		.min_size = offsetofend(_struct, _last),                       \
 		.ioctl_num = _ioctl,                                           \
 		.owner_only = _owner,                                          \
+		.out = _out,                                                   \
 		.execute = _fn,                                                \
+		.undo = _undo,                                                 \
 	}
 
 static const struct migaccel_ioctl_op migaccel_ioctl_ops[] = {
 	[MIGACCEL_CMD_INFO - MIGACCEL_CMD_BASE] =
 		IOCTL_OP(MIGACCEL_INFO, migaccel_info_ioctl,
-			 struct migaccel_info, __reserved, false),
+			 struct migaccel_info, __reserved, false, true, NULL),
 	[MIGACCEL_CMD_BATCH - MIGACCEL_CMD_BASE] =
 		IOCTL_OP(MIGACCEL_BATCH, migaccel_batch_ioctl,
-			 struct migaccel_batch, out_nr_cpu, true),
+			 struct migaccel_batch, out_nr_cpu, true, true, NULL),
 	[MIGACCEL_CMD_REGION_REGISTER - MIGACCEL_CMD_BASE] =
 		IOCTL_OP(MIGACCEL_REGION_REGISTER, migaccel_region_register_ioctl,
-			 struct migaccel_region_register, __reserved, true),
+			 struct migaccel_region_register, __reserved, true, true,
+			 migaccel_region_register_undo),
 	[MIGACCEL_CMD_REGION_UNREGISTER - MIGACCEL_CMD_BASE] =
 		IOCTL_OP(MIGACCEL_REGION_UNREGISTER,
 			 migaccel_region_unregister_ioctl,
-			 struct migaccel_region_unregister, __reserved, true),
+			 struct migaccel_region_unregister, __reserved, true,
+			 false, NULL),
 	[MIGACCEL_CMD_REAP - MIGACCEL_CMD_BASE] =
 		IOCTL_OP(MIGACCEL_REAP, migaccel_reap_ioctl,
-			 struct migaccel_reap, out_nr, true),
+			 struct migaccel_reap, out_nr, true, true, NULL),
 	[MIGACCEL_CMD_SET_EVENTFD - MIGACCEL_CMD_BASE] =
 		IOCTL_OP(MIGACCEL_SET_EVENTFD, migaccel_set_eventfd_ioctl,
-			 struct migaccel_set_eventfd, __reserved, true),
+			 struct migaccel_set_eventfd, __reserved, true, false,
+			 NULL),
 	[MIGACCEL_CMD_SVA_BIND - MIGACCEL_CMD_BASE] =
 		IOCTL_OP(MIGACCEL_SVA_BIND, migaccel_sva_bind_ioctl,
-			 struct migaccel_sva_bind, out_engines, true),
+			 struct migaccel_sva_bind, out_engines, true, true, NULL),
 };
 
 static long migaccel_ioctl(struct file *filp, unsigned int cmd,
@@ -177,6 +208,7 @@ static long migaccel_ioctl(struct file *filp, unsigned int cmd,
 		.cmd = &buf,
 	};
 	unsigned int nr = _IOC_NR(cmd);
+	u32 out_size;
 	int ret;
 
 	if (_IOC_TYPE(cmd) != MIGACCEL_TYPE || nr < MIGACCEL_CMD_BASE ||
@@ -198,12 +230,23 @@ static long migaccel_ioctl(struct file *filp, unsigned int cmd,
 				    ucmd.user_size);
 	if (ret)
 		return ret;
-	ret = op->execute(&ucmd);
-	if (ret)
-		return ret;
-	if (copy_to_user(ucmd.ubuffer, ucmd.cmd,
-			 min_t(u32, ucmd.user_size, op->size)))
+	/*
+	 * A call either fails and does nothing, or acts and succeeds: the
+	 * struct is made sure writable (its own bytes written back) before
+	 * the call acts, and a struct without out_ fields is not written.
+	 */
+	out_size = min_t(u32, ucmd.user_size, op->size);
+	if (op->out && copy_to_user(ucmd.ubuffer, ucmd.cmd, out_size))
 		return -EFAULT;
+	ret = op->execute(&ucmd);
+	if (ret || !op->out)
+		return ret;
+	if (copy_to_user(ucmd.ubuffer, ucmd.cmd, out_size)) {
+		/* Unmapped meanwhile by another thread of the caller. */
+		if (op->undo)
+			op->undo(&ucmd);
+		return -EFAULT;
+	}
 	return 0;
 }
 
@@ -212,7 +255,7 @@ static void migaccel_channel_deadline(struct timer_list *t)
 {
 	struct migaccel_channel *ch = from_timer(ch, t, deadline);
 
-	wake_up_all(&ch->wait);
+	migaccel_async_deadline(ch);
 }
 
 static int migaccel_open(struct inode *inode, struct file *filp)
@@ -220,7 +263,7 @@ static int migaccel_open(struct inode *inode, struct file *filp)
 	struct migaccel_channel *ch;
 	int id;
 
-	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
+	ch = kzalloc(sizeof(*ch), GFP_KERNEL_ACCOUNT);
 	if (!ch)
 		return -ENOMEM;
 	/* Also makes the channel a member of its client group. */
@@ -274,15 +317,24 @@ void migaccel_channel_put(struct migaccel_channel *ch)
 static int migaccel_release(struct inode *inode, struct file *filp)
 {
 	struct migaccel_channel *ch = filp->private_data;
+	struct eventfd_ctx *old;
 
-	/* Batches first: they hold regions, which hold pins. */
-	migaccel_async_release(ch);
+	/* No deadline fires for a channel going away. */
 	timer_shutdown_sync(&ch->deadline);
+	/*
+	 * Batches, then regions: a job an engine still holds keeps its own
+	 * references to the regions it names, and the channel itself.
+	 */
+	migaccel_async_release(ch);
 	migaccel_regions_release(ch);
 	migaccel_idxd_sva_unbind(ch);
-	if (ch->eventfd)
-		eventfd_ctx_put(ch->eventfd);
+	/* A job an engine still holds may signal it: swap under the lock. */
+	spin_lock_irq(&ch->lock);
+	old = ch->eventfd;
 	ch->eventfd = NULL;
+	spin_unlock_irq(&ch->lock);
+	if (old)
+		eventfd_ctx_put(old);
 	migaccel_debugfs_channel_del(ch);
 	ida_free(&migaccel_channel_ida, ch->id);
 	migaccel_client_put(ch->client, &ch->qos);

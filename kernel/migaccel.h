@@ -104,6 +104,9 @@ enum migaccel_class {
  * @MIGACCEL_INJECT_LOST: the chunk holding op @desc never completes
  * @MIGACCEL_INJECT_WQREMOVE: the work queue goes away with the chunk
  *	holding op @desc queued and not run
+ * @MIGACCEL_INJECT_SLOW: nothing but the delay: the chunk holding op
+ *	@desc runs @delay_ms late, and cannot be taken back meanwhile (a
+ *	slow device)
  */
 enum migaccel_inject_kind {
 	MIGACCEL_INJECT_NONE,
@@ -113,6 +116,7 @@ enum migaccel_inject_kind {
 	MIGACCEL_INJECT_BUSY,
 	MIGACCEL_INJECT_LOST,
 	MIGACCEL_INJECT_WQREMOVE,
+	MIGACCEL_INJECT_SLOW,
 };
 
 /**
@@ -121,12 +125,15 @@ enum migaccel_inject_kind {
  * @desc: index in the batch of the operation it hits
  * @byte: PAGEFAULT: offset of the faulting byte
  * @times: BUSY: refusals per submission
+ * @delay_ms: any kind: the soft engine holds the chunk of op @desc this
+ *	long before it runs (or loses) it
  */
 struct migaccel_fault {
 	u32 kind;
 	u32 desc;
 	u32 byte;
 	u32 times;
+	u32 delay_ms;
 };
 
 /**
@@ -216,17 +223,26 @@ struct migaccel_jop {
 
 /**
  * struct migaccel_region - guest RAM pinned once (region.c)
+ * @ref: held by the channel while the region is registered, and by each
+ *	operation of a job that names it, until the job is released (its
+ *	submitter and every engine let go); the last put unmaps, unpins,
+ *	uncharges and frees
  * @id: its id in the channel, never 0
  * @addr: user address of its first byte
  * @length: bytes
  * @nr_pages: pages
  * @pages: the pinned pages
- * @users: batches that name it
+ * @users: operations of jobs that name it; unregistering waits for 0
  * @mm: address space it is charged to
  * @node: in the list of every region, under migaccel_regions_lock
  * @dma: per engine id, the bus address of each page, or NULL
+ *
+ * A caller can give up on a job (signal, timeout, close) while an engine
+ * still works on the region's pages: the job's references keep them
+ * pinned, mapped and charged until the engine lets go, however long.
  */
 struct migaccel_region {
+	struct kref ref;
 	u32 id;
 	u64 addr;
 	u64 length;
@@ -259,7 +275,11 @@ enum migaccel_chunk_state {
  * @batch: DSA: the BATCH descriptor naming @descs when @nr > 1
  * @batch_comp: completion record of @batch
  * @job: the job this chunk belongs to
- * @engine: where it runs; holds one of the engine's in-flight counts
+ * @lock: protects @engine against an abort racing the completion; leaf
+ * @engine: where it runs; holds one of the engine's in-flight counts.
+ *	Cleared under @lock by whoever ends the engine's hold (the
+ *	completion, or an abort the engine accepted), so an abort that
+ *	finds it set under @lock may use the engine
  * @class: DSA or IAA descriptors
  * @nr: number of member descriptors
  * @op: index in the job of the operation of each member
@@ -280,6 +300,7 @@ struct migaccel_chunk {
 	struct dsa_hw_desc batch;
 	struct dsa_completion_record batch_comp __aligned(32);
 	struct migaccel_job *job;
+	spinlock_t lock; /* protects engine against abort vs. completion */
 	struct migaccel_engine *engine;
 	enum migaccel_class class;
 	unsigned int nr;
@@ -299,6 +320,8 @@ struct migaccel_chunk {
  * @pending: chunks in flight
  * @done: completed each time @pending reaches zero
  * @notify: called (any context) when @done completes, or NULL
+ * @listed: an async batch: on its channel's list (under ch->lock)
+ * @done_unlisted: @notify ran before @listed was set (under ch->lock)
  * @ch: the channel, for @notify and regions; holds a channel reference
  * @fault: the fault injected into this batch, if any
  * @stats: the channel's counters
@@ -307,6 +330,8 @@ struct migaccel_chunk {
  * @dsa_chunk: most operations in one DSA chunk (the WQs' max_batch_size)
  * @max_chunks: room in @chunks
  * @nr_chunks: entries of @chunks
+ * @locked: user pages its operations pinned, charged to the RLIMIT_MEMLOCK
+ *	of @ch's address space until the job is released
  * @chunks: submissions, MIGACCEL_CHUNK_DESCS operations each at most
  */
 struct migaccel_job {
@@ -314,6 +339,8 @@ struct migaccel_job {
 	atomic_t pending;
 	struct completion done;
 	void (*notify)(struct migaccel_job *job);
+	bool listed;
+	bool done_unlisted;
 	struct migaccel_channel *ch;
 	struct migaccel_fault fault;
 	struct migaccel_stats *stats;
@@ -322,6 +349,7 @@ struct migaccel_job {
 	unsigned int dsa_chunk;
 	unsigned int max_chunks;
 	unsigned int nr_chunks;
+	unsigned long locked;
 	struct migaccel_chunk *chunks[] __counted_by(nr_chunks);
 };
 
@@ -337,7 +365,8 @@ struct migaccel_job {
  *	engine cannot take it
  * @abort: the submitter gave up waiting: take @chunk back if the engine
  *	can guarantee it will never touch it again; true if it did (the
- *	engine then never calls migaccel_chunk_complete() for it)
+ *	engine then never calls migaccel_chunk_complete() for it).  Called
+ *	under the chunk's lock, with interrupts off: must not sleep
  * @release: undo @prepare, once the engine is done with the chunk
  * @region_addr: address the engine uses for page @idx of @region, after
  *	@prepare
@@ -450,6 +479,7 @@ struct migaccel_client {
 extern unsigned int migaccel_timeout_ms;
 extern unsigned int migaccel_busy_retries;
 extern unsigned int migaccel_poll_us;
+extern unsigned int migaccel_max_async;
 extern bool migaccel_soft_null;
 
 /* engine.c */
@@ -542,6 +572,7 @@ bool migaccel_op_finish(struct migaccel_jop *jop);
 int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd);
 int migaccel_reap(struct migaccel_channel *ch, struct migaccel_reap *cmd);
 bool migaccel_async_ready(struct migaccel_channel *ch);
+void migaccel_async_deadline(struct migaccel_channel *ch);
 void migaccel_async_release(struct migaccel_channel *ch);
 
 /* region.c */
@@ -549,6 +580,8 @@ int migaccel_region_register(struct migaccel_channel *ch,
 			     struct migaccel_region_register *cmd);
 int migaccel_region_unregister(struct migaccel_channel *ch,
 			       struct migaccel_region_unregister *cmd);
+void migaccel_region_forget(struct migaccel_channel *ch, u32 id);
+void migaccel_memlock_uncharge(struct mm_struct *mm, unsigned long pages);
 struct migaccel_region *migaccel_region_get(struct migaccel_channel *ch,
 					    u32 id);
 void migaccel_region_put(struct migaccel_region *r, wait_queue_head_t *wait);
@@ -581,12 +614,15 @@ void migaccel_debugfs_exit(void);
  * @debugfs: its debugfs directory
  * @regions: registered regions by id
  * @wait: woken when an async batch completes or a region is let go
- * @lock: protects @async and @eventfd
+ * @lock: protects @async and @eventfd; taken in the deadline timer and
+ *	by completions, so with interrupts off
  * @async: asynchronous batches not reaped yet, in submission order
- * @nr_async: entries of @async
+ * @nr_async: entries of @async, and places taken by batches being
+ *	submitted; at most migaccel_max_async
  * @eventfd: signalled once per completed async batch, or NULL
- * @deadline: fires at the earliest deadline of an async batch, so that
- *	poll and a waiting reap see it give up on a device
+ * @deadline: fires at each deadline of an async batch (armed at the
+ *	earliest, then again at the next), so that poll and a waiting reap
+ *	see it give up on a device
  * @sva: SVA bindings, per engine id
  * @client: the opener's process, as the control plane sees it
  * @qos: this channel's share of its client group's bandwidth

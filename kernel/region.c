@@ -8,8 +8,15 @@
  * device of every work queue: at registration for the engines present,
  * and by migaccel_regions_engine_add() for one that appears later.  It
  * belongs to one channel (an xarray of the channel); batches that name it
- * hold a use count, so unregistering waits or fails with -EBUSY, and
- * closing the channel releases every region once its batches are gone.
+ * hold a use count, so unregistering waits or fails with -EBUSY.
+ *
+ * Its lifetime is a reference count, not the channel's: the channel holds
+ * one while the region is registered, and each operation of a job that
+ * names it holds one until the job is released, which is when its
+ * submitter and every engine that took its work have let go.  A caller
+ * that gives up (a fatal signal, a timeout, close) leaves the pages pinned
+ * and mapped while an engine may still read or write them; the last put
+ * unmaps, unpins and uncharges them.
  */
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
@@ -54,6 +61,25 @@ static int region_pin(struct migaccel_region *r)
 	return 0;
 }
 
+/**
+ * migaccel_memlock_uncharge() - give back pinned pages to RLIMIT_MEMLOCK
+ * @mm: the address space charged (account_locked_vm()), held by mmgrab()
+ * @pages: how many
+ *
+ * Unlike account_locked_vm(), asks nothing of the task it runs in: the
+ * last reference may be dropped by an engine's worker.
+ *
+ * Context: process context; takes mmap_lock for writing.
+ */
+void migaccel_memlock_uncharge(struct mm_struct *mm, unsigned long pages)
+{
+	if (!pages)
+		return;
+	mmap_write_lock(mm);
+	__account_locked_vm(mm, pages, false, current, false);
+	mmap_write_unlock(mm);
+}
+
 static void region_free(struct migaccel_region *r)
 {
 	kvfree(r->pages);
@@ -74,6 +100,7 @@ int migaccel_region_register(struct migaccel_channel *ch,
 			     struct migaccel_region_register *cmd)
 {
 	struct migaccel_region *r;
+	unsigned long nr_pages;
 	u32 id;
 	int ret;
 
@@ -87,58 +114,70 @@ int migaccel_region_register(struct migaccel_channel *ch,
 		return -EINVAL;
 	if (!access_ok(u64_to_user_ptr(cmd->addr), cmd->length))
 		return -EFAULT;
+	nr_pages = cmd->length >> PAGE_SHIFT;
+	/* The limit first: nothing is allocated for a region beyond it. */
+	ret = account_locked_vm(current->mm, nr_pages, true);
+	if (ret)
+		return ret;
 
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
-	if (!r)
-		return -ENOMEM;
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r) {
+		ret = -ENOMEM;
+		goto unaccount;
+	}
+	kref_init(&r->ref);
 	r->addr = cmd->addr;
 	r->length = cmd->length;
-	r->nr_pages = cmd->length >> PAGE_SHIFT;
+	r->nr_pages = nr_pages;
 	atomic_set(&r->users, 0);
 	r->mm = current->mm;
 	mmgrab(r->mm);
-	r->pages = kvcalloc(r->nr_pages, sizeof(*r->pages), GFP_KERNEL);
+	r->pages = kvcalloc(r->nr_pages, sizeof(*r->pages),
+			    GFP_KERNEL_ACCOUNT);
 	if (!r->pages) {
 		ret = -ENOMEM;
 		goto free;
 	}
-	ret = account_locked_vm(current->mm, r->nr_pages, true);
-	if (ret)
-		goto free;
 	ret = region_pin(r);
 	if (ret)
-		goto unaccount;
+		goto free;
 
+	/* An id reserved: a lookup finds nothing there until it is stored. */
+	ret = xa_alloc(&ch->regions, &id, NULL, xa_limit_32b,
+		       GFP_KERNEL_ACCOUNT);
+	if (ret)
+		goto unpin;
+	r->id = id;
 	mutex_lock(&migaccel_regions_lock);
 	ret = migaccel_engines_map_region(r);
 	if (ret) {
 		mutex_unlock(&migaccel_regions_lock);
-		goto unpin;
-	}
-	/* Published last: a batch can name it only once it is complete. */
-	ret = xa_alloc(&ch->regions, &id, r, xa_limit_32b, GFP_KERNEL);
-	if (ret) {
-		migaccel_engines_unmap_region(r);
-		mutex_unlock(&migaccel_regions_lock);
-		goto unpin;
+		goto release_id;
 	}
 	list_add_tail(&r->node, &migaccel_regions);
 	mutex_unlock(&migaccel_regions_lock);
-	r->id = id;
-	cmd->out_region_id = id;
 	migaccel_client_pinned(ch->client, 1, r->length);
+	cmd->out_region_id = id;
+	/*
+	 * Published last, complete: from here an UNREGISTER of the id (by
+	 * another thread guessing it) or a batch may use it.  Storing over a
+	 * reserved entry allocates nothing and cannot fail.
+	 */
+	WARN_ON(xa_is_err(xa_store(&ch->regions, id, r, GFP_KERNEL_ACCOUNT)));
 	return 0;
 
+release_id:
+	xa_release(&ch->regions, id);
 unpin:
 	region_unpin(r, r->nr_pages);
-unaccount:
-	account_locked_vm(current->mm, r->nr_pages, false);
 free:
 	region_free(r);
+unaccount:
+	account_locked_vm(current->mm, nr_pages, false);
 	return ret;
 }
 
-/* Unpublished, unused: unmap, unpin, unaccount, free. */
+/* The last reference: unmap, unpin, unaccount, free. */
 static void region_destroy(struct migaccel_region *r)
 {
 	mutex_lock(&migaccel_regions_lock);
@@ -146,8 +185,21 @@ static void region_destroy(struct migaccel_region *r)
 	migaccel_engines_unmap_region(r);
 	mutex_unlock(&migaccel_regions_lock);
 	region_unpin(r, r->nr_pages);
-	account_locked_vm(r->mm, r->nr_pages, false);
+	migaccel_memlock_uncharge(r->mm, r->nr_pages);
 	region_free(r);
+}
+
+static void region_release(struct kref *ref)
+{
+	region_destroy(container_of(ref, struct migaccel_region, ref));
+}
+
+/* The channel lets go of a region it took out of its xarray. */
+static void region_unpublished(struct migaccel_channel *ch,
+			       struct migaccel_region *r)
+{
+	migaccel_client_pinned(ch->client, -1, -(s64)r->length);
+	kref_put(&r->ref, region_release);
 }
 
 /* Take @id out of the channel if no batch uses it; NULL if one does. */
@@ -215,9 +267,26 @@ int migaccel_region_unregister(struct migaccel_channel *ch,
 		return -EINTR;
 	if (!r)
 		return ret;
-	migaccel_client_pinned(ch->client, -1, -(s64)r->length);
-	region_destroy(r);
+	region_unpublished(ch, r);
 	return 0;
+}
+
+/**
+ * migaccel_region_forget() - undo a registration the caller never learnt of
+ * @ch: the channel
+ * @id: the region's id, just registered
+ *
+ * Unlike unregistering, this does not wait for batches: one that named
+ * the id meanwhile keeps its own reference.
+ *
+ * Context: process context of the channel's owner.
+ */
+void migaccel_region_forget(struct migaccel_channel *ch, u32 id)
+{
+	struct migaccel_region *r = xa_erase(&ch->regions, id);
+
+	if (r)
+		region_unpublished(ch, r);
 }
 
 /**
@@ -226,7 +295,7 @@ int migaccel_region_unregister(struct migaccel_channel *ch,
  * @id: the region id
  *
  * Context: any; takes the xarray lock.
- * Return: the region with a use count, or NULL.
+ * Return: the region with a use count and a reference, or NULL.
  */
 struct migaccel_region *migaccel_region_get(struct migaccel_channel *ch,
 					    u32 id)
@@ -235,23 +304,29 @@ struct migaccel_region *migaccel_region_get(struct migaccel_channel *ch,
 
 	xa_lock(&ch->regions);
 	r = xa_load(&ch->regions, id);
-	if (r)
+	if (r) {
 		atomic_inc(&r->users);
+		kref_get(&r->ref);
+	}
 	xa_unlock(&ch->regions);
 	return r;
 }
 
 /**
- * migaccel_region_put() - a batch is done with a region
+ * migaccel_region_put() - a job is done with a region
  * @r: the region
  * @wait: the channel's wait queue, where an unregister may wait
  *
- * Context: any.
+ * The last reference (the region unregistered or its channel closed, and
+ * no other job naming it) unmaps, unpins and frees it.
+ *
+ * Context: process context (unpinning may sleep).
  */
 void migaccel_region_put(struct migaccel_region *r, wait_queue_head_t *wait)
 {
 	if (atomic_dec_and_test(&r->users))
 		wake_up_all(wait);
+	kref_put(&r->ref, region_release);
 }
 
 /**
@@ -274,8 +349,12 @@ struct page *migaccel_region_page(struct migaccel_region *r, u64 offset,
 }
 
 /**
- * migaccel_regions_release() - free every region of a closing channel
- * @ch: the channel; no batch of it remains
+ * migaccel_regions_release() - let go of every region of a closing channel
+ * @ch: the channel
+ *
+ * A region no job names is freed now; one that a job still names (an
+ * engine has not let go of work its caller gave up on) lives until that
+ * job is released.
  *
  * Context: process context.
  */
@@ -286,8 +365,7 @@ void migaccel_regions_release(struct migaccel_channel *ch)
 
 	xa_for_each(&ch->regions, id, r) {
 		xa_erase(&ch->regions, id);
-		migaccel_client_pinned(ch->client, -1, -(s64)r->length);
-		region_destroy(r);
+		region_unpublished(ch, r);
 	}
 	xa_destroy(&ch->regions);
 }

@@ -11,6 +11,7 @@
  * physical range that stays on valid page frames is reachable at
  * phys_to_virt().  A range that leaves them faults, as on a device.
  */
+#include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -32,7 +33,10 @@
 
 static struct workqueue_struct *soft_wq;
 
-/* Chunks "lost" by injection, until the submitter aborts them. */
+/*
+ * Chunks "lost" by injection, until the submitter aborts them, or the
+ * module goes away (migaccel_soft_exit() gives them back unrun).
+ */
 static DEFINE_SPINLOCK(soft_lost_lock);
 static LIST_HEAD(soft_lost);
 
@@ -556,6 +560,10 @@ static void soft_work(struct work_struct *work)
 		migaccel_chunk_complete(chunk, false);
 		return;
 	}
+	/* A slow device: the chunk is held, and cannot be aborted, meanwhile. */
+	if (chunk->job->fault.delay_ms &&
+	    migaccel_chunk_slot_of(chunk, chunk->job->fault.desc) >= 0)
+		msleep(chunk->job->fault.delay_ms);
 
 	if (soft_injects(chunk, MIGACCEL_INJECT_WQREMOVE)) {
 		/* Gone with the chunk queued: give it back unrun. */
@@ -682,6 +690,21 @@ int migaccel_soft_init(void)
  */
 void migaccel_soft_exit(void)
 {
+	struct migaccel_chunk *chunk, *next;
+	LIST_HEAD(lost);
+
 	migaccel_engine_del(&migaccel_soft_engine);
 	destroy_workqueue(soft_wq);
+	/*
+	 * A lost chunk whose submitter gave up holds its job, pins and
+	 * regions: the engine lets go of it now, as a removed work queue
+	 * gives back what it held.
+	 */
+	spin_lock(&soft_lost_lock);
+	list_splice_init(&soft_lost, &lost);
+	spin_unlock(&soft_lost_lock);
+	list_for_each_entry_safe(chunk, next, &lost, node) {
+		list_del(&chunk->node);
+		migaccel_chunk_complete(chunk, true);
+	}
 }

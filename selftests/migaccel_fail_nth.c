@@ -18,9 +18,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #include <linux/migaccel.h>
 
@@ -232,6 +235,54 @@ TEST_F(fail_nth, region_register_unwinds_at_every_allocation)
 	ASSERT_LT(n, MAX_NTH);
 	ASSERT_LE(2, failures);
 	TH_LOG("%u injection points failed cleanly", failures);
+}
+
+/*
+ * A region beyond RLIMIT_MEMLOCK is refused before anything is allocated
+ * for it (its page array is up to 128 MiB): with the first injection
+ * point armed, the call fails with ENOMEM without reaching it.
+ */
+TEST_F(fail_nth, region_beyond_memlock_allocates_nothing)
+{
+	pid_t pid = fork();
+	int status;
+
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct __user_cap_header_struct h = {
+			.version = _LINUX_CAPABILITY_VERSION_3,
+		};
+		struct __user_cap_data_struct d[2] = {};
+		struct migaccel_region_register r = {
+			.size = sizeof(r), .addr = (uintptr_t)self->buf,
+			.length = 2 * PAGE,
+		};
+		struct rlimit rl;
+		int fd, nth, ret;
+
+		fd = open("/dev/migaccel", O_RDWR);
+		nth = fail_nth_open();
+		if (fd < 0 || nth < 0)
+			_exit(1);
+		if (syscall(SYS_capget, &h, d))
+			_exit(2);
+		d[0].effective &= ~(1u << CAP_IPC_LOCK);
+		if (syscall(SYS_capset, &h, d))
+			_exit(3);
+		rl.rlim_cur = vm_locked_kb() * 1024;
+		rl.rlim_max = rl.rlim_cur;
+		if (setrlimit(RLIMIT_MEMLOCK, &rl))
+			_exit(4);
+		if (arm_fail_nth(nth, 1))
+			_exit(5);
+		ret = ioctl(fd, MIGACCEL_REGION_REGISTER, &r) ? -errno : 0;
+		if (disarm_fail_nth(nth) != 1)
+			_exit(6);
+		_exit(ret == -ENOMEM ? 0 : 7);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
 }
 
 /* Zero scans, compressions and delta records in one batch, sync or async. */

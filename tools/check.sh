@@ -138,7 +138,8 @@ for t in lib/tests/zero_scan_cpu lib/tests/ops_cpu lib/tests/packet_cpu \
 done
 
 vm_tests=(--bin selftests/migaccel_zero_scan --bin selftests/migaccel_ops
-	  --bin selftests/migaccel_async
+	  --bin selftests/migaccel_async --bin selftests/migaccel_safety
+	  --bin selftests/migaccel_hostile
 	  --bin lib/tests/zero_scan_paths --bin lib/tests/ops_paths
 	  --bin lib/tests/async_paths
 	  --bin selftests/migaccel_netlink --bin selftests/migaccel_qos
@@ -178,10 +179,14 @@ vm_stage() {
 }
 
 # The stock kernel runs the bulk tests at full size; the debug kernel,
-# many times slower under KASAN, on a tenth of it.
-printf 'MIGACCEL_PAGES=100000\nMIGACCEL_OPS_PAGES=10000\n' >"$out/stock.env"
+# many times slower under KASAN, on a tenth of it.  The hostile-input test
+# runs for a fixed time: 150 s on the stock kernel (over 10^6 calls),
+# 90 s on the debug kernel.
+printf 'MIGACCEL_PAGES=100000\nMIGACCEL_OPS_PAGES=10000\nMIGACCEL_HOSTILE_SECONDS=150\n' \
+	>"$out/stock.env"
 printf 'MIGACCEL_PAGES=10000\nMIGACCEL_OPS_PAGES=2000\nMIGACCEL_STRESS_BATCHES=200\n' \
 	>"$out/debug.env"
+printf 'MIGACCEL_SAFETY_BATCHES=2000\nMIGACCEL_HOSTILE_SECONDS=90\n' >>"$out/debug.env"
 
 stage "VM: Debian's stock kernel $kver"
 vm_stage stock "/boot/vmlinuz-$kver" "$kver" / "$out/stock.env" migaccel.ko

@@ -278,8 +278,17 @@ static uint32_t ops_run(struct fake_chan *c, unsigned char *ops, uint32_t n,
 	memset(bm, 0, WORDS(n) * 8);
 	for (i = 0; i < n; i++) {
 		struct migaccel_op *op = (void *)(ops + (size_t)i * stride);
-		struct migaccel_op t = *op;
-		int ret = op->flags ? -EINVAL : op_resolve(c, &t);
+		struct migaccel_op t;
+		int ret;
+
+		/*
+		 * As the module reads it: the caller's op_size bytes, the
+		 * fields past them (region, buf_region with op_size 64) zero,
+		 * never the next op's bytes.
+		 */
+		memset(&t, 0, sizeof(t));
+		memcpy(&t, op, stride < sizeof(t) ? stride : sizeof(t));
+		ret = t.flags ? -EINVAL : op_resolve(c, &t);
 
 		if (!ret)
 			ret = run_op(&t);

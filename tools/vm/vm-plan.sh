@@ -33,6 +33,15 @@ step() {
 	end "$name" $rc
 }
 
+# Pins taken minus pins released, machine-wide: balanced again at the end.
+pins() {
+	echo 1 >/proc/sys/vm/stat_refresh
+	awk '$1 == "nr_foll_pin_acquired" { a = $2 }
+	     $1 == "nr_foll_pin_released" { r = $2 }
+	     END { print a - r }' /proc/vmstat
+}
+pins_at_start=$(pins)
+
 step module_load insmod /ko/migaccel.ko
 step device_node_is_0660 sh -c \
 	'[ "$(stat -c %a /dev/migaccel)" = 660 ] && [ "$(stat -c %g /dev/migaccel)" = 0 ]'
@@ -60,3 +69,6 @@ done
 
 step module_unload rmmod migaccel
 step device_node_removed sh -c '[ ! -e /dev/migaccel ]'
+pins_at_end=$(pins)
+step pins_balanced_after_unload sh -c \
+	"echo 'pins held: $pins_at_start at start, $pins_at_end at the end'; [ '$pins_at_start' = '$pins_at_end' ]"
