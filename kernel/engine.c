@@ -501,11 +501,13 @@ static bool chunk_start(struct migaccel_chunk *chunk)
 }
 
 /* An incompressible page is an answer, not an error. */
-static bool status_ok(enum migaccel_class class, u8 status)
+static bool record_ok(enum migaccel_class class, const union migaccel_hw_comp *comp)
 {
-	status = DSA_COMP_STATUS(status);
+	u8 status = DSA_COMP_STATUS(READ_ONCE(comp->dsa.status));
+
 	return status == DSA_COMP_SUCCESS ||
-	       (class == MIGACCEL_CLASS_IAA && status == IAX_COMP_OUTBUF_OVERFLOW);
+	       (class == MIGACCEL_CLASS_IAA &&
+		migaccel_comp_compress_overflow(&comp->iax));
 }
 
 /* Descriptors of a completed chunk that ended in anything but success. */
@@ -514,11 +516,11 @@ static unsigned int chunk_errors(const struct migaccel_chunk *chunk)
 	unsigned int i, n = 0;
 
 	if (chunk->class == MIGACCEL_CLASS_DSA && chunk->nr > 1 &&
-	    status_ok(chunk->class, READ_ONCE(chunk->batch_comp.status)))
+	    DSA_COMP_STATUS(READ_ONCE(chunk->batch_comp.status)) ==
+	    DSA_COMP_SUCCESS)
 		return 0;
 	for (i = 0; i < chunk->nr; i++)
-		n += !status_ok(chunk->class,
-				 READ_ONCE(chunk->comps[i].dsa.status));
+		n += !record_ok(chunk->class, &chunk->comps[i]);
 	return n;
 }
 

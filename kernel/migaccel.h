@@ -49,16 +49,34 @@
 #define MIGACCEL_BOUNCE_SIZE	(2 * MIGACCEL_PAGE_SIZE)
 /* The CRC-64/WE polynomial, as IAA takes it (top bit implied). */
 #define MIGACCEL_CRC64_POLY	0x42f0e1eba9ea3693ull
-/* IAA CRC64 flags: most significant bit first; invert seed and result. */
+/*
+ * IAA CRC64 flags (QPL's ADC64F_*): INV inverts the initial and final CRC;
+ * BE selects the bit-reflected algorithm (bit 0 of each byte most
+ * significant).  CRC-64/WE is INV alone; BE | INV would be CRC-64/XZ.
+ */
 #define MIGACCEL_IAA_CRC64_INV	BIT(14)
 #define MIGACCEL_IAA_CRC64_BE	BIT(15)
-/* IAA compress/decompress flags, as the IAA specification names them. */
+/* IAA compress/decompress flags, as iaa_crypto and QPL define them. */
 #define MIGACCEL_IAA_COMP_FLUSH		BIT(1)
 #define MIGACCEL_IAA_COMP_APPEND_EOB	BIT(2)
 #define MIGACCEL_IAA_DECOMP_ENABLE	BIT(0)
 #define MIGACCEL_IAA_DECOMP_FLUSH	BIT(1)
+/*
+ * Bits 2 and 3 are "check for EOB" and "stop on EOB" (iaa_crypto and QPL
+ * name them in opposite order; both set them together).  Bit 4 (QPL's
+ * ADDF_SEL_BFINAL_EOB) makes the EOB they act on the one of the final
+ * block: without it the engine stops after the first block.
+ */
 #define MIGACCEL_IAA_DECOMP_CHECK_EOB	BIT(2)
 #define MIGACCEL_IAA_DECOMP_STOP_EOB	BIT(3)
+#define MIGACCEL_IAA_DECOMP_BFINAL_EOB	BIT(4)
+/* IAA analytics error codes (status IAX_COMP_ANALYTICS_ERROR). */
+#define MIGACCEL_IAA_ERR_COMP_OVERFLOW	0x19
+/*
+ * Smallest and granule of the maximum delta record size a DSA create
+ * delta descriptor accepts (DML's validation; status DSA_COMP_DR_ERANGE).
+ */
+#define MIGACCEL_DSA_DELTA_MIN		80u
 /* Result of a create-delta descriptor whose record would overflow. */
 #define MIGACCEL_DELTA_RES_OVERFLOW	2
 
@@ -508,6 +526,9 @@ u64 migaccel_comp_crc64(const struct iax_completion_record *comp);
 void migaccel_comp_set_crc64(struct iax_completion_record *comp, u64 crc);
 bool migaccel_comp_zero_page(const struct dsa_completion_record *comp,
 			     u32 len, u32 *resume);
+u32 migaccel_dsa_batch_max(u32 max_batch_size);
+u32 migaccel_delta_max_size(u32 dst_len);
+u64 migaccel_wq_ops_mask(bool iaa, const unsigned long *opcap, u64 max_xfer);
 
 /* soft.c */
 extern struct migaccel_engine migaccel_soft_engine;
@@ -527,6 +548,8 @@ int migaccel_cpu_delta_create(const void *old, const void *new, u32 from,
 int migaccel_cpu_delta_check(const u8 *rec, u32 size, u32 len);
 void migaccel_cpu_delta_apply(void *page, const u8 *rec, u32 size);
 int migaccel_cpu_compress(const void *page, void *out, u32 max);
+int migaccel_cpu_inflate(const void *in, u32 len, void *out, u32 max,
+			 bool first_eob, u32 *out_size);
 int migaccel_cpu_decompress(const void *in, u32 len, void *page);
 int migaccel_cpu_init(void);
 void migaccel_cpu_exit(void);
@@ -537,6 +560,7 @@ enum migaccel_class migaccel_op_class(u32 opcode);
 void migaccel_op_build(struct migaccel_jop *jop, struct migaccel_chunk *chunk,
 		       unsigned int slot);
 bool migaccel_op_finish(struct migaccel_jop *jop);
+bool migaccel_comp_compress_overflow(const struct iax_completion_record *comp);
 
 /* batch.c */
 int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd);
