@@ -15,6 +15,9 @@
  * The netlink dumps hold one list lock while they fill a message and take
  * group->lock inside it.  Nothing sleeps under group->lock (a spinlock);
  * notifications are sent after it is dropped.
+ *   migaccel_wq.lock (idxd.c)           - a work queue's outstanding
+ *                                         descriptors; leaf (idxd's own
+ *                                         list lock is never held with it)
  *   migaccel_inject.lock (inject.c)     - a fault-injection setting; leaf
  *   soft_lost_lock (soft.c)             - chunks the soft engine "lost"; leaf
  *   migaccel_zlib_pool slot mutex       - one zlib workspace; leaf
@@ -322,7 +325,8 @@ struct migaccel_chunk {
  * @stats: the channel's counters
  * @nr: number of operations
  * @ops: the operations
- * @dsa_chunk: most operations in one DSA chunk (the WQs' max_batch_size)
+ * @dsa_chunk: most operations in one DSA chunk (the WQs' batch limit)
+ * @iaa_chunk: most operations in one IAA chunk (the WQs' descriptor pools)
  * @max_chunks: room in @chunks
  * @nr_chunks: entries of @chunks
  * @chunks: submissions, MIGACCEL_CHUNK_DESCS operations each at most
@@ -338,6 +342,7 @@ struct migaccel_job {
 	unsigned int nr;
 	struct migaccel_jop *ops;
 	unsigned int dsa_chunk;
+	unsigned int iaa_chunk;
 	unsigned int max_chunks;
 	unsigned int nr_chunks;
 	struct migaccel_chunk *chunks[] __counted_by(nr_chunks);
@@ -392,9 +397,11 @@ struct migaccel_engine_ops {
  * @wq_id: work queue id on its device; -1 for the soft engine
  * @numa_node: node of the device, NUMA_NO_NODE for the soft engine
  * @ops_mask: bit (1 << opcode) for each &enum migaccel_opcode it executes
- * @max_batch: most descriptors in one DSA batch
+ * @max_batch: DSA: most descriptors in one batch; IAA: descriptors its
+ *	work queue can hold at once
  * @ops: how to reach memory and submit
- * @node: in migaccel_engines, under migaccel_engines_lock
+ * @node: in migaccel_engines (or, once unpublished and until its id is
+ *	freed, the dying engines), under migaccel_engines_lock
  * @dead: set once it is going away: pick it no more
  * @inflight: chunks that picked it and are not released yet
  * @drained: woken when @inflight drops to zero
@@ -473,6 +480,7 @@ extern bool migaccel_soft_null;
 /* engine.c */
 void migaccel_engine_add(struct migaccel_engine *engine);
 void migaccel_engine_del(struct migaccel_engine *engine);
+void migaccel_engine_free_id(struct migaccel_engine *engine);
 void migaccel_engine_drain(struct migaccel_engine *engine,
 			   unsigned int timeout_ms);
 u32 migaccel_engine_kinds(void);

@@ -779,4 +779,5 @@ void migaccel_soft_exit(void)
 {
 	migaccel_engine_del(&migaccel_soft_engine);
 	destroy_workqueue(soft_wq);
+	migaccel_engine_free_id(&migaccel_soft_engine);
 }

@@ -543,8 +543,104 @@ static struct kunit_suite migaccel_batch_suite = {
 	.test_cases = migaccel_batch_cases,
 };
 
+/* ---- migaccel_engine: engine lifetimes and limits ---- */
+
+struct fake_engine {
+	struct migaccel_engine engine;
+	unsigned int unmapped;
+};
+
+static void fake_unmap_region(struct migaccel_engine *engine,
+			      struct migaccel_region *region)
+{
+	struct fake_engine *fe = container_of(engine, struct fake_engine,
+					      engine);
+
+	if (region->dma[engine->id]) {
+		region->dma[engine->id] = NULL;
+		fe->unmapped++;
+	}
+}
+
+static const struct migaccel_engine_ops fake_ops = {
+	.unmap_region = fake_unmap_region,
+};
+
+static void fake_engine_init(struct fake_engine *fe, u32 kind, u32 max_batch)
+{
+	memset(fe, 0, sizeof(*fe));
+	fe->engine.name = "kunit";
+	fe->engine.kind = kind;
+	fe->engine.max_batch = max_batch;
+	fe->engine.ops = &fake_ops;
+	fe->engine.wq_id = -1;
+	fe->engine.numa_node = NUMA_NO_NODE;
+}
+
+/*
+ * A work queue being removed keeps its engine id until its region
+ * mappings are gone: a new engine gets another id, and a region
+ * unregistered meanwhile is still unmapped from it.
+ */
+static void engine_id_outlives_removal(struct kunit *test)
+{
+	static dma_addr_t fake_dma[1];
+	struct fake_engine *a, *b;
+	struct migaccel_region *r;
+
+	a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, a && b && r);
+	fake_engine_init(a, 0, 1);
+	fake_engine_init(b, 0, 1);
+	migaccel_engine_add(&a->engine);
+	r->dma[a->engine.id] = fake_dma;
+	migaccel_engine_del(&a->engine);
+
+	migaccel_engine_add(&b->engine);
+	KUNIT_EXPECT_NE(test, a->engine.id, b->engine.id);
+	migaccel_engines_unmap_region(r);
+	KUNIT_EXPECT_EQ(test, a->unmapped, 1);
+	KUNIT_EXPECT_NULL(test, r->dma[a->engine.id]);
+
+	migaccel_engine_free_id(&a->engine);
+	migaccel_engine_del(&b->engine);
+	migaccel_engine_free_id(&b->engine);
+}
+
+/* IAA chunks are no larger than the smallest descriptor pool. */
+static void engine_iaa_chunk_fits_descriptor_pool(struct kunit *test)
+{
+	struct fake_engine *fe = kunit_kzalloc(test, sizeof(*fe), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, fe);
+	KUNIT_EXPECT_EQ(test, migaccel_engine_chunk_size(MIGACCEL_CLASS_IAA),
+			MIGACCEL_CHUNK_DESCS);
+	/* accel-config's example IAA work queue: wq_size 32. */
+	fake_engine_init(fe, MIGACCEL_ENGINE_IAA, 32);
+	migaccel_engine_add(&fe->engine);
+	KUNIT_EXPECT_EQ(test, migaccel_engine_chunk_size(MIGACCEL_CLASS_IAA),
+			32);
+	KUNIT_EXPECT_EQ(test, migaccel_engine_chunk_size(MIGACCEL_CLASS_DSA),
+			MIGACCEL_CHUNK_DESCS);
+	migaccel_engine_del(&fe->engine);
+	migaccel_engine_free_id(&fe->engine);
+}
+
+static struct kunit_case migaccel_engine_cases[] = {
+	KUNIT_CASE(engine_id_outlives_removal),
+	KUNIT_CASE(engine_iaa_chunk_fits_descriptor_pool),
+	{}
+};
+
+static struct kunit_suite migaccel_engine_suite = {
+	.name = "migaccel_engine",
+	.test_cases = migaccel_engine_cases,
+};
+
 kunit_test_suites(&migaccel_desc_suite, &migaccel_soft_suite,
-		  &migaccel_batch_suite);
+		  &migaccel_batch_suite, &migaccel_engine_suite);
 
 MODULE_DESCRIPTION("KUnit tests for migaccel");
 MODULE_LICENSE("GPL");
