@@ -678,12 +678,18 @@ bool migaccel_job_abort(struct migaccel_job *job)
 
 	for (i = 0; i < job->nr_chunks; i++) {
 		struct migaccel_chunk *chunk = job->chunks[i];
-		struct migaccel_engine *engine = chunk->engine;
+		struct migaccel_engine *engine = READ_ONCE(chunk->engine);
 
 		if (atomic_read_acquire(&chunk->state) != MIGACCEL_CHUNK_INFLIGHT)
 			continue;
 		migaccel_count(job->stats, MIGACCEL_STAT_TIMEOUTS, 1);
-		if (!engine->ops->abort(engine, chunk)) {
+		/*
+		 * A work queue never gives a descriptor back, and its engine
+		 * may be freed the moment the chunk completes: only the soft
+		 * engine, which lives as long as the module, is asked.
+		 */
+		if (engine != &migaccel_soft_engine ||
+		    !engine->ops->abort(engine, chunk)) {
 			all = false;
 			continue;
 		}
