@@ -38,6 +38,7 @@
 #include <linux/slab.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <kunit/visibility.h>
 #include "idxd.h"
 
 #include "migaccel.h"
@@ -200,6 +201,22 @@ static void aecs_init_fixed(struct migaccel_aecs *aecs)
 	aecs->output_accum[0] = 0x3;
 	aecs->num_output_accum_bits = 3;
 }
+
+/**
+ * migaccel_aecs_init_fixed() - write the fixed-code AECS migaccel gives IAA
+ * @buf: room for the AECS, 64-byte aligned
+ *
+ * The layout and tables are those of iaa_crypto's "fixed" compression mode.
+ *
+ * Context: any.
+ * Return: the size of the AECS.
+ */
+size_t migaccel_aecs_init_fixed(void *buf)
+{
+	aecs_init_fixed(buf);
+	return sizeof(struct migaccel_aecs);
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_aecs_init_fixed);
 
 static int idxd_prepare(struct migaccel_engine *engine,
 			struct migaccel_chunk *chunk)

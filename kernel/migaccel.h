@@ -722,6 +722,7 @@ int migaccel_nl_init(void);
 void migaccel_nl_exit(void);
 
 /* idxd.c */
+size_t migaccel_aecs_init_fixed(void *buf);
 int migaccel_idxd_init(void);
 void migaccel_idxd_exit(void);
 int migaccel_idxd_sva_bind(struct migaccel_channel *ch,

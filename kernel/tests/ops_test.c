@@ -11,6 +11,7 @@
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/unaligned.h>
 #include <linux/vmalloc.h>
 #include <linux/zlib.h>
 
@@ -133,6 +134,35 @@ static void comp_crc64_reads_bytes_40_to_47(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, migaccel_comp_crc64(comp), 0x1716151413121110ull);
 }
 
+/*
+ * The AECS given to IAA for compression is iaa_crypto's "fixed" mode:
+ * struct aecs_comp_table_record (1568 bytes), fixed_ll_sym[] and
+ * fixed_d_sym[] (length << 15 | code), header FIXED_HDR | BFINAL in 3 bits.
+ */
+static void desc_aecs_matches_iaa_crypto_fixed(struct kunit *test)
+{
+	static const struct { u32 idx; u32 val; } ll[] = {
+		{ 0, 0x40030 }, { 143, 0x400bf }, { 144, 0x48190 },
+		{ 255, 0x481ff }, { 256, 0x38000 }, { 279, 0x38017 },
+		{ 280, 0x400c0 }, { 285, 0x400c5 },
+	};
+	u8 *aecs = buf(test, 2048);
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, migaccel_aecs_init_fixed(aecs), 1568);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le32(aecs + 0), 0);	/* crc */
+	KUNIT_EXPECT_EQ(test, get_unaligned_le32(aecs + 4), 0);	/* xor */
+	KUNIT_EXPECT_EQ(test, get_unaligned_le32(aecs + 28), 3);	/* bits */
+	KUNIT_EXPECT_EQ(test, aecs[32], 0x2 | 1);	/* BTYPE 01, BFINAL */
+	for (i = 0; i < ARRAY_SIZE(ll); i++)
+		KUNIT_EXPECT_EQ_MSG(test, get_unaligned_le32(aecs + 288 +
+							    4 * ll[i].idx),
+				    ll[i].val, "ll_sym[%u]", ll[i].idx);
+	for (i = 0; i < 30; i++)
+		KUNIT_EXPECT_EQ(test, get_unaligned_le32(aecs + 1440 + 4 * i),
+				0x28000 + i);
+}
+
 /* idxd writes ilog2(max_batch_size) to the WQ: the device takes 2^that. */
 static void desc_dsa_batch_max_is_power_of_two(struct kunit *test)
 {
@@ -193,6 +223,7 @@ static struct kunit_case migaccel_desc_ops_cases[] = {
 	KUNIT_CASE(desc_dsa_builders),
 	KUNIT_CASE(desc_iax_builders),
 	KUNIT_CASE(comp_crc64_reads_bytes_40_to_47),
+	KUNIT_CASE(desc_aecs_matches_iaa_crypto_fixed),
 	KUNIT_CASE(desc_dsa_batch_max_is_power_of_two),
 	KUNIT_CASE(desc_delta_max_size_follows_dml),
 	KUNIT_CASE(desc_wq_ops_follow_op_config),
