@@ -386,8 +386,11 @@ static void owner_done(struct idxd_owner *o, const void *rec)
 	int idx = o->slot < 0 ? DSA_OWNER : o->slot;
 
 	o->desc = NULL;
-	if (rec)
-		memcpy(&ic->recs[idx], rec, sizeof(ic->recs[idx]));
+	/* idxd's slots are 32 bytes on DSA, 64 on IAA. */
+	if (rec && chunk->class == MIGACCEL_CLASS_DSA)
+		memcpy(&ic->recs[idx].dsa, rec, sizeof(ic->recs[idx].dsa));
+	else if (rec)
+		memcpy(&ic->recs[idx].iax, rec, sizeof(ic->recs[idx].iax));
 	if (chunk->class == MIGACCEL_CLASS_DSA) {
 		/* Aborted unrun: another engine or the CPU takes it. */
 		migaccel_chunk_complete(chunk, !rec);
