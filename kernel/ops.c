@@ -157,18 +157,25 @@ void migaccel_op_build(struct migaccel_jop *jop, struct migaccel_chunk *chunk,
 EXPORT_SYMBOL_IF_KUNIT(migaccel_op_build);
 
 /*
- * How far the engine got: true with *@resume when it decided (resume ==
- * page size) or stopped at a page fault after some bytes; false when the
- * CPU must start from 0.  Every DSA operation reads its record the way
- * the zero scan does.
+ * How far the engine got with a DSA operation other than the zero scan:
+ * true with *@resume when it finished (resume == page size) or stopped at
+ * a page fault after some bytes; false when the CPU must start from 0.
+ * Only the status and bytes_completed are read: on a fault, result means
+ * different things for different opcodes.
  */
 static bool dsa_progress(const struct dsa_completion_record *comp,
 			 u32 *resume)
 {
-	if (migaccel_comp_zero_page(comp, MIGACCEL_PAGE_SIZE, resume)) {
+	u8 status = DSA_COMP_STATUS(READ_ONCE(comp->status));
+
+	/* Read the rest of the record only after the status says it is there. */
+	smp_rmb();
+	*resume = 0;
+	if (status == DSA_COMP_SUCCESS)
 		*resume = MIGACCEL_PAGE_SIZE;
-		return true;
-	}
+	else if (status == DSA_COMP_PAGE_FAULT_NOBOF &&
+		 comp->bytes_completed < MIGACCEL_PAGE_SIZE)
+		*resume = comp->bytes_completed;
 	return *resume;
 }
 
@@ -177,7 +184,7 @@ static void finish_zero(struct migaccel_jop *jop,
 {
 	u32 resume;
 
-	if (dsa_progress(comp, &resume) && resume == MIGACCEL_PAGE_SIZE) {
+	if (migaccel_comp_zero_page(comp, MIGACCEL_PAGE_SIZE, &resume)) {
 		jop->op.out_result = !comp->result;
 		return;
 	}

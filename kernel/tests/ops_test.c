@@ -876,6 +876,35 @@ static void finish_decompress_short_success_goes_to_cpu(struct kunit *test)
 }
 
 /*
+ * A fault record's result is the zero scan's to read only: a create-delta
+ * fault with result 1 (differences so far) still continues on the CPU.
+ */
+static void finish_delta_fault_with_result_continues(struct kunit *test)
+{
+	struct dsa_completion_record *comp;
+	struct rec_job rj;
+	u8 *b;
+
+	rec_job_new(test, &rj, MIGACCEL_OP_DELTA_CREATE);
+	rj.jop->op.dst_len = MIGACCEL_DELTA_MAX;
+	b = page_address(rj.src2);
+	b[8] = 1;
+	b[3000] = 1;
+	/* The engine found word 1 and faulted at byte 2048. */
+	KUNIT_ASSERT_EQ(test, migaccel_cpu_delta_create(page_address(rj.src),
+							b, 0, rj.jop->bounce,
+							0, 10), 10);
+	comp = &rj.jop->chunk->comps[0].dsa;
+	comp->result = 1;
+	comp->delta_rec_size = 10;
+	comp->bytes_completed = 2048;
+	comp->status = DSA_COMP_PAGE_FAULT_NOBOF;
+	KUNIT_EXPECT_TRUE(test, migaccel_op_finish(rj.jop));
+	KUNIT_EXPECT_EQ(test, rj.jop->op.out_result, 20);
+	rec_job_free(&rj);
+}
+
+/*
  * dst_len below DSA's 80-byte minimum still runs on the engine (the
  * soft engine refuses a smaller maximum with 0x15, as DML does); a record
  * larger than dst_len is reported as not fitting.
@@ -914,6 +943,7 @@ static struct kunit_case migaccel_finish_cases[] = {
 	KUNIT_CASE(finish_compress_bad_stream_is_redone),
 	KUNIT_CASE(finish_decompress_short_success_goes_to_cpu),
 	KUNIT_CASE(finish_delta_below_dsa_minimum),
+	KUNIT_CASE(finish_delta_fault_with_result_continues),
 	{}
 };
 
