@@ -985,7 +985,7 @@ int migaccel_idxd_sva_bind(struct migaccel_channel *ch,
 		 * An id outlives its engine's mappings only: a binding kept
 		 * under it may be for the device of a removed work queue.
 		 */
-		if (ch->sva[id] && ch->sva[id]->dev != mwq->dev) {
+		if (ch->sva[id] && ch->sva_dev[id] != mwq->dev) {
 			iommu_sva_unbind_device(ch->sva[id]);
 			ch->sva[id] = NULL;
 		}
@@ -997,6 +997,7 @@ int migaccel_idxd_sva_bind(struct migaccel_channel *ch,
 				continue;
 			}
 			ch->sva[id] = sva;
+			ch->sva_dev[id] = mwq->dev;
 		}
 		cmd->out_pasid = iommu_sva_get_pasid(ch->sva[id]);
 		cmd->out_engines |= mwq->engine.kind;
@@ -1020,6 +1021,7 @@ void migaccel_idxd_sva_unbind(struct migaccel_channel *ch)
 		if (ch->sva[i])
 			iommu_sva_unbind_device(ch->sva[i]);
 		ch->sva[i] = NULL;
+		ch->sva_dev[i] = NULL;
 	}
 }
 

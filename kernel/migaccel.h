@@ -620,6 +620,7 @@ void migaccel_debugfs_exit(void);
  * @deadline: fires at the earliest deadline of an async batch, so that
  *	poll and a waiting reap see it give up on a device
  * @sva: SVA bindings, per engine id
+ * @sva_dev: the device each of @sva binds
  * @client: the opener's process, as the control plane sees it
  * @qos: this channel's share of its client group's bandwidth
  */
@@ -638,6 +639,7 @@ struct migaccel_channel {
 	struct eventfd_ctx *eventfd;
 	struct timer_list deadline;
 	struct iommu_sva *sva[MIGACCEL_MAX_ENGINES];
+	struct device *sva_dev[MIGACCEL_MAX_ENGINES];
 	struct migaccel_client *client;
 	struct migaccel_channel_qos qos;
 };
