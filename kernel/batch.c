@@ -414,7 +414,7 @@ static int batch_charge_pins(struct migaccel_job *job)
 static int batch_chunk(struct migaccel_job *job, enum migaccel_class class)
 {
 	unsigned int size = class == MIGACCEL_CLASS_DSA ? job->dsa_chunk :
-			    MIGACCEL_CHUNK_DESCS;
+			    job->iaa_chunk;
 	unsigned int idx[MIGACCEL_CHUNK_DESCS];
 	unsigned int i, n = 0;
 	int ret;

@@ -220,6 +220,60 @@ put:
 EXPORT_SYMBOL_IF_KUNIT(migaccel_cpu_compress);
 
 /**
+ * migaccel_cpu_inflate() - inflate a raw deflate stream as IAA does
+ * @in: the stream
+ * @len: its size
+ * @out: output buffer; written even when the stream turns out bad
+ * @max: its size
+ * @first_eob: stop at the end of the first block (IAA's stop-on-EOB
+ *	without "select BFINAL EOB"); else at the end of the final block
+ * @out_size: set to the bytes written to @out
+ *
+ * Bytes after the block it stops at are ignored.
+ *
+ * Context: process context; sleeps for a workspace.
+ * Return: 0; -ENOSPC when the output exceeds @max; -EBADMSG for a stream
+ * that is bad or ends before the block it must stop at; -EIO on a zlib
+ * failure.
+ */
+int migaccel_cpu_inflate(const void *in, u32 len, void *out, u32 max,
+			 bool first_eob, u32 *out_size)
+{
+	struct zlib_slot *slot = zlib_get();
+	struct z_stream_s *strm = &slot->strm;
+	int ret;
+
+	*out_size = 0;
+	ret = zlib_inflateInit2(strm, -CPU_WBITS);
+	if (ret != Z_OK) {
+		ret = -EIO;
+		goto put;
+	}
+	strm->next_in = in;
+	strm->avail_in = len;
+	strm->next_out = out;
+	strm->avail_out = max;
+	/*
+	 * A raw stream starts in a block, and Z_BLOCK returns at the first
+	 * block boundary (data_type bit 7); Z_FINISH runs to the final one.
+	 */
+	ret = zlib_inflate(strm, first_eob ? Z_BLOCK : Z_FINISH);
+	if (ret == Z_STREAM_END || (first_eob && ret == Z_OK &&
+				    (strm->data_type & 128)))
+		ret = 0;
+	else if (ret == Z_OK || ret == Z_BUF_ERROR)
+		ret = strm->avail_out ? -EBADMSG : -ENOSPC;
+	else
+		ret = -EBADMSG;
+	*out_size = strm->total_out;
+	zlib_inflateEnd(strm);
+put:
+	zlib_put(slot);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_cpu_inflate);
+
+/**
  * migaccel_cpu_decompress() - inflate a raw deflate stream into one page
  * @in: the stream
  * @len: its size
@@ -228,32 +282,18 @@ EXPORT_SYMBOL_IF_KUNIT(migaccel_cpu_compress);
  * Context: process context; sleeps for a workspace.
  * Return: 0 when the stream ends with its final block having produced
  * exactly one page; -EBADMSG otherwise.  Bytes after the final block are
- * ignored, as IAA does when told to stop at the end of block.
+ * ignored, as IAA does when told to stop at the end of the final block.
  */
 int migaccel_cpu_decompress(const void *in, u32 len, void *page)
 {
-	struct zlib_slot *slot = zlib_get();
-	struct z_stream_s *strm = &slot->strm;
+	u32 size;
 	int ret;
 
-	ret = zlib_inflateInit2(strm, -CPU_WBITS);
-	if (ret != Z_OK) {
-		ret = -EIO;
-		goto put;
-	}
-	strm->next_in = in;
-	strm->avail_in = len;
-	strm->next_out = page;
-	strm->avail_out = MIGACCEL_PAGE_SIZE;
-	ret = zlib_inflate(strm, Z_FINISH);
-	if (ret == Z_STREAM_END && strm->total_out == MIGACCEL_PAGE_SIZE)
-		ret = 0;
-	else
-		ret = -EBADMSG;
-	zlib_inflateEnd(strm);
-put:
-	zlib_put(slot);
-	return ret;
+	ret = migaccel_cpu_inflate(in, len, page, MIGACCEL_PAGE_SIZE, false,
+				   &size);
+	if (ret == -EIO)
+		return ret;
+	return !ret && size == MIGACCEL_PAGE_SIZE ? 0 : -EBADMSG;
 }
 EXPORT_SYMBOL_IF_KUNIT(migaccel_cpu_decompress);
 

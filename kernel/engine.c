@@ -30,9 +30,15 @@
 
 #include "migaccel.h"
 
-/* Protects migaccel_engines and engine ids.  Outermost lock of the module. */
+/*
+ * Protects migaccel_engines, migaccel_engines_dying and engine ids.
+ * Engines taken off migaccel_engines keep their id, and stay on the dying
+ * list, until their owner frees the id once their mappings are gone: a new
+ * engine never reuses an id region DMA addresses are still kept under.
+ */
 static DEFINE_MUTEX(migaccel_engines_lock);
 static LIST_HEAD(migaccel_engines);
+static LIST_HEAD(migaccel_engines_dying);
 static unsigned long migaccel_engine_ids;
 
 static struct kmem_cache *migaccel_chunk_cache;
@@ -49,7 +55,8 @@ void migaccel_engine_add(struct migaccel_engine *engine)
 	atomic_set(&engine->inflight, 0);
 	engine->dead = false;
 	mutex_lock(&migaccel_engines_lock);
-	engine->id = find_first_zero_bit(&migaccel_engine_ids, 32);
+	engine->id = find_first_zero_bit(&migaccel_engine_ids,
+					 MIGACCEL_MAX_ENGINES);
 	__set_bit(engine->id, &migaccel_engine_ids);
 	list_add_tail(&engine->node, &migaccel_engines);
 	mutex_unlock(&migaccel_engines_lock);
@@ -57,13 +64,15 @@ void migaccel_engine_add(struct migaccel_engine *engine)
 	migaccel_regions_engine_add(engine);
 	migaccel_nl_notify_engine(engine, true);
 }
+EXPORT_SYMBOL_IF_KUNIT(migaccel_engine_add);
 
 /**
  * migaccel_engine_del() - unpublish an engine: no chunk picks it any more
  * @engine: a published engine
  *
  * Chunks that already picked it keep it until migaccel_engine_put(); see
- * migaccel_engine_drain().
+ * migaccel_engine_drain().  It keeps its id, and regions being unregistered
+ * are still unmapped from it, until migaccel_engine_free_id().
  *
  * Context: process context; takes migaccel_engines_lock.
  */
@@ -71,11 +80,29 @@ void migaccel_engine_del(struct migaccel_engine *engine)
 {
 	mutex_lock(&migaccel_engines_lock);
 	engine->dead = true;
-	list_del(&engine->node);
-	__clear_bit(engine->id, &migaccel_engine_ids);
+	list_move_tail(&engine->node, &migaccel_engines_dying);
 	mutex_unlock(&migaccel_engines_lock);
 	migaccel_nl_notify_engine(engine, false);
 }
+EXPORT_SYMBOL_IF_KUNIT(migaccel_engine_del);
+
+/**
+ * migaccel_engine_free_id() - forget an unpublished engine
+ * @engine: an engine after migaccel_engine_del() that no chunk holds and
+ *	no region is mapped for (migaccel_regions_engine_del())
+ *
+ * Its id may then name another engine.
+ *
+ * Context: process context; takes migaccel_engines_lock.
+ */
+void migaccel_engine_free_id(struct migaccel_engine *engine)
+{
+	mutex_lock(&migaccel_engines_lock);
+	list_del(&engine->node);
+	__clear_bit(engine->id, &migaccel_engine_ids);
+	mutex_unlock(&migaccel_engines_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_engine_free_id);
 
 /**
  * migaccel_engine_drain() - wait for the chunks that picked an engine
@@ -196,6 +223,9 @@ int migaccel_engines_map_region(struct migaccel_region *region)
  * migaccel_engines_unmap_region() - unmap a region from every engine
  * @region: the region, used by no batch
  *
+ * Engines being removed are included: their mappings outlive their
+ * publication.
+ *
  * Context: process context; migaccel_regions_lock held; takes
  * migaccel_engines_lock.
  */
@@ -207,33 +237,40 @@ void migaccel_engines_unmap_region(struct migaccel_region *region)
 	list_for_each_entry(engine, &migaccel_engines, node)
 		if (engine->ops->unmap_region)
 			engine->ops->unmap_region(engine, region);
+	list_for_each_entry(engine, &migaccel_engines_dying, node)
+		if (engine->ops->unmap_region)
+			engine->ops->unmap_region(engine, region);
 	mutex_unlock(&migaccel_engines_lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(migaccel_engines_unmap_region);
 
 /**
  * migaccel_engine_chunk_size() - descriptors per chunk for a device kind
  * @class: the kind
  *
- * A DSA chunk is one BATCH descriptor: no longer than the smallest
- * max_batch_size of the DSA work queues, so that every one can take it.
+ * A DSA chunk is one BATCH descriptor: no longer than the smallest batch
+ * the DSA work queues take (the power of two idxd programs), so that every
+ * one can take it.  An IAA chunk is one descriptor per operation: no more
+ * than the smallest descriptor pool of the IAA work queues.
  *
  * Context: process context; takes migaccel_engines_lock.
  * Return: 1 to MIGACCEL_CHUNK_DESCS.
  */
 unsigned int migaccel_engine_chunk_size(enum migaccel_class class)
 {
+	u32 kind = class == MIGACCEL_CLASS_DSA ? MIGACCEL_ENGINE_DSA :
+		   MIGACCEL_ENGINE_IAA;
 	unsigned int size = MIGACCEL_CHUNK_DESCS;
 	struct migaccel_engine *engine;
 
-	if (class != MIGACCEL_CLASS_DSA)
-		return size;
 	mutex_lock(&migaccel_engines_lock);
 	list_for_each_entry(engine, &migaccel_engines, node)
-		if (engine->kind == MIGACCEL_ENGINE_DSA)
+		if (engine->kind == kind)
 			size = clamp(engine->max_batch, 1u, size);
 	mutex_unlock(&migaccel_engines_lock);
 	return size;
 }
+EXPORT_SYMBOL_IF_KUNIT(migaccel_engine_chunk_size);
 
 /**
  * migaccel_engine_kinds() - which kinds of engine are present
@@ -328,8 +365,10 @@ EXPORT_SYMBOL_IF_KUNIT(migaccel_engine_put);
 struct migaccel_job *migaccel_job_alloc(unsigned int nr)
 {
 	unsigned int dsa_chunk = migaccel_engine_chunk_size(MIGACCEL_CLASS_DSA);
-	/* DSA chunks of dsa_chunk, IAA ones of more: at most one more. */
-	unsigned int max_chunks = DIV_ROUND_UP(nr, dsa_chunk) + 1;
+	unsigned int iaa_chunk = migaccel_engine_chunk_size(MIGACCEL_CLASS_IAA);
+	/* Chunks of at least the smaller size, one partial per kind. */
+	unsigned int max_chunks = DIV_ROUND_UP(nr, min(dsa_chunk, iaa_chunk)) +
+				  1;
 	struct migaccel_job *job;
 
 	job = kzalloc(struct_size(job, chunks, max_chunks),
@@ -337,6 +376,7 @@ struct migaccel_job *migaccel_job_alloc(unsigned int nr)
 	if (!job)
 		return NULL;
 	job->dsa_chunk = dsa_chunk;
+	job->iaa_chunk = iaa_chunk;
 	job->max_chunks = max_chunks;
 	job->ops = kvcalloc(nr, sizeof(*job->ops), GFP_KERNEL_ACCOUNT);
 	if (!job->ops) {
@@ -482,6 +522,17 @@ static void chunk_unpick(struct migaccel_chunk *chunk,
 	migaccel_engine_put(engine);
 }
 
+/* The operations of @chunk, as bits of an engine's ops_mask. */
+static u64 chunk_ops(const struct migaccel_chunk *chunk)
+{
+	u64 ops = 0;
+	unsigned int i;
+
+	for (i = 0; i < chunk->nr; i++)
+		ops |= BIT_ULL(chunk->job->ops[chunk->op[i]].op.opcode);
+	return ops;
+}
+
 /*
  * Put @chunk on an engine: pick, map, build, submit.  Returns true when an
  * engine took it; false when none would, and the CPU must do it all.
@@ -490,13 +541,16 @@ static bool chunk_start(struct migaccel_chunk *chunk)
 {
 	struct migaccel_job *job = chunk->job;
 	struct migaccel_engine *engine;
+	u64 ops = chunk_ops(chunk);
 	unsigned int tries;
 	int ret;
 
 	while ((engine = migaccel_engine_pick(chunk->class, chunk->tried))) {
 		chunk_set_engine(chunk, engine);
 		chunk->tried |= BIT(engine->id);
-		if (engine->ops->prepare(engine, chunk)) {
+		/* A work queue whose op_config lacks one: the next engine. */
+		if ((ops & engine->ops_mask) != ops ||
+		    engine->ops->prepare(engine, chunk)) {
 			chunk_set_engine(chunk, NULL);
 			migaccel_engine_put(engine);
 			continue;
@@ -527,11 +581,13 @@ static bool chunk_start(struct migaccel_chunk *chunk)
 }
 
 /* An incompressible page is an answer, not an error. */
-static bool status_ok(enum migaccel_class class, u8 status)
+static bool record_ok(enum migaccel_class class, const union migaccel_hw_comp *comp)
 {
-	status = DSA_COMP_STATUS(status);
+	u8 status = DSA_COMP_STATUS(READ_ONCE(comp->dsa.status));
+
 	return status == DSA_COMP_SUCCESS ||
-	       (class == MIGACCEL_CLASS_IAA && status == IAX_COMP_OUTBUF_OVERFLOW);
+	       (class == MIGACCEL_CLASS_IAA &&
+		migaccel_comp_compress_overflow(&comp->iax));
 }
 
 /* Descriptors of a completed chunk that ended in anything but success. */
@@ -540,11 +596,11 @@ static unsigned int chunk_errors(const struct migaccel_chunk *chunk)
 	unsigned int i, n = 0;
 
 	if (chunk->class == MIGACCEL_CLASS_DSA && chunk->nr > 1 &&
-	    status_ok(chunk->class, READ_ONCE(chunk->batch_comp.status)))
+	    DSA_COMP_STATUS(READ_ONCE(chunk->batch_comp.status)) ==
+	    DSA_COMP_SUCCESS)
 		return 0;
 	for (i = 0; i < chunk->nr; i++)
-		n += !status_ok(chunk->class,
-				 READ_ONCE(chunk->comps[i].dsa.status));
+		n += !record_ok(chunk->class, &chunk->comps[i]);
 	return n;
 }
 
@@ -666,10 +722,13 @@ bool migaccel_job_abort(struct migaccel_job *job)
 		 * The engine is asked only while it still holds the chunk: a
 		 * completion racing this clears chunk->engine under the same
 		 * lock, and the engine stays alive while it holds a chunk.
+		 * A work queue never gives a descriptor back: only the soft
+		 * engine is asked.
 		 */
 		spin_lock_irqsave(&chunk->lock, flags);
 		engine = chunk->engine;
-		if (engine && engine->ops->abort(engine, chunk)) {
+		if (engine == &migaccel_soft_engine &&
+		    engine->ops->abort(engine, chunk)) {
 			chunk->engine = NULL;
 			taken = true;
 		}

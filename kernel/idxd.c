@@ -3,26 +3,42 @@
  * The idxd engine: migaccel as a work-queue driver on the idxd "dsa" bus.
  *
  * An admin binds a DSA or IAA work queue to migaccel by configuring it as a
- * kernel work queue with driver_name "migaccel" (accel-config config-wq
- * --type=kernel --driver-name=migaccel) and enabling it.  probe() claims it
- * and publishes it as an engine; remove() unpublishes it, waits for the
- * chunks that picked it to drain (bounded by timeout_ms), and disables it;
- * what the device still holds then comes back aborted and fails over.
+ * dedicated kernel work queue with driver_name "migaccel" (accel-config
+ * config-wq --type=kernel --mode=dedicated --driver-name=migaccel) and
+ * enabling it.  probe() claims it and publishes it as an engine.  Shared
+ * work queues are refused: a failed ENQCMDS makes idxd abort and free
+ * other descriptors of the WQ through the dmaengine path, which never
+ * tells a sub-driver.
  *
  * Submission: the chunk's descriptors are DMA-mapped (the chunk body, each
  * page and bounce buffer, mapped for this device when the descriptor is
- * built); a DSA chunk is one descriptor (a BATCH or a single operation)
- * submitted with idxd_submit_desc(); an IAA chunk is one descriptor per
- * operation.  The top-level descriptor goes in an idxd-owned slot whose
- * completion record idxd's interrupt thread watches; desc_complete() copies
- * that record into the chunk and completes it.  Every descriptor requests
- * a completion interrupt.
+ * built; region pages were mapped at registration and are synced); a DSA
+ * chunk is one descriptor (a BATCH or a single operation) submitted with
+ * idxd_submit_desc(); an IAA chunk is one descriptor per operation.  The
+ * top-level descriptor goes in an idxd-owned slot whose completion record
+ * idxd's interrupt thread (or migaccel's poller) watches; its record is
+ * kept aside and written into the chunk once the chunk is unmapped, so
+ * that a bounce buffer (SWIOTLB) cannot overwrite it.
+ *
+ * Every descriptor handed to idxd is on the WQ's outstanding list until
+ * desc_complete() (or the poller) takes it off.  remove() unpublishes the
+ * engine, waits (once, timeout_ms) for its chunks, stops new submissions
+ * and the poller, quiesces and disables the WQ, and then completes what
+ * is still outstanding itself: idxd_drv_disable_wq() drops such
+ * descriptors through the dmaengine path, never through desc_complete().
+ * The engine, its id and its region mappings outlive every chunk that
+ * picked it.
  */
 #include <linux/device.h>
+#include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/iommu.h>
+#include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <kunit/visibility.h>
 #include "idxd.h"
 
 #include "migaccel.h"
@@ -34,9 +50,13 @@
  * @dev: the PCI device DMA goes through
  * @aecs: IAA: compression state with the fixed Huffman code, or NULL
  * @aecs_dma: its bus address
- * @poll_lock: protects @polled
- * @polled: descriptors submitted without an interrupt request, in flight
- * @poll_work: polls their completion records while there are any
+ * @lock: protects @outstanding, @stopping and @submitters
+ * @outstanding: owners of the descriptors handed to idxd and not completed
+ * @stopping: remove() started: no submission, no poll, no resubmission
+ * @submitters: submissions under way
+ * @idle: woken when @submitters drops to zero while @stopping
+ * @poll_work: polls completion records while descriptors are polled
+ * @resubmit_wq: resubmits descriptors whose interrupt handle was revoked
  */
 struct migaccel_wq {
 	struct migaccel_engine engine;
@@ -44,9 +64,13 @@ struct migaccel_wq {
 	struct device *dev;
 	struct migaccel_aecs *aecs;
 	dma_addr_t aecs_dma;
-	spinlock_t poll_lock; /* protects polled */
-	struct list_head polled;
+	spinlock_t lock; /* protects outstanding, stopping, submitters */
+	struct list_head outstanding;
+	bool stopping;
+	unsigned int submitters;
+	wait_queue_head_t idle;
 	struct work_struct poll_work;
+	struct workqueue_struct *resubmit_wq;
 };
 
 static bool idxd_poll;
@@ -80,17 +104,36 @@ struct migaccel_aecs {
 	u32 reserved_padding[2];
 } __packed;
 
-/* One DMA mapping a chunk made, undone at release. */
+/* What a chunk mapped, and how it gives it back at release. */
+enum idxd_map_kind {
+	IDXD_MAP_PAGE,		/* dma_map_page(), unmapped at release */
+	IDXD_MAP_SINGLE,	/* dma_map_single(), unmapped at release */
+	IDXD_MAP_REGION,	/* a region's page: synced, stays mapped */
+};
+
+/* One DMA address a chunk's descriptors name, besides the body. */
 struct idxd_map {
 	dma_addr_t addr;
 	size_t size;
-	bool page;
+	enum idxd_map_kind kind;
 };
 
-/* What an idxd descriptor in flight carries: its chunk and member. */
+/**
+ * struct idxd_owner - what an idxd descriptor in flight carries
+ * @chunk: its chunk
+ * @slot: its member (IAA), or -1 for the chunk's one descriptor (DSA)
+ * @desc: the idxd descriptor, while it is outstanding
+ * @node: on the WQ's outstanding list, or empty
+ * @polled: submitted without an interrupt request
+ * @resubmit: resubmits @desc after a revoked interrupt handle
+ */
 struct idxd_owner {
 	struct migaccel_chunk *chunk;
 	int slot;
+	struct idxd_desc *desc;
+	struct list_head node;
+	bool polled;
+	struct work_struct resubmit;
 };
 
 /**
@@ -99,13 +142,18 @@ struct idxd_owner {
  * @failed: a mapping failed: submit refuses the chunk
  * @owners: per member (IAA), and [MIGACCEL_CHUNK_DESCS] for the chunk's
  *	one descriptor (DSA): what desc_complete() is told
+ * @recs: the records idxd's slots held for @owners, written into the
+ *	chunk only after it is unmapped
+ * @lost: IAA members that ended without a record
  * @nr: entries of @maps
- * @maps: page and bounce buffer mappings
+ * @maps: page, bounce buffer and region page addresses
  */
 struct idxd_chunk {
 	dma_addr_t body;
 	bool failed;
 	struct idxd_owner owners[MIGACCEL_CHUNK_DESCS + 1];
+	union migaccel_hw_comp recs[MIGACCEL_CHUNK_DESCS + 1];
+	atomic_t lost;
 	unsigned int nr;
 	struct idxd_map maps[];
 };
@@ -114,13 +162,16 @@ struct idxd_chunk {
 #define CHUNK_BODY	offsetof(struct migaccel_chunk, job)
 /* Mappings a chunk may need: three pages and a buffer per operation. */
 #define CHUNK_MAPS	(MIGACCEL_CHUNK_DESCS * 4)
+/* Owner slot of a DSA chunk's one descriptor. */
+#define DSA_OWNER	MIGACCEL_CHUNK_DESCS
+
+static void idxd_resubmit_work(struct work_struct *work);
 
 static struct migaccel_wq *to_mwq(struct migaccel_engine *engine)
 {
 	return container_of(engine, struct migaccel_wq, engine);
 }
 
-/* Fixed Huffman codes of RFC 1951 3.2.6, in the AECS encoding. */
 static void aecs_init_fixed(struct migaccel_aecs *aecs)
 {
 	unsigned int i;
@@ -151,15 +202,36 @@ static void aecs_init_fixed(struct migaccel_aecs *aecs)
 	aecs->num_output_accum_bits = 3;
 }
 
+/**
+ * migaccel_aecs_init_fixed() - write the fixed-code AECS migaccel gives IAA
+ * @buf: room for the AECS, 64-byte aligned
+ *
+ * The layout and tables are those of iaa_crypto's "fixed" compression mode.
+ *
+ * Context: any.
+ * Return: the size of the AECS.
+ */
+size_t migaccel_aecs_init_fixed(void *buf)
+{
+	aecs_init_fixed(buf);
+	return sizeof(struct migaccel_aecs);
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_aecs_init_fixed);
+
 static int idxd_prepare(struct migaccel_engine *engine,
 			struct migaccel_chunk *chunk)
 {
 	struct migaccel_wq *mwq = to_mwq(engine);
 	struct idxd_chunk *ic;
+	unsigned int i;
 
 	ic = kzalloc(struct_size(ic, maps, CHUNK_MAPS), GFP_KERNEL);
 	if (!ic)
 		return -ENOMEM;
+	for (i = 0; i < ARRAY_SIZE(ic->owners); i++) {
+		INIT_LIST_HEAD(&ic->owners[i].node);
+		INIT_WORK(&ic->owners[i].resubmit, idxd_resubmit_work);
+	}
 	ic->body = dma_map_single(mwq->dev, chunk, CHUNK_BODY,
 				  DMA_BIDIRECTIONAL);
 	if (dma_mapping_error(mwq->dev, ic->body)) {
@@ -170,31 +242,54 @@ static int idxd_prepare(struct migaccel_engine *engine,
 	return 0;
 }
 
+static bool idxd_add_map(struct idxd_chunk *ic, dma_addr_t addr, size_t size,
+			 enum idxd_map_kind kind)
+{
+	if (ic->nr == CHUNK_MAPS) {
+		ic->failed = true;
+		return false;
+	}
+	ic->maps[ic->nr].addr = addr;
+	ic->maps[ic->nr].size = size;
+	ic->maps[ic->nr].kind = kind;
+	ic->nr++;
+	return true;
+}
+
+static void idxd_unmap_one(struct migaccel_wq *mwq, const struct idxd_map *m)
+{
+	if (m->kind == IDXD_MAP_PAGE)
+		dma_unmap_page(mwq->dev, m->addr, m->size, DMA_BIDIRECTIONAL);
+	else
+		dma_unmap_single(mwq->dev, m->addr, m->size, DMA_BIDIRECTIONAL);
+}
+
 static u64 idxd_map(struct migaccel_engine *engine,
 		    struct migaccel_chunk *chunk, struct page *page,
 		    void *ptr, size_t size)
 {
 	struct migaccel_wq *mwq = to_mwq(engine);
 	struct idxd_chunk *ic = chunk->priv;
-	dma_addr_t addr;
+	struct idxd_map m = { .size = size };
 
 	if (ic->nr == CHUNK_MAPS) {
 		ic->failed = true;
 		return 0;
 	}
-	if (page)
-		addr = dma_map_page(mwq->dev, page, 0, size, DMA_BIDIRECTIONAL);
-	else
-		addr = dma_map_single(mwq->dev, ptr, size, DMA_BIDIRECTIONAL);
-	if (dma_mapping_error(mwq->dev, addr)) {
+	if (page) {
+		m.kind = IDXD_MAP_PAGE;
+		m.addr = dma_map_page(mwq->dev, page, 0, size,
+				      DMA_BIDIRECTIONAL);
+	} else {
+		m.kind = IDXD_MAP_SINGLE;
+		m.addr = dma_map_single(mwq->dev, ptr, size, DMA_BIDIRECTIONAL);
+	}
+	if (dma_mapping_error(mwq->dev, m.addr)) {
 		ic->failed = true;
 		return 0;
 	}
-	ic->maps[ic->nr].addr = addr;
-	ic->maps[ic->nr].size = size;
-	ic->maps[ic->nr].page = !!page;
-	ic->nr++;
-	return addr;
+	idxd_add_map(ic, m.addr, m.size, m.kind);
+	return m.addr;
 }
 
 static u64 idxd_page_addr(struct migaccel_engine *engine,
@@ -214,6 +309,11 @@ static u64 idxd_kernel_addr(struct migaccel_engine *engine,
 	return idxd_map(engine, chunk, NULL, ptr, MIGACCEL_BOUNCE_SIZE);
 }
 
+/*
+ * Give the chunk back to the CPU: sync region pages, unmap the rest, and
+ * only then write the records idxd's slots held, so that unmapping a
+ * bounced body cannot overwrite them.
+ */
 static void idxd_release(struct migaccel_engine *engine,
 			 struct migaccel_chunk *chunk)
 {
@@ -224,14 +324,26 @@ static void idxd_release(struct migaccel_engine *engine,
 	if (!ic)
 		return;
 	for (i = 0; i < ic->nr; i++) {
-		if (ic->maps[i].page)
-			dma_unmap_page(mwq->dev, ic->maps[i].addr,
-				       ic->maps[i].size, DMA_BIDIRECTIONAL);
+		if (ic->maps[i].kind == IDXD_MAP_REGION)
+			dma_sync_single_for_cpu(mwq->dev, ic->maps[i].addr,
+						ic->maps[i].size,
+						DMA_BIDIRECTIONAL);
 		else
-			dma_unmap_single(mwq->dev, ic->maps[i].addr,
-					 ic->maps[i].size, DMA_BIDIRECTIONAL);
+			idxd_unmap_one(mwq, &ic->maps[i]);
 	}
 	dma_unmap_single(mwq->dev, ic->body, CHUNK_BODY, DMA_BIDIRECTIONAL);
+	if (chunk->class == MIGACCEL_CLASS_DSA) {
+		const union migaccel_hw_comp *rec = &ic->recs[DSA_OWNER];
+
+		if (rec->dsa.status && chunk->nr > 1)
+			memcpy(&chunk->batch_comp, rec, sizeof(chunk->batch_comp));
+		else if (rec->dsa.status)
+			chunk->comps[0] = *rec;
+	} else {
+		for (i = 0; i < chunk->nr; i++)
+			if (ic->recs[i].iax.status)
+				chunk->comps[i] = ic->recs[i];
+	}
 	kfree(ic);
 	chunk->priv = NULL;
 }
@@ -240,23 +352,139 @@ static void idxd_release(struct migaccel_engine *engine,
  * Which chunk and member an idxd descriptor carries.  Kernel work queues
  * bound to a driver other than dmaengine leave the descriptor's txd unused;
  * its cookie stays 0, so idxd's abort path, which completes through the
- * dmaengine helpers, leaves it alone.
+ * dmaengine helpers, only frees it: the outstanding list is how migaccel
+ * learns of it.
  */
-static void desc_set_owner(struct idxd_desc *desc,
-			   struct migaccel_chunk *chunk, int slot)
+static struct idxd_owner *owner_of(struct migaccel_chunk *chunk, int slot)
 {
 	struct idxd_chunk *ic = chunk->priv;
-	struct idxd_owner *o = &ic->owners[slot < 0 ? MIGACCEL_CHUNK_DESCS : slot];
 
-	o->chunk = chunk;
-	o->slot = slot;
-	desc->txd.callback_param = o;
+	return &ic->owners[slot < 0 ? DSA_OWNER : slot];
+}
+
+/* Take @o off the outstanding list; false when someone else did. */
+static bool owner_take(struct migaccel_wq *mwq, struct idxd_owner *o)
+{
+	bool mine;
+
+	spin_lock(&mwq->lock);
+	mine = !list_empty(&o->node);
+	list_del_init(&o->node);
+	spin_unlock(&mwq->lock);
+	return mine;
+}
+
+/*
+ * A descriptor of @o's chunk is done: with its record (@rec, idxd's slot,
+ * before the slot is freed) or without one (aborted or lost: the member
+ * is finished by the CPU, a DSA chunk runs elsewhere).
+ */
+static void owner_done(struct idxd_owner *o, const void *rec)
+{
+	struct migaccel_chunk *chunk = o->chunk;
+	struct idxd_chunk *ic = chunk->priv;
+	int idx = o->slot < 0 ? DSA_OWNER : o->slot;
+
+	o->desc = NULL;
+	/* idxd's slots are 32 bytes on DSA, 64 on IAA. */
+	if (rec && chunk->class == MIGACCEL_CLASS_DSA)
+		memcpy(&ic->recs[idx].dsa, rec, sizeof(ic->recs[idx].dsa));
+	else if (rec)
+		memcpy(&ic->recs[idx].iax, rec, sizeof(ic->recs[idx].iax));
+	if (chunk->class == MIGACCEL_CLASS_DSA) {
+		/* Aborted unrun: another engine or the CPU takes it. */
+		migaccel_chunk_complete(chunk, !rec);
+		return;
+	}
+	if (!rec)
+		atomic_inc(&ic->lost);
+	/* Every member lost: the chunk runs elsewhere, as a DSA one does. */
+	if (atomic_dec_and_test(&chunk->pending))
+		migaccel_chunk_complete(chunk,
+					atomic_read(&ic->lost) == chunk->nr);
+}
+
+/* Status a revoked interrupt handle leaves, the same for DSA and IAA. */
+static bool int_handle_revoked(const struct idxd_desc *desc)
+{
+	return DSA_COMP_STATUS(desc->completion->status) ==
+	       DSA_COMP_INT_HANDLE_INVAL;
+}
+
+static void migaccel_idxd_desc_complete(struct idxd_desc *desc,
+					enum idxd_complete_type comp_type,
+					bool free_desc, void *ctx, u32 *status)
+{
+	struct idxd_owner *o = desc->txd.callback_param;
+	struct migaccel_wq *mwq = to_mwq(o->chunk->engine);
+	bool normal = comp_type == IDXD_COMPLETE_NORMAL;
+
+	/*
+	 * idxd resubmits only dmaengine descriptors after an interrupt
+	 * handle was revoked (status 0x19): do it for ours, with the new
+	 * handle idxd_submit_desc() puts in.  The owner stays outstanding.
+	 */
+	if (normal && int_handle_revoked(desc)) {
+		spin_lock(&mwq->lock);
+		if (!mwq->stopping) {
+			queue_work(mwq->resubmit_wq, &o->resubmit);
+			spin_unlock(&mwq->lock);
+			return;
+		}
+		spin_unlock(&mwq->lock);
+		normal = false;
+	}
+	if (!owner_take(mwq, o))
+		return;
+	/* The record's status before the rest of it. */
+	dma_rmb();
+	owner_done(o, normal ? desc->completion : NULL);
+	if (free_desc)
+		idxd_free_desc(desc->wq, desc);
+}
+
+static void idxd_resubmit_work(struct work_struct *work)
+{
+	struct idxd_owner *o = container_of(work, struct idxd_owner, resubmit);
+	struct migaccel_wq *mwq = to_mwq(o->chunk->engine);
+	struct idxd_desc *desc = o->desc;
+	int ret = -ENXIO;
+
+	memset(desc->completion, 0, mwq->wq->idxd->data->compl_size);
+	if (!READ_ONCE(mwq->stopping))
+		ret = idxd_submit_desc(mwq->wq, desc);
+	if (!ret || !owner_take(mwq, o))
+		return;
+	owner_done(o, NULL);
+	idxd_free_desc(mwq->wq, desc);
+}
+
+/* Count a submission under way; false once remove() has started. */
+static bool submit_begin(struct migaccel_wq *mwq)
+{
+	bool ok;
+
+	spin_lock(&mwq->lock);
+	ok = !mwq->stopping;
+	if (ok)
+		mwq->submitters++;
+	spin_unlock(&mwq->lock);
+	return ok;
+}
+
+static void submit_end(struct migaccel_wq *mwq)
+{
+	spin_lock(&mwq->lock);
+	if (!--mwq->submitters && mwq->stopping)
+		wake_up_all(&mwq->idle);
+	spin_unlock(&mwq->lock);
 }
 
 static int idxd_submit_one(struct migaccel_wq *mwq,
 			   struct migaccel_chunk *chunk, int slot,
 			   const void *hw)
 {
+	struct idxd_owner *o = owner_of(chunk, slot);
 	bool polled = READ_ONCE(idxd_poll);
 	struct idxd_desc *desc;
 	u32 pasid, priv;
@@ -265,7 +493,7 @@ static int idxd_submit_one(struct migaccel_wq *mwq,
 	desc = idxd_alloc_desc(mwq->wq, IDXD_OP_NONBLOCK);
 	if (IS_ERR(desc))
 		return PTR_ERR(desc) == -EAGAIN ? -EBUSY : PTR_ERR(desc);
-	/* idxd set the kernel PASID a shared WQ needs: keep it. */
+	/* idxd set the PASID its device uses for kernel DMA: keep it. */
 	pasid = desc->hw->pasid;
 	priv = desc->hw->priv;
 	memcpy(desc->hw, hw, sizeof(*desc->hw));
@@ -281,25 +509,49 @@ static int idxd_submit_one(struct migaccel_wq *mwq,
 		desc->iax_hw->src2_size = sizeof(*mwq->aecs);
 	}
 	memset(desc->completion, 0, mwq->wq->idxd->data->compl_size);
-	desc_set_owner(desc, chunk, slot);
-	if (polled) {
-		/* Listed first: the poller may see it complete at once. */
-		spin_lock(&mwq->poll_lock);
-		list_add_tail(&desc->list, &mwq->polled);
-		spin_unlock(&mwq->poll_lock);
-	}
+	o->chunk = chunk;
+	o->slot = slot;
+	o->desc = desc;
+	o->polled = polled;
+	desc->txd.callback_param = o;
+	/* Listed first: it may complete before idxd_submit_desc() returns. */
+	spin_lock(&mwq->lock);
+	list_add_tail(&o->node, &mwq->outstanding);
+	spin_unlock(&mwq->lock);
 	ret = idxd_submit_desc(mwq->wq, desc);
-	if (ret && polled) {
-		spin_lock(&mwq->poll_lock);
-		list_del(&desc->list);
-		spin_unlock(&mwq->poll_lock);
-	}
-	/* A refused descriptor is still ours, aborted or not. */
-	if (ret)
+	if (ret) {
+		/*
+		 * A dedicated WQ refuses before queueing anything (-EIO,
+		 * -ENXIO once quiesced): the descriptor is still ours.
+		 */
+		owner_take(mwq, o);
+		o->desc = NULL;
 		idxd_free_desc(mwq->wq, desc);
-	else if (polled)
+		return ret == -EAGAIN ? -EBUSY : ret;
+	}
+	if (polled)
 		queue_work(system_highpri_wq, &mwq->poll_work);
-	return ret;
+	return 0;
+}
+
+/*
+ * Submit IAA member @i, waiting (bounded, as chunk_start() retries a busy
+ * engine) for a descriptor of the WQ's pool to come back.
+ */
+static int idxd_submit_member(struct migaccel_wq *mwq,
+			      struct migaccel_chunk *chunk, unsigned int i)
+{
+	unsigned int tries = 0;
+	int ret;
+
+	for (;;) {
+		ret = idxd_submit_one(mwq, chunk, i, &chunk->descs[i].iax);
+		if (ret != -EBUSY || !i || tries++ >= migaccel_busy_retries ||
+		    READ_ONCE(mwq->stopping))
+			return ret;
+		migaccel_count(chunk->job->stats, MIGACCEL_STAT_BUSY_RETRIES, 1);
+		usleep_range(10, 50);
+	}
 }
 
 static int idxd_submit(struct migaccel_engine *engine,
@@ -308,34 +560,49 @@ static int idxd_submit(struct migaccel_engine *engine,
 	struct migaccel_wq *mwq = to_mwq(engine);
 	struct idxd_chunk *ic = chunk->priv;
 	unsigned int i;
-	int ret;
+	int ret = 0;
 
 	if (ic->failed)
 		return -ENOMEM;
-	/* The descriptors were written after the chunk was mapped. */
-	dma_sync_single_for_device(mwq->dev, ic->body, CHUNK_BODY,
-				   DMA_BIDIRECTIONAL);
 	/* Too long a list for this WQ: another engine takes the chunk. */
 	if (chunk->class == MIGACCEL_CLASS_DSA && chunk->nr > 1 &&
-	    chunk->nr > mwq->wq->max_batch_size)
+	    chunk->nr > engine->max_batch)
 		return -E2BIG;
-	if (chunk->class == MIGACCEL_CLASS_DSA)
-		return idxd_submit_one(mwq, chunk, -1, chunk->nr > 1 ?
-				       &chunk->batch : &chunk->descs[0].dsa);
+	if (!submit_begin(mwq))
+		return -ENXIO;
+	/*
+	 * The CPU wrote the descriptors and cleared the records after the
+	 * chunk was mapped, and region pages hold whatever the guest wrote:
+	 * hand all of it to the device.
+	 */
+	dma_sync_single_for_device(mwq->dev, ic->body, CHUNK_BODY,
+				   DMA_BIDIRECTIONAL);
+	for (i = 0; i < ic->nr; i++)
+		dma_sync_single_for_device(mwq->dev, ic->maps[i].addr,
+					   ic->maps[i].size,
+					   DMA_BIDIRECTIONAL);
+	if (chunk->class == MIGACCEL_CLASS_DSA) {
+		ret = idxd_submit_one(mwq, chunk, -1, chunk->nr > 1 ?
+				      &chunk->batch : &chunk->descs[0].dsa);
+		goto end;
+	}
 
 	atomic_set(&chunk->pending, chunk->nr);
 	for (i = 0; i < chunk->nr; i++) {
-		ret = idxd_submit_one(mwq, chunk, i, &chunk->descs[i].iax);
+		ret = idxd_submit_member(mwq, chunk, i);
 		if (!ret)
 			continue;
 		if (!i)
-			return ret;
+			goto end;
 		/* The rest stay unrun: the CPU finishes them. */
+		ret = 0;
 		if (atomic_sub_and_test(chunk->nr - i, &chunk->pending))
 			migaccel_chunk_complete(chunk, false);
 		break;
 	}
-	return 0;
+end:
+	submit_end(mwq);
+	return ret;
 }
 
 static int idxd_map_region(struct migaccel_engine *engine,
@@ -379,6 +646,11 @@ static void idxd_unmap_region(struct migaccel_engine *engine,
 	r->dma[engine->id] = NULL;
 }
 
+/*
+ * A region page a descriptor names: mapped once at registration, synced
+ * for the device at submission and for the CPU at release, as the DMA API
+ * wants of a long-lived streaming mapping.
+ */
 static u64 idxd_region_addr(struct migaccel_engine *engine,
 			    struct migaccel_chunk *chunk,
 			    struct migaccel_region *r, unsigned long idx)
@@ -387,7 +659,7 @@ static u64 idxd_region_addr(struct migaccel_engine *engine,
 	dma_addr_t *dma = r->dma[engine->id];
 
 	/* Mapped for every engine at registration, or when it appeared. */
-	if (!dma) {
+	if (!dma || !idxd_add_map(ic, dma[idx], PAGE_SIZE, IDXD_MAP_REGION)) {
 		ic->failed = true;
 		return 0;
 	}
@@ -413,68 +685,38 @@ static const struct migaccel_engine_ops idxd_engine_ops = {
 	.unmap_region = idxd_unmap_region,
 };
 
-static void migaccel_idxd_desc_complete(struct idxd_desc *desc,
-					enum idxd_complete_type comp_type,
-					bool free_desc, void *ctx, u32 *status)
-{
-	struct idxd_owner *o = desc->txd.callback_param;
-	struct migaccel_chunk *chunk = o->chunk;
-	struct migaccel_wq *mwq = to_mwq(chunk->engine);
-	struct idxd_chunk *ic = chunk->priv;
-	int slot = o->slot;
-	bool normal = comp_type == IDXD_COMPLETE_NORMAL;
-
-	/* Member records the device wrote, before the CPU reads them. */
-	dma_sync_single_for_cpu(mwq->dev, ic->body, CHUNK_BODY,
-				DMA_BIDIRECTIONAL);
-	if (chunk->class == MIGACCEL_CLASS_DSA) {
-		void *rec = chunk->nr > 1 ? (void *)&chunk->batch_comp :
-					    (void *)&chunk->comps[0];
-
-		if (normal)
-			memcpy(rec, desc->completion, sizeof(chunk->batch_comp));
-		if (free_desc)
-			idxd_free_desc(desc->wq, desc);
-		/* Aborted unrun: another engine or the CPU takes it. */
-		migaccel_chunk_complete(chunk, !normal);
-		return;
-	}
-	if (normal)
-		memcpy(&chunk->comps[slot], desc->iax_completion,
-		       sizeof(chunk->comps[slot].iax));
-	if (free_desc)
-		idxd_free_desc(desc->wq, desc);
-	if (atomic_dec_and_test(&chunk->pending))
-		migaccel_chunk_complete(chunk, false);
-}
-
 /*
  * Polling mode: complete what the device finished, and come back while
- * anything is in flight.  With @abort (the WQ is disabled, so nothing in
- * flight will complete) everything left is aborted and fails over.
+ * anything polled is outstanding and the WQ is not being removed.
  */
-static void idxd_poll_run(struct migaccel_wq *mwq, bool abort)
+static void idxd_poll_run(struct migaccel_wq *mwq)
 {
-	struct idxd_desc *desc, *next;
+	struct idxd_owner *o, *next;
 	LIST_HEAD(done);
-	bool more;
+	bool more = false;
 
-	spin_lock(&mwq->poll_lock);
-	list_for_each_entry_safe(desc, next, &mwq->polled, list)
-		if (abort || READ_ONCE(desc->completion->status))
-			list_move_tail(&desc->list, &done);
-	more = !list_empty(&mwq->polled);
-	spin_unlock(&mwq->poll_lock);
+	spin_lock(&mwq->lock);
+	list_for_each_entry_safe(o, next, &mwq->outstanding, node) {
+		if (!o->polled)
+			continue;
+		if (READ_ONCE(o->desc->completion->status))
+			list_move_tail(&o->node, &done);
+		else
+			more = true;
+	}
+	more &= !mwq->stopping;
+	spin_unlock(&mwq->lock);
 
-	list_for_each_entry_safe(desc, next, &done, list) {
-		list_del(&desc->list);
+	list_for_each_entry_safe(o, next, &done, node) {
+		struct idxd_desc *desc = o->desc;
+
+		list_del_init(&o->node);
 		/* The record's status before the rest of it. */
 		dma_rmb();
-		migaccel_idxd_desc_complete(desc, abort ? IDXD_COMPLETE_ABORT :
-					    IDXD_COMPLETE_NORMAL, true, NULL,
-					    NULL);
+		owner_done(o, desc->completion);
+		idxd_free_desc(mwq->wq, desc);
 	}
-	if (more && !abort) {
+	if (more) {
 		cond_resched();
 		queue_work(system_highpri_wq, &mwq->poll_work);
 	}
@@ -482,7 +724,41 @@ static void idxd_poll_run(struct migaccel_wq *mwq, bool abort)
 
 static void idxd_poll_work(struct work_struct *work)
 {
-	idxd_poll_run(container_of(work, struct migaccel_wq, poll_work), false);
+	idxd_poll_run(container_of(work, struct migaccel_wq, poll_work));
+}
+
+/*
+ * After idxd_drv_disable_wq(): idxd freed every descriptor it still held
+ * without calling desc_complete().  The device has stopped (drained and
+ * reset), so the chunks are the CPU's again: complete them without records.
+ */
+static void idxd_complete_outstanding(struct migaccel_wq *mwq)
+{
+	struct idxd_owner *o, *next;
+	unsigned int n = 0;
+	LIST_HEAD(lost);
+
+	spin_lock(&mwq->lock);
+	list_splice_init(&mwq->outstanding, &lost);
+	spin_unlock(&mwq->lock);
+	list_for_each_entry_safe(o, next, &lost, node) {
+		list_del_init(&o->node);
+		owner_done(o, NULL);
+		n++;
+	}
+	if (n)
+		dev_info(mwq->dev, "%s: %u descriptors left at removal fail over\n",
+			 mwq->engine.name, n);
+}
+
+/* The operations a WQ takes, from its op_config and maximum transfer. */
+static u64 migaccel_wq_ops(struct idxd_wq *wq)
+{
+	struct idxd_device *idxd = wq->idxd;
+	const unsigned long *opcap = wq->opcap_bmap ?: idxd->opcap_bmap;
+
+	return migaccel_wq_ops_mask(idxd->data->type == IDXD_TYPE_IAX, opcap,
+				    wq->max_xfer_bytes);
 }
 
 static int migaccel_wq_setup(struct migaccel_wq *mwq)
@@ -491,27 +767,23 @@ static int migaccel_wq_setup(struct migaccel_wq *mwq)
 	struct idxd_device *idxd = wq->idxd;
 
 	mwq->dev = &idxd->pdev->dev;
-	spin_lock_init(&mwq->poll_lock);
-	INIT_LIST_HEAD(&mwq->polled);
+	spin_lock_init(&mwq->lock);
+	INIT_LIST_HEAD(&mwq->outstanding);
+	init_waitqueue_head(&mwq->idle);
 	INIT_WORK(&mwq->poll_work, idxd_poll_work);
+	mwq->resubmit_wq = alloc_workqueue("migaccel_%s", WQ_UNBOUND, 0,
+					   dev_name(wq_confdev(wq)));
+	if (!mwq->resubmit_wq)
+		return -ENOMEM;
 	mwq->engine.name = dev_name(wq_confdev(wq));
 	mwq->engine.numa_node = dev_to_node(mwq->dev);
 	mwq->engine.wq_id = wq->id;
-	mwq->engine.max_batch = wq->max_batch_size;
 	mwq->engine.ops = &idxd_engine_ops;
 	if (idxd->data->type != IDXD_TYPE_IAX) {
 		mwq->engine.kind = MIGACCEL_ENGINE_DSA;
-		mwq->engine.ops_mask = BIT_ULL(MIGACCEL_OP_ZERO_SCAN) |
-				       BIT_ULL(MIGACCEL_OP_COPY) |
-				       BIT_ULL(MIGACCEL_OP_CRC32C) |
-				       BIT_ULL(MIGACCEL_OP_DELTA_CREATE) |
-				       BIT_ULL(MIGACCEL_OP_DELTA_APPLY);
 		return 0;
 	}
 	mwq->engine.kind = MIGACCEL_ENGINE_IAA;
-	mwq->engine.ops_mask = BIT_ULL(MIGACCEL_OP_COMPRESS) |
-			       BIT_ULL(MIGACCEL_OP_DECOMPRESS) |
-			       BIT_ULL(MIGACCEL_OP_CRC64);
 	mwq->aecs = dma_alloc_coherent(mwq->dev, sizeof(*mwq->aecs),
 				       &mwq->aecs_dma, GFP_KERNEL);
 	if (!mwq->aecs)
@@ -520,11 +792,36 @@ static int migaccel_wq_setup(struct migaccel_wq *mwq)
 	return 0;
 }
 
+/* What the enabled WQ takes: its operations, batch and descriptor pool. */
+static int migaccel_wq_limits(struct migaccel_wq *mwq, struct device *dev)
+{
+	struct idxd_wq *wq = mwq->wq;
+
+	mwq->engine.ops_mask = migaccel_wq_ops(wq);
+	if (!mwq->engine.ops_mask) {
+		dev_warn(dev, "migaccel: %s: no operation migaccel uses fits its op_config and max_transfer_size (%llu, at least %u needed)\n",
+			 dev_name(dev), wq->max_xfer_bytes, MIGACCEL_PAGE_SIZE);
+		return -EOPNOTSUPP;
+	}
+	if (mwq->engine.kind == MIGACCEL_ENGINE_IAA) {
+		/* IAA chunks are no larger than the descriptor pool. */
+		mwq->engine.max_batch = max(wq->num_descs, 1);
+		return 0;
+	}
+	/* The device takes the power of two idxd programmed. */
+	mwq->engine.max_batch = migaccel_dsa_batch_max(wq->max_batch_size);
+	if (!test_bit(DSA_OPCODE_BATCH, wq->opcap_bmap ?: wq->idxd->opcap_bmap))
+		mwq->engine.max_batch = 1;
+	return 0;
+}
+
 static void migaccel_wq_free(struct migaccel_wq *mwq)
 {
 	if (mwq->aecs)
 		dma_free_coherent(mwq->dev, sizeof(*mwq->aecs), mwq->aecs,
 				  mwq->aecs_dma);
+	if (mwq->resubmit_wq)
+		destroy_workqueue(mwq->resubmit_wq);
 	kfree(mwq);
 }
 
@@ -557,6 +854,17 @@ static int migaccel_idxd_probe(struct idxd_dev *idxd_dev)
 		ret = -ENODEV;
 		goto unlock;
 	}
+	/*
+	 * On a shared WQ a refused ENQCMDS makes idxd abort and free other
+	 * completed descriptors through the dmaengine path, unseen by
+	 * desc_complete(): migaccel would lose their chunks.
+	 */
+	if (!wq_dedicated(wq)) {
+		dev_warn(dev, "migaccel: %s is a shared work queue; migaccel needs a dedicated one (accel-config config-wq --mode=dedicated)\n",
+			 dev_name(dev));
+		ret = -EOPNOTSUPP;
+		goto unlock;
+	}
 	wq->type = IDXD_WQT_KERNEL;
 	ret = idxd_drv_enable_wq(wq);
 	if (ret < 0) {
@@ -565,13 +873,18 @@ static int migaccel_idxd_probe(struct idxd_dev *idxd_dev)
 		ret = -ENXIO;
 		goto unlock;
 	}
-	mwq->engine.max_batch = wq->max_batch_size;
+	ret = migaccel_wq_limits(mwq, dev);
+	if (ret) {
+		idxd_drv_disable_wq(wq);
+		wq->type = IDXD_WQT_NONE;
+		goto unlock;
+	}
 	idxd_wq_set_private(wq, mwq);
 	migaccel_engine_add(&mwq->engine);
 	mutex_unlock(&wq->wq_lock);
-	dev_info(dev, "migaccel claimed %s work queue %s (node %d)\n",
+	dev_info(dev, "migaccel claimed %s work queue %s (node %d, batch %u)\n",
 		 mwq->engine.kind == MIGACCEL_ENGINE_IAA ? "IAA" : "DSA",
-		 dev_name(dev), mwq->engine.numa_node);
+		 dev_name(dev), mwq->engine.numa_node, mwq->engine.max_batch);
 	return 0;
 
 unlock:
@@ -579,6 +892,22 @@ unlock:
 free:
 	migaccel_wq_free(mwq);
 	return ret;
+}
+
+/*
+ * Stop everything that could touch the WQ's descriptors or portal: new
+ * submissions (they fail over with -ENXIO), the poller and resubmissions.
+ * The poller's last pass completes what the device already finished.
+ */
+static void migaccel_wq_stop(struct migaccel_wq *mwq)
+{
+	spin_lock(&mwq->lock);
+	mwq->stopping = true;
+	spin_unlock(&mwq->lock);
+	wait_event(mwq->idle, !READ_ONCE(mwq->submitters));
+	flush_workqueue(mwq->resubmit_wq);
+	cancel_work_sync(&mwq->poll_work);
+	idxd_poll_run(mwq);
 }
 
 static void migaccel_idxd_remove(struct idxd_dev *idxd_dev)
@@ -592,28 +921,31 @@ static void migaccel_idxd_remove(struct idxd_dev *idxd_dev)
 		/* Unpublish first, so nothing new is routed to the WQ. */
 		migaccel_engine_del(&mwq->engine);
 		/*
-		 * Then let what is in flight finish; disabling the WQ
-		 * aborts what the device still holds after the timeout, and
-		 * desc_complete() fails it over.
+		 * Let what is in flight finish (the one bounded wait under
+		 * wq_lock); what the device still holds afterwards is
+		 * completed below, once the WQ is disabled.
 		 */
 		migaccel_engine_drain(&mwq->engine, migaccel_timeout_ms);
+		migaccel_wq_stop(mwq);
+		/* As iaa_crypto and idxd's dmaengine driver do. */
+		__idxd_wq_quiesce(wq);
 		idxd_wq_set_private(wq, NULL);
 	}
 	idxd_drv_disable_wq(wq);
 	wq->type = IDXD_WQT_NONE;
 	mutex_unlock(&wq->wq_lock);
-	if (mwq) {
-		/* Polled descriptors are not on idxd's lists: abort them here. */
-		cancel_work_sync(&mwq->poll_work);
-		idxd_poll_run(mwq, true);
-		/*
-		 * Aborted chunks give their counts back from desc_complete();
-		 * a chunk holds the engine (mwq) until then: no bounded wait.
-		 */
-		migaccel_engine_drain(&mwq->engine, 0);
-		migaccel_regions_engine_del(&mwq->engine);
-		migaccel_wq_free(mwq);
-	}
+	if (!mwq)
+		return;
+	idxd_complete_outstanding(mwq);
+	/*
+	 * Whatever still holds the engine runs on the CPU now (a submitter
+	 * on its way to -ENXIO, a completion unpinning): wait for it, then
+	 * give back the mappings and only then the id they are kept under.
+	 */
+	wait_event(mwq->engine.drained, !atomic_read(&mwq->engine.inflight));
+	migaccel_regions_engine_del(&mwq->engine);
+	migaccel_engine_free_id(&mwq->engine);
+	migaccel_wq_free(mwq);
 }
 
 /**
@@ -649,6 +981,14 @@ int migaccel_idxd_sva_bind(struct migaccel_channel *ch,
 		struct iommu_sva *sva;
 		u32 id = mwq->engine.id;
 
+		/*
+		 * An id outlives its engine's mappings only: a binding kept
+		 * under it may be for the device of a removed work queue.
+		 */
+		if (ch->sva[id] && ch->sva_dev[id] != mwq->dev) {
+			iommu_sva_unbind_device(ch->sva[id]);
+			ch->sva[id] = NULL;
+		}
 		if (!ch->sva[id]) {
 			sva = iommu_sva_bind_device(mwq->dev, current->mm);
 			if (IS_ERR(sva)) {
@@ -657,6 +997,7 @@ int migaccel_idxd_sva_bind(struct migaccel_channel *ch,
 				continue;
 			}
 			ch->sva[id] = sva;
+			ch->sva_dev[id] = mwq->dev;
 		}
 		cmd->out_pasid = iommu_sva_get_pasid(ch->sva[id]);
 		cmd->out_engines |= mwq->engine.kind;
@@ -680,6 +1021,7 @@ void migaccel_idxd_sva_unbind(struct migaccel_channel *ch)
 		if (ch->sva[i])
 			iommu_sva_unbind_device(ch->sva[i]);
 		ch->sva[i] = NULL;
+		ch->sva_dev[i] = NULL;
 	}
 }
 

@@ -15,6 +15,9 @@
  * The netlink dumps hold one list lock while they fill a message and take
  * group->lock inside it.  Nothing sleeps under group->lock (a spinlock);
  * notifications are sent after it is dropped.
+ *   migaccel_wq.lock (idxd.c)           - a work queue's outstanding
+ *                                         descriptors; leaf (idxd's own
+ *                                         list lock is never held with it)
  *   migaccel_inject.lock (inject.c)     - a fault-injection setting; leaf
  *   soft_lost_lock (soft.c)             - chunks the soft engine "lost"; leaf
  *   migaccel_zlib_pool slot mutex       - one zlib workspace; leaf
@@ -49,16 +52,34 @@
 #define MIGACCEL_BOUNCE_SIZE	(2 * MIGACCEL_PAGE_SIZE)
 /* The CRC-64/WE polynomial, as IAA takes it (top bit implied). */
 #define MIGACCEL_CRC64_POLY	0x42f0e1eba9ea3693ull
-/* IAA CRC64 flags: most significant bit first; invert seed and result. */
+/*
+ * IAA CRC64 flags (QPL's ADC64F_*): INV inverts the initial and final CRC;
+ * BE selects the bit-reflected algorithm (bit 0 of each byte most
+ * significant).  CRC-64/WE is INV alone; BE | INV would be CRC-64/XZ.
+ */
 #define MIGACCEL_IAA_CRC64_INV	BIT(14)
 #define MIGACCEL_IAA_CRC64_BE	BIT(15)
-/* IAA compress/decompress flags, as the IAA specification names them. */
+/* IAA compress/decompress flags, as iaa_crypto and QPL define them. */
 #define MIGACCEL_IAA_COMP_FLUSH		BIT(1)
 #define MIGACCEL_IAA_COMP_APPEND_EOB	BIT(2)
 #define MIGACCEL_IAA_DECOMP_ENABLE	BIT(0)
 #define MIGACCEL_IAA_DECOMP_FLUSH	BIT(1)
+/*
+ * Bits 2 and 3 are "check for EOB" and "stop on EOB" (iaa_crypto and QPL
+ * name them in opposite order; both set them together).  Bit 4 (QPL's
+ * ADDF_SEL_BFINAL_EOB) makes the EOB they act on the one of the final
+ * block: without it the engine stops after the first block.
+ */
 #define MIGACCEL_IAA_DECOMP_CHECK_EOB	BIT(2)
 #define MIGACCEL_IAA_DECOMP_STOP_EOB	BIT(3)
+#define MIGACCEL_IAA_DECOMP_BFINAL_EOB	BIT(4)
+/* IAA analytics error codes (status IAX_COMP_ANALYTICS_ERROR). */
+#define MIGACCEL_IAA_ERR_COMP_OVERFLOW	0x19
+/*
+ * Smallest and granule of the maximum delta record size a DSA create
+ * delta descriptor accepts (DML's validation; status DSA_COMP_DR_ERANGE).
+ */
+#define MIGACCEL_DSA_DELTA_MIN		80u
 /* Result of a create-delta descriptor whose record would overflow. */
 #define MIGACCEL_DELTA_RES_OVERFLOW	2
 
@@ -327,7 +348,8 @@ struct migaccel_chunk {
  * @stats: the channel's counters
  * @nr: number of operations
  * @ops: the operations
- * @dsa_chunk: most operations in one DSA chunk (the WQs' max_batch_size)
+ * @dsa_chunk: most operations in one DSA chunk (the WQs' batch limit)
+ * @iaa_chunk: most operations in one IAA chunk (the WQs' descriptor pools)
  * @max_chunks: room in @chunks
  * @nr_chunks: entries of @chunks
  * @locked: user pages its operations pinned, charged to the RLIMIT_MEMLOCK
@@ -347,6 +369,7 @@ struct migaccel_job {
 	unsigned int nr;
 	struct migaccel_jop *ops;
 	unsigned int dsa_chunk;
+	unsigned int iaa_chunk;
 	unsigned int max_chunks;
 	unsigned int nr_chunks;
 	unsigned long locked;
@@ -403,9 +426,11 @@ struct migaccel_engine_ops {
  * @wq_id: work queue id on its device; -1 for the soft engine
  * @numa_node: node of the device, NUMA_NO_NODE for the soft engine
  * @ops_mask: bit (1 << opcode) for each &enum migaccel_opcode it executes
- * @max_batch: most descriptors in one DSA batch
+ * @max_batch: DSA: most descriptors in one batch; IAA: descriptors its
+ *	work queue can hold at once
  * @ops: how to reach memory and submit
- * @node: in migaccel_engines, under migaccel_engines_lock
+ * @node: in migaccel_engines (or, once unpublished and until its id is
+ *	freed, the dying engines), under migaccel_engines_lock
  * @dead: set once it is going away: pick it no more
  * @inflight: chunks that picked it and are not released yet
  * @drained: woken when @inflight drops to zero
@@ -485,6 +510,7 @@ extern bool migaccel_soft_null;
 /* engine.c */
 void migaccel_engine_add(struct migaccel_engine *engine);
 void migaccel_engine_del(struct migaccel_engine *engine);
+void migaccel_engine_free_id(struct migaccel_engine *engine);
 void migaccel_engine_drain(struct migaccel_engine *engine,
 			   unsigned int timeout_ms);
 u32 migaccel_engine_kinds(void);
@@ -538,6 +564,9 @@ u64 migaccel_comp_crc64(const struct iax_completion_record *comp);
 void migaccel_comp_set_crc64(struct iax_completion_record *comp, u64 crc);
 bool migaccel_comp_zero_page(const struct dsa_completion_record *comp,
 			     u32 len, u32 *resume);
+u32 migaccel_dsa_batch_max(u32 max_batch_size);
+u32 migaccel_delta_max_size(u32 dst_len);
+u64 migaccel_wq_ops_mask(bool iaa, const unsigned long *opcap, u64 max_xfer);
 
 /* soft.c */
 extern struct migaccel_engine migaccel_soft_engine;
@@ -557,6 +586,8 @@ int migaccel_cpu_delta_create(const void *old, const void *new, u32 from,
 int migaccel_cpu_delta_check(const u8 *rec, u32 size, u32 len);
 void migaccel_cpu_delta_apply(void *page, const u8 *rec, u32 size);
 int migaccel_cpu_compress(const void *page, void *out, u32 max);
+int migaccel_cpu_inflate(const void *in, u32 len, void *out, u32 max,
+			 bool first_eob, u32 *out_size);
 int migaccel_cpu_decompress(const void *in, u32 len, void *page);
 int migaccel_cpu_init(void);
 void migaccel_cpu_exit(void);
@@ -567,6 +598,7 @@ enum migaccel_class migaccel_op_class(u32 opcode);
 void migaccel_op_build(struct migaccel_jop *jop, struct migaccel_chunk *chunk,
 		       unsigned int slot);
 bool migaccel_op_finish(struct migaccel_jop *jop);
+bool migaccel_comp_compress_overflow(const struct iax_completion_record *comp);
 
 /* batch.c */
 int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd);
@@ -624,6 +656,7 @@ void migaccel_debugfs_exit(void);
  *	earliest, then again at the next), so that poll and a waiting reap
  *	see it give up on a device
  * @sva: SVA bindings, per engine id
+ * @sva_dev: the device each of @sva binds
  * @client: the opener's process, as the control plane sees it
  * @qos: this channel's share of its client group's bandwidth
  */
@@ -642,6 +675,7 @@ struct migaccel_channel {
 	struct eventfd_ctx *eventfd;
 	struct timer_list deadline;
 	struct iommu_sva *sva[MIGACCEL_MAX_ENGINES];
+	struct device *sva_dev[MIGACCEL_MAX_ENGINES];
 	struct migaccel_client *client;
 	struct migaccel_channel_qos qos;
 };
@@ -726,6 +760,7 @@ int migaccel_nl_init(void);
 void migaccel_nl_exit(void);
 
 /* idxd.c */
+size_t migaccel_aecs_init_fixed(void *buf);
 int migaccel_idxd_init(void);
 void migaccel_idxd_exit(void);
 int migaccel_idxd_sva_bind(struct migaccel_channel *ch,

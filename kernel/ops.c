@@ -14,6 +14,7 @@
  *   DECOMPRESS: stream in @bounce, page built at @bounce + page size
  */
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/string.h>
 #include <kunit/visibility.h>
 
@@ -57,12 +58,18 @@ int migaccel_chunk_slot_of(const struct migaccel_chunk *chunk, u32 op)
 	return -1;
 }
 
+/* The largest record the caller takes; the device may be given more. */
 static u32 delta_max(const struct migaccel_op *op)
 {
 	u32 max = min(op->dst_len, MIGACCEL_DELTA_MAX);
 
 	return max - max % MIGACCEL_DELTA_ENTRY_SIZE;
 }
+
+static bool verify_compress = true;
+module_param(verify_compress, bool, 0644);
+MODULE_PARM_DESC(verify_compress,
+		 "inflate every page an engine compressed and compare it before using it (default on)");
 
 static u32 compress_max(const struct migaccel_op *op)
 {
@@ -122,9 +129,11 @@ void migaccel_op_build(struct migaccel_jop *jop, struct migaccel_chunk *chunk,
 				     op->seed, comp);
 		break;
 	case MIGACCEL_OP_DELTA_CREATE:
+		/* The record lands in @bounce, room for the largest. */
 		migaccel_desc_cr_delta(&desc->dsa, src, src2,
 				       MIGACCEL_PAGE_SIZE, bounce,
-				       delta_max(op), comp);
+				       migaccel_delta_max_size(op->dst_len),
+				       comp);
 		break;
 	case MIGACCEL_OP_DELTA_APPLY:
 		migaccel_desc_ap_delta(&desc->dsa, bounce, op->src_len, dst,
@@ -148,18 +157,25 @@ void migaccel_op_build(struct migaccel_jop *jop, struct migaccel_chunk *chunk,
 EXPORT_SYMBOL_IF_KUNIT(migaccel_op_build);
 
 /*
- * How far the engine got: true with *@resume when it decided (resume ==
- * page size) or stopped at a page fault after some bytes; false when the
- * CPU must start from 0.  Every DSA operation reads its record the way
- * the zero scan does.
+ * How far the engine got with a DSA operation other than the zero scan:
+ * true with *@resume when it finished (resume == page size) or stopped at
+ * a page fault after some bytes; false when the CPU must start from 0.
+ * Only the status and bytes_completed are read: on a fault, result means
+ * different things for different opcodes.
  */
 static bool dsa_progress(const struct dsa_completion_record *comp,
 			 u32 *resume)
 {
-	if (migaccel_comp_zero_page(comp, MIGACCEL_PAGE_SIZE, resume)) {
+	u8 status = DSA_COMP_STATUS(READ_ONCE(comp->status));
+
+	/* Read the rest of the record only after the status says it is there. */
+	smp_rmb();
+	*resume = 0;
+	if (status == DSA_COMP_SUCCESS)
 		*resume = MIGACCEL_PAGE_SIZE;
-		return true;
-	}
+	else if (status == DSA_COMP_PAGE_FAULT_NOBOF &&
+		 comp->bytes_completed < MIGACCEL_PAGE_SIZE)
+		*resume = comp->bytes_completed;
 	return *resume;
 }
 
@@ -168,7 +184,7 @@ static void finish_zero(struct migaccel_jop *jop,
 {
 	u32 resume;
 
-	if (dsa_progress(comp, &resume) && resume == MIGACCEL_PAGE_SIZE) {
+	if (migaccel_comp_zero_page(comp, MIGACCEL_PAGE_SIZE, &resume)) {
 		jop->op.out_result = !comp->result;
 		return;
 	}
@@ -209,7 +225,7 @@ static void finish_delta_create(struct migaccel_jop *jop,
 				const struct dsa_completion_record *comp,
 				bool *cpu)
 {
-	u32 resume, size = 0;
+	u32 resume, size = 0, max = delta_max(&jop->op);
 	int ret;
 
 	if (dsa_progress(comp, &resume)) {
@@ -221,6 +237,11 @@ static void finish_delta_create(struct migaccel_jop *jop,
 		size = comp->delta_rec_size;
 		resume &= ~7u;
 	}
+	/* The device may have had more room than the caller gives. */
+	if (size > max) {
+		jop->op.out_flags |= MIGACCEL_OUT_RAW;
+		return;
+	}
 	if (resume == MIGACCEL_PAGE_SIZE) {
 		jop->op.out_result = size;
 		return;
@@ -228,7 +249,7 @@ static void finish_delta_create(struct migaccel_jop *jop,
 	*cpu = true;
 	ret = migaccel_cpu_delta_create(page_address(jop->src),
 					page_address(jop->src2), resume,
-					jop->bounce, size, delta_max(&jop->op));
+					jop->bounce, size, max);
 	if (ret < 0)
 		jop->op.out_flags |= MIGACCEL_OUT_RAW;
 	else
@@ -247,6 +268,39 @@ static void finish_delta_apply(struct migaccel_jop *jop,
 				 jop->op.src_len);
 }
 
+/*
+ * Does the engine's stream inflate to the page?  The second page of the
+ * bounce buffer is free for a compression: the stream fits in the first.
+ */
+static bool compress_verified(struct migaccel_jop *jop, u32 size)
+{
+	void *back = jop->bounce + MIGACCEL_PAGE_SIZE;
+
+	if (!READ_ONCE(verify_compress))
+		return true;
+	return !migaccel_cpu_decompress(jop->bounce, size, back) &&
+	       !memcmp(back, page_address(jop->src), MIGACCEL_PAGE_SIZE);
+}
+
+/**
+ * migaccel_comp_compress_overflow() - did an IAA compression not fit?
+ * @comp: its completion record
+ *
+ * IAA ends a compression whose output exceeds max_dst_size with an
+ * analytics error, error code 0x19 (iaa_crypto's
+ * IAA_ERROR_COMP_BUF_OVERFLOW); status 0x0b is the decompression overflow.
+ *
+ * Context: any.
+ * Return: true for that outcome.
+ */
+bool migaccel_comp_compress_overflow(const struct iax_completion_record *comp)
+{
+	return DSA_COMP_STATUS(READ_ONCE(comp->status)) ==
+	       IAX_COMP_ANALYTICS_ERROR &&
+	       comp->error_code == MIGACCEL_IAA_ERR_COMP_OVERFLOW;
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_comp_compress_overflow);
+
 static void finish_compress(struct migaccel_jop *jop,
 			    const struct iax_completion_record *comp,
 			    bool *cpu)
@@ -257,11 +311,12 @@ static void finish_compress(struct migaccel_jop *jop,
 	/* The rest of the record after the status, as dsa_progress(). */
 	smp_rmb();
 	if (status == IAX_COMP_SUCCESS && comp->output_size &&
-	    comp->output_size <= compress_max(&jop->op)) {
+	    comp->output_size <= compress_max(&jop->op) &&
+	    compress_verified(jop, comp->output_size)) {
 		jop->op.out_result = comp->output_size;
 		return;
 	}
-	if (status == IAX_COMP_OUTBUF_OVERFLOW) {
+	if (migaccel_comp_compress_overflow(comp)) {
 		jop->op.out_flags |= MIGACCEL_OUT_RAW;
 		return;
 	}
@@ -287,11 +342,11 @@ static void finish_decompress(struct migaccel_jop *jop,
 	if (status == IAX_COMP_SUCCESS &&
 	    comp->output_size == MIGACCEL_PAGE_SIZE)
 		return;
-	if (status == IAX_COMP_SUCCESS) {
-		/* A whole stream that is not a whole page. */
-		jop->op.out_status = -EBADMSG;
-		return;
-	}
+	/*
+	 * Anything else, a stream that ended short of a page included, is
+	 * for the CPU to judge: it inflates to the final block, and says
+	 * -EBADMSG only for a stream that is bad there too.
+	 */
 	*cpu = true;
 	jop->op.out_status = migaccel_cpu_decompress(jop->bounce,
 						     jop->op.src_len,

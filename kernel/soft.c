@@ -11,6 +11,8 @@
  * physical range that stays on valid page frames is reachable at
  * phys_to_virt().  A range that leaves them faults, as on a device.
  */
+#include <linux/bitrev.h>
+#include <linux/crc64.h>
 #include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/mm.h>
@@ -82,11 +84,17 @@ static void soft_finish(const struct dsa_hw_desc *desc, u32 len,
 	res->bytes_completed = len;
 }
 
+/*
+ * Compare pattern, as DML's reference model: 8-byte words, then the tail
+ * byte by byte.  On a difference bytes_completed is the offset of the word
+ * holding it (of the byte, in the tail): at most the first different byte.
+ */
 static void soft_compval(const struct dsa_hw_desc *desc, u32 len,
 			 struct dsa_completion_record *res)
 {
 	const u8 *p = soft_va(desc->src_addr, desc->xfer_size);
 	const u8 *pat = (const u8 *)&desc->comp_pattern;
+	u32 words = desc->xfer_size & ~7u;
 	u32 i;
 
 	if (!p) {
@@ -97,7 +105,7 @@ static void soft_compval(const struct dsa_hw_desc *desc, u32 len,
 		if (p[i] != pat[i & 7]) {
 			res->status = DSA_COMP_SUCCESS;
 			res->result = 1;
-			res->bytes_completed = i;
+			res->bytes_completed = i < words ? i & ~7u : i;
 			return;
 		}
 	}
@@ -140,9 +148,14 @@ static void soft_cr_delta(const struct dsa_hw_desc *desc, u32 len,
 	u8 *rec = soft_va(desc->delta_addr, desc->max_delta_size);
 	u32 off, size = 0;
 
-	if (desc->xfer_size % 8 || desc->xfer_size > MIGACCEL_PAGE_SIZE * 128 ||
-	    desc->max_delta_size % MIGACCEL_DELTA_ENTRY_SIZE) {
+	if (desc->xfer_size % 8 || desc->xfer_size > MIGACCEL_PAGE_SIZE * 128) {
 		res->status = DSA_COMP_XFER_ERANGE;
+		return;
+	}
+	/* DML: a multiple of 10, at least 80. */
+	if (desc->max_delta_size % MIGACCEL_DELTA_ENTRY_SIZE ||
+	    desc->max_delta_size < MIGACCEL_DSA_DELTA_MIN) {
+		res->status = DSA_COMP_DR_ERANGE;
 		return;
 	}
 	if (!src || !src2 || !rec) {
@@ -410,7 +423,9 @@ static void soft_iax_compress(const struct iax_hw_desc *desc,
 	}
 	ret = migaccel_cpu_compress(src, dst, desc->max_dst_size);
 	if (ret == -ENOSPC) {
-		res->status = IAX_COMP_OUTBUF_OVERFLOW;
+		/* iaa_crypto's IAA_ANALYTICS_ERROR, IAA_ERROR_COMP_BUF_OVERFLOW. */
+		res->status = IAX_COMP_ANALYTICS_ERROR;
+		res->error_code = MIGACCEL_IAA_ERR_COMP_OVERFLOW;
 		return;
 	}
 	if (ret < 0) {
@@ -422,13 +437,27 @@ static void soft_iax_compress(const struct iax_hw_desc *desc,
 	res->output_size = ret;
 }
 
+/* The decompress flags the soft engine models; others are refused. */
+#define SOFT_DECOMP_FLAGS	(MIGACCEL_IAA_DECOMP_ENABLE | \
+				 MIGACCEL_IAA_DECOMP_FLUSH | \
+				 MIGACCEL_IAA_DECOMP_CHECK_EOB | \
+				 MIGACCEL_IAA_DECOMP_STOP_EOB | \
+				 MIGACCEL_IAA_DECOMP_BFINAL_EOB)
+
 static void soft_iax_decompress(const struct iax_hw_desc *desc,
 				struct iax_completion_record *res)
 {
 	const void *src = soft_va(desc->src1_addr, desc->src1_size);
 	void *dst = soft_va(desc->dst_addr, desc->max_dst_size);
+	u16 flags = desc->decompr_flags;
+	u32 size;
+	int ret;
 
-	if (desc->max_dst_size < MIGACCEL_PAGE_SIZE) {
+	if (flags & ~SOFT_DECOMP_FLAGS || !(flags & MIGACCEL_IAA_DECOMP_ENABLE)) {
+		res->status = IAX_COMP_INVALID_COMP_FLAG;
+		return;
+	}
+	if (!desc->max_dst_size) {
 		res->status = IAX_COMP_INVALID_SIZE;
 		return;
 	}
@@ -437,7 +466,22 @@ static void soft_iax_decompress(const struct iax_hw_desc *desc,
 		res->fault_addr = !src ? desc->src1_addr : desc->dst_addr;
 		return;
 	}
-	if (migaccel_cpu_decompress(src, desc->src1_size, dst)) {
+	/*
+	 * Stop on EOB without "select BFINAL EOB" stops at the end of the
+	 * first block, with success: what the device does with such flags.
+	 */
+	ret = migaccel_cpu_inflate(src, desc->src1_size, dst,
+				   desc->max_dst_size,
+				   (flags & (MIGACCEL_IAA_DECOMP_CHECK_EOB |
+					     MIGACCEL_IAA_DECOMP_STOP_EOB)) &&
+				   !(flags & MIGACCEL_IAA_DECOMP_BFINAL_EOB),
+				   &size);
+	if (ret == -ENOSPC) {
+		res->status = IAX_COMP_OUTBUF_OVERFLOW;
+		res->output_size = size;
+		return;
+	}
+	if (ret) {
 		/* The analytics engine's "bad deflate stream" class of errors. */
 		res->status = IAX_COMP_ANALYTICS_ERROR;
 		res->error_code = 1;
@@ -445,23 +489,72 @@ static void soft_iax_decompress(const struct iax_hw_desc *desc,
 	}
 	res->status = IAX_COMP_SUCCESS;
 	res->bytes_completed = desc->src1_size;
-	res->output_size = MIGACCEL_PAGE_SIZE;
+	res->output_size = size;
+}
+
+/* Reverse the bits of a 64-bit value. */
+static u64 soft_bitrev64(u64 x)
+{
+	return (u64)bitrev32(x) << 32 | bitrev32(x >> 32);
+}
+
+/*
+ * IAA CRC64 as QPL models it: the polynomial written high (top bit
+ * implied), INV inverts the initial and final CRC over the polynomial's
+ * width, BE selects the bit-reflected algorithm.
+ */
+static u64 soft_crc64(const u8 *p, u32 len, u64 poly, bool be, bool inv)
+{
+	u64 mask = poly, crc;
+	u32 i, b;
+
+	if (!be && poly == MIGACCEL_CRC64_POLY)
+		return inv ? migaccel_cpu_crc64(p, len) : crc64_be(0, p, len);
+	/* The bits from the polynomial's lowest set bit up. */
+	mask |= mask << 1;
+	mask |= mask << 2;
+	mask |= mask << 4;
+	mask |= mask << 8;
+	mask |= mask << 16;
+	mask |= mask << 32;
+	if (be) {
+		poly = soft_bitrev64(poly);
+		mask = soft_bitrev64(mask);
+	}
+	crc = inv ? mask : 0;
+	for (i = 0; i < len; i++) {
+		if (be)
+			crc ^= p[i];
+		else
+			crc ^= (u64)p[i] << 56;
+		for (b = 0; b < 8; b++) {
+			if (be)
+				crc = crc & 1 ? crc >> 1 ^ poly : crc >> 1;
+			else
+				crc = crc >> 63 ? crc << 1 ^ poly : crc << 1;
+		}
+	}
+	return inv ? crc ^ mask : crc;
 }
 
 static void soft_iax_crc64(const struct iax_hw_desc *desc,
 			   struct iax_completion_record *res)
 {
 	const void *src = soft_va(desc->src1_addr, desc->src1_size);
+	u16 flags = desc->compr_flags;
 	u8 *d = (u8 *)desc;
 	u64 poly = 0;
 	int i;
 
 	for (i = 7; i >= 0; i--)
 		poly = poly << 8 | d[56 + i];
-	if (poly != MIGACCEL_CRC64_POLY ||
-	    desc->compr_flags != (MIGACCEL_IAA_CRC64_BE |
-				  MIGACCEL_IAA_CRC64_INV)) {
-		/* The soft engine knows CRC-64/WE only. */
+	/* Cache control is reserved for CRC64 (QPL clears it there). */
+	if (desc->flags & IDXD_OP_FLAG_CC) {
+		res->status = IAX_COMP_INVALID_FLAGS;
+		return;
+	}
+	if (flags & ~(MIGACCEL_IAA_CRC64_BE | MIGACCEL_IAA_CRC64_INV) ||
+	    !poly) {
 		res->status = IAX_COMP_INVALID_COMP_FLAG;
 		return;
 	}
@@ -472,7 +565,9 @@ static void soft_iax_crc64(const struct iax_hw_desc *desc,
 	}
 	res->status = IAX_COMP_SUCCESS;
 	res->bytes_completed = desc->src1_size;
-	migaccel_comp_set_crc64(res, migaccel_cpu_crc64(src, desc->src1_size));
+	migaccel_comp_set_crc64(res, soft_crc64(src, desc->src1_size, poly,
+						flags & MIGACCEL_IAA_CRC64_BE,
+						flags & MIGACCEL_IAA_CRC64_INV));
 }
 
 /**
@@ -707,4 +802,5 @@ void migaccel_soft_exit(void)
 		list_del(&chunk->node);
 		migaccel_chunk_complete(chunk, true);
 	}
+	migaccel_engine_free_id(&migaccel_soft_engine);
 }

@@ -16,11 +16,25 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include <linux/migaccel.h>
+
+#include "libmigaccel.h"
 #include "common.h"
+
+/* The module's limit, through the public channel fd (MIGACCEL_INFO). */
+static unsigned int max_batch_ops(struct migaccel_channel *ch)
+{
+	struct migaccel_info info = { .size = sizeof(info) };
+	int fd = migaccel_channel_fd(ch);
+
+	if (fd < 0 || ioctl(fd, MIGACCEL_INFO, &info))
+		return 0;
+	return info.out_max_batch_ops;
+}
 
 static void usage(const char *prog)
 {
@@ -173,10 +187,10 @@ int main(int argc, char **argv)
 	printf("buffer %.0f MiB, %zu pages, %zu zero (%.2f), non-zero pages: %s\n",
 	       mib, nr, nr_zero, (double)nr_zero / nr, pattern);
 	printf("%zu pages per call, %d timed passes, CPU scan %s\n", per_call,
-	       iters, migaccel__simd_name(migaccel__simd_current()));
+	       iters, getenv("MIGACCEL_SIMD") ?: "best available");
 	if (kch) {
 		printf("kernel path: max %u ops per MIGACCEL_BATCH\n",
-		       kch->max_batch_ops);
+		       max_batch_ops(kch));
 		kps = run(kch, pages, nr, per_call, iters, kbm, &err);
 		if (kps < 0) {
 			printf("kernel path: zero scan failed: %s\n", strerror(-err));

@@ -112,20 +112,25 @@ static struct kunit_suite migaccel_desc_suite = {
 
 #define NO_BYTE (-1)
 
+/*
+ * bytes_completed on a difference: DML's reference model reports the
+ * offset of the 8-byte word holding it; the DSA specification promises
+ * only that it is at most the first difference.
+ */
 struct compval_case {
 	const char *name;
 	int nonzero_at;		/* offset of the one non-zero byte, or NO_BYTE */
 	u8 result;
-	u32 bytes_completed;
+	u32 bytes_completed;	/* DML's value */
 };
 
 static const struct compval_case compval_cases[] = {
 	{ "zero_page", NO_BYTE, 0, 4096 },
 	{ "first_byte", 0, 1, 0 },
-	{ "second_byte", 1, 1, 1 },
+	{ "second_byte", 1, 1, 0 },
 	{ "middle_byte", 2048, 1, 2048 },
-	{ "unaligned_middle", 2053, 1, 2053 },
-	{ "last_byte", 4095, 1, 4095 },
+	{ "unaligned_middle", 2053, 1, 2048 },
+	{ "last_byte", 4095, 1, 4088 },
 };
 
 static void compval_case_desc(const struct compval_case *c, char *desc)
@@ -151,6 +156,8 @@ static void soft_compval_zero_pattern(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, comp->status, DSA_COMP_SUCCESS);
 	KUNIT_EXPECT_EQ(test, comp->result, c->result);
 	KUNIT_EXPECT_EQ(test, comp->bytes_completed, c->bytes_completed);
+	if (c->nonzero_at != NO_BYTE)
+		KUNIT_EXPECT_LE(test, comp->bytes_completed, c->nonzero_at);
 	KUNIT_EXPECT_EQ(test, comp->fault_addr, 0);
 	__free_page(page);
 }
@@ -180,7 +187,8 @@ static void soft_compval_nonzero_pattern(struct kunit *test)
 	migaccel_soft_exec_dsa(&desc, NULL);
 	KUNIT_EXPECT_EQ(test, comp->status, DSA_COMP_SUCCESS);
 	KUNIT_EXPECT_EQ(test, comp->result, 1);
-	KUNIT_EXPECT_EQ(test, comp->bytes_completed, 1003);
+	/* The word holding byte 1003, as DML reports it. */
+	KUNIT_EXPECT_EQ(test, comp->bytes_completed, 1000);
 	__free_page(page);
 }
 
@@ -202,7 +210,7 @@ static void soft_compval_two_pages(struct kunit *test)
 	migaccel_soft_exec_dsa(&desc, NULL);
 	KUNIT_EXPECT_EQ(test, comp->status, DSA_COMP_SUCCESS);
 	KUNIT_EXPECT_EQ(test, comp->result, 1);
-	KUNIT_EXPECT_EQ(test, comp->bytes_completed, PAGE_SIZE + 7);
+	KUNIT_EXPECT_EQ(test, comp->bytes_completed, PAGE_SIZE);
 	__free_pages(page, 1);
 }
 
@@ -411,6 +419,9 @@ static const struct comp_read_case comp_read_cases[] = {
 	{ "status_write_bit", DSA_COMP_SUCCESS | DSA_COMP_STATUS_WRITE, 0,
 	  4096, true, 0 },
 	{ "fault_resumes", DSA_COMP_PAGE_FAULT_NOBOF, 0, 1024, false, 1024 },
+	/* A difference found before the fault decides: no resume. */
+	{ "fault_with_difference", DSA_COMP_PAGE_FAULT_NOBOF, 1, 1024, true,
+	  0 },
 	{ "fault_past_end", DSA_COMP_PAGE_FAULT_NOBOF, 0, 8192, false, 0 },
 	{ "never_written", DSA_COMP_NONE, 0, 0, false, 0 },
 	{ "error_restarts", DSA_COMP_XFER_ERANGE, 0, 2048, false, 0 },
@@ -532,8 +543,104 @@ static struct kunit_suite migaccel_batch_suite = {
 	.test_cases = migaccel_batch_cases,
 };
 
+/* ---- migaccel_engine: engine lifetimes and limits ---- */
+
+struct fake_engine {
+	struct migaccel_engine engine;
+	unsigned int unmapped;
+};
+
+static void fake_unmap_region(struct migaccel_engine *engine,
+			      struct migaccel_region *region)
+{
+	struct fake_engine *fe = container_of(engine, struct fake_engine,
+					      engine);
+
+	if (region->dma[engine->id]) {
+		region->dma[engine->id] = NULL;
+		fe->unmapped++;
+	}
+}
+
+static const struct migaccel_engine_ops fake_ops = {
+	.unmap_region = fake_unmap_region,
+};
+
+static void fake_engine_init(struct fake_engine *fe, u32 kind, u32 max_batch)
+{
+	memset(fe, 0, sizeof(*fe));
+	fe->engine.name = "kunit";
+	fe->engine.kind = kind;
+	fe->engine.max_batch = max_batch;
+	fe->engine.ops = &fake_ops;
+	fe->engine.wq_id = -1;
+	fe->engine.numa_node = NUMA_NO_NODE;
+}
+
+/*
+ * A work queue being removed keeps its engine id until its region
+ * mappings are gone: a new engine gets another id, and a region
+ * unregistered meanwhile is still unmapped from it.
+ */
+static void engine_id_outlives_removal(struct kunit *test)
+{
+	static dma_addr_t fake_dma[1];
+	struct fake_engine *a, *b;
+	struct migaccel_region *r;
+
+	a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, a && b && r);
+	fake_engine_init(a, 0, 1);
+	fake_engine_init(b, 0, 1);
+	migaccel_engine_add(&a->engine);
+	r->dma[a->engine.id] = fake_dma;
+	migaccel_engine_del(&a->engine);
+
+	migaccel_engine_add(&b->engine);
+	KUNIT_EXPECT_NE(test, a->engine.id, b->engine.id);
+	migaccel_engines_unmap_region(r);
+	KUNIT_EXPECT_EQ(test, a->unmapped, 1);
+	KUNIT_EXPECT_NULL(test, r->dma[a->engine.id]);
+
+	migaccel_engine_free_id(&a->engine);
+	migaccel_engine_del(&b->engine);
+	migaccel_engine_free_id(&b->engine);
+}
+
+/* IAA chunks are no larger than the smallest descriptor pool. */
+static void engine_iaa_chunk_fits_descriptor_pool(struct kunit *test)
+{
+	struct fake_engine *fe = kunit_kzalloc(test, sizeof(*fe), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, fe);
+	KUNIT_EXPECT_EQ(test, migaccel_engine_chunk_size(MIGACCEL_CLASS_IAA),
+			MIGACCEL_CHUNK_DESCS);
+	/* accel-config's example IAA work queue: wq_size 32. */
+	fake_engine_init(fe, MIGACCEL_ENGINE_IAA, 32);
+	migaccel_engine_add(&fe->engine);
+	KUNIT_EXPECT_EQ(test, migaccel_engine_chunk_size(MIGACCEL_CLASS_IAA),
+			32);
+	KUNIT_EXPECT_EQ(test, migaccel_engine_chunk_size(MIGACCEL_CLASS_DSA),
+			MIGACCEL_CHUNK_DESCS);
+	migaccel_engine_del(&fe->engine);
+	migaccel_engine_free_id(&fe->engine);
+}
+
+static struct kunit_case migaccel_engine_cases[] = {
+	KUNIT_CASE(engine_id_outlives_removal),
+	KUNIT_CASE(engine_iaa_chunk_fits_descriptor_pool),
+	{}
+};
+
+static struct kunit_suite migaccel_engine_suite = {
+	.name = "migaccel_engine",
+	.test_cases = migaccel_engine_cases,
+};
+
 kunit_test_suites(&migaccel_desc_suite, &migaccel_soft_suite,
-		  &migaccel_batch_suite);
+		  &migaccel_batch_suite, &migaccel_engine_suite);
 
 MODULE_DESCRIPTION("KUnit tests for migaccel");
 MODULE_LICENSE("GPL");

@@ -11,6 +11,9 @@
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/unaligned.h>
+#include <linux/vmalloc.h>
+#include <linux/zlib.h>
 
 #include "../migaccel.h"
 
@@ -67,6 +70,13 @@ static void desc_dsa_builders(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, d.delta_rec_size, 40);
 }
 
+/*
+ * The raw flag values the references use: iaa_crypto's compress descriptor
+ * (CRAV | RCR | RD_SRC2_AECS | CC = 0x1010c, compr_flags 0x6) and
+ * decompress descriptor (CRAV | RCR | CC = 0x10c); QPL's decompress "stop
+ * and check for BFINAL EOB" (0x1f with enable and flush) and CRC64 flags
+ * (INV = bit 14, BE = bit 15; CC reserved for CRC64).
+ */
 static void desc_iax_builders(struct kunit *test)
 {
 	struct iax_hw_desc d;
@@ -74,43 +84,149 @@ static void desc_iax_builders(struct kunit *test)
 	memset(&d, 0xa5, sizeof(d));
 	migaccel_desc_compress(&d, 0x1000, 4096, 0x2000, 4095, 0x9000, 1088,
 			       0x3000);
-	KUNIT_EXPECT_EQ(test, (u32)d.opcode, IAX_OPCODE_COMPRESS);
-	KUNIT_EXPECT_EQ(test, (u32)d.flags, IDXD_OP_FLAG_CRAV |
-			IDXD_OP_FLAG_RCR | IDXD_OP_FLAG_RD_SRC2_AECS);
+	KUNIT_EXPECT_EQ(test, (u32)d.opcode, 0x43);
+	KUNIT_EXPECT_EQ(test, (u32)d.flags, 0x1010c);
 	KUNIT_EXPECT_EQ(test, d.src1_addr, 0x1000);
 	KUNIT_EXPECT_EQ(test, d.src1_size, 4096);
 	KUNIT_EXPECT_EQ(test, d.dst_addr, 0x2000);
 	KUNIT_EXPECT_EQ(test, d.max_dst_size, 4095);
 	KUNIT_EXPECT_EQ(test, d.src2_addr, 0x9000);
 	KUNIT_EXPECT_EQ(test, d.src2_size, 1088);
-	KUNIT_EXPECT_EQ(test, d.compr_flags, MIGACCEL_IAA_COMP_FLUSH |
-			MIGACCEL_IAA_COMP_APPEND_EOB);
+	KUNIT_EXPECT_EQ(test, d.compr_flags, 0x6);
 
 	memset(&d, 0xa5, sizeof(d));
 	migaccel_desc_compress(&d, 0x1000, 4096, 0x2000, 4095, 0, 0, 0x3000);
-	KUNIT_EXPECT_EQ(test, (u32)d.flags, IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR);
+	KUNIT_EXPECT_EQ(test, (u32)d.flags, 0x10c);
 
 	memset(&d, 0xa5, sizeof(d));
 	migaccel_desc_decompress(&d, 0x1000, 777, 0x2000, 4096, 0x3000);
-	KUNIT_EXPECT_EQ(test, (u32)d.opcode, IAX_OPCODE_DECOMPRESS);
+	KUNIT_EXPECT_EQ(test, (u32)d.opcode, 0x42);
+	KUNIT_EXPECT_EQ(test, (u32)d.flags, 0x10c);
 	KUNIT_EXPECT_EQ(test, d.src1_size, 777);
-	KUNIT_EXPECT_EQ(test, d.decompr_flags, MIGACCEL_IAA_DECOMP_ENABLE |
-			MIGACCEL_IAA_DECOMP_FLUSH | MIGACCEL_IAA_DECOMP_CHECK_EOB |
-			MIGACCEL_IAA_DECOMP_STOP_EOB);
+	KUNIT_EXPECT_EQ(test, d.decompr_flags, 0x1f);
 	KUNIT_EXPECT_EQ(test, d.src2_addr, 0);
 
 	memset(&d, 0xa5, sizeof(d));
 	migaccel_desc_crc64(&d, 0x1000, 4096, 0x3000);
-	KUNIT_EXPECT_EQ(test, (u32)d.opcode, IAX_OPCODE_CRC64);
-	KUNIT_EXPECT_EQ(test, d.compr_flags, MIGACCEL_IAA_CRC64_BE |
-			MIGACCEL_IAA_CRC64_INV);
+	KUNIT_EXPECT_EQ(test, (u32)d.opcode, 0x44);
+	KUNIT_EXPECT_EQ(test, (u32)d.flags, 0xc);
+	KUNIT_EXPECT_EQ(test, d.compr_flags, 0x4000);
 	KUNIT_EXPECT_EQ(test, (u64)d.num_inputs << 32 | d.filter_flags,
-			MIGACCEL_CRC64_POLY);
+			0x42f0e1eba9ea3693ull);
+}
+
+/* QPL: crc = (u64)sum_agg << 32 | max_last_agg, bytes 40..47. */
+static void comp_crc64_reads_bytes_40_to_47(struct kunit *test)
+{
+	u8 raw[64];
+	struct iax_completion_record *comp = (void *)raw;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(raw); i++)
+		raw[i] = 0xee;
+	raw[0] = IAX_COMP_SUCCESS;
+	for (i = 0; i < 8; i++)
+		raw[40 + i] = 0x10 + i;
+	KUNIT_EXPECT_EQ(test, comp->max, 0x13121110);
+	KUNIT_EXPECT_EQ(test, comp->sum, 0x17161514);
+	KUNIT_EXPECT_EQ(test, migaccel_comp_crc64(comp),
+			(u64)comp->sum << 32 | comp->max);
+	KUNIT_EXPECT_EQ(test, migaccel_comp_crc64(comp), 0x1716151413121110ull);
+}
+
+/*
+ * The AECS given to IAA for compression is iaa_crypto's "fixed" mode:
+ * struct aecs_comp_table_record (1568 bytes), fixed_ll_sym[] and
+ * fixed_d_sym[] (length << 15 | code), header FIXED_HDR | BFINAL in 3 bits.
+ */
+static void desc_aecs_matches_iaa_crypto_fixed(struct kunit *test)
+{
+	static const struct { u32 idx; u32 val; } ll[] = {
+		{ 0, 0x40030 }, { 143, 0x400bf }, { 144, 0x48190 },
+		{ 255, 0x481ff }, { 256, 0x38000 }, { 279, 0x38017 },
+		{ 280, 0x400c0 }, { 285, 0x400c5 },
+	};
+	u8 *aecs = buf(test, 2048);
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, migaccel_aecs_init_fixed(aecs), 1568);
+	KUNIT_EXPECT_EQ(test, get_unaligned_le32(aecs + 0), 0);	/* crc */
+	KUNIT_EXPECT_EQ(test, get_unaligned_le32(aecs + 4), 0);	/* xor */
+	KUNIT_EXPECT_EQ(test, get_unaligned_le32(aecs + 28), 3);	/* bits */
+	KUNIT_EXPECT_EQ(test, aecs[32], 0x2 | 1);	/* BTYPE 01, BFINAL */
+	for (i = 0; i < ARRAY_SIZE(ll); i++)
+		KUNIT_EXPECT_EQ_MSG(test, get_unaligned_le32(aecs + 288 +
+							    4 * ll[i].idx),
+				    ll[i].val, "ll_sym[%u]", ll[i].idx);
+	for (i = 0; i < 30; i++)
+		KUNIT_EXPECT_EQ(test, get_unaligned_le32(aecs + 1440 + 4 * i),
+				0x28000 + i);
+}
+
+/* idxd writes ilog2(max_batch_size) to the WQ: the device takes 2^that. */
+static void desc_dsa_batch_max_is_power_of_two(struct kunit *test)
+{
+	static const u32 cfg[][2] = {
+		{ 0, 1 }, { 1, 1 }, { 2, 2 }, { 3, 2 }, { 100, 64 },
+		{ 128, 128 }, { 1023, 512 }, { 1024, 1024 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cfg); i++)
+		KUNIT_EXPECT_EQ_MSG(test, migaccel_dsa_batch_max(cfg[i][0]),
+				    cfg[i][1], "max_batch_size %u", cfg[i][0]);
+}
+
+/* DML: max delta record size a multiple of 10, at least 80. */
+static void desc_delta_max_size_follows_dml(struct kunit *test)
+{
+	static const u32 cfg[][2] = {
+		{ 10, 80 }, { 79, 80 }, { 80, 80 }, { 85, 80 }, { 95, 90 },
+		{ 5120, 5120 }, { 5125, 5120 }, { 100000, 5120 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cfg); i++) {
+		u32 max = migaccel_delta_max_size(cfg[i][0]);
+
+		KUNIT_EXPECT_EQ_MSG(test, max, cfg[i][1], "dst_len %u",
+				    cfg[i][0]);
+		KUNIT_EXPECT_EQ(test, max % 10, 0);
+		KUNIT_EXPECT_GE(test, max, 80);
+	}
+}
+
+/* Operations follow the WQ's op_config; a WQ below a page takes none. */
+static void desc_wq_ops_follow_op_config(struct kunit *test)
+{
+	DECLARE_BITMAP(opcap, 256);
+
+	bitmap_zero(opcap, 256);
+	/* DSA: compare pattern (0x06) and memory move (0x03) only. */
+	__set_bit(0x06, opcap);
+	__set_bit(0x03, opcap);
+	KUNIT_EXPECT_EQ(test, migaccel_wq_ops_mask(false, opcap, 2 << 20),
+			BIT_ULL(MIGACCEL_OP_ZERO_SCAN) | BIT_ULL(MIGACCEL_OP_COPY));
+	KUNIT_EXPECT_EQ(test, migaccel_wq_ops_mask(true, opcap, 2 << 20), 0);
+	/* Maximum transfer below a page: nothing. */
+	KUNIT_EXPECT_EQ(test, migaccel_wq_ops_mask(false, opcap, 2048), 0);
+
+	/* IAA: decompress (0x42) and CRC64 (0x44), not compress. */
+	bitmap_zero(opcap, 256);
+	__set_bit(0x42, opcap);
+	__set_bit(0x44, opcap);
+	KUNIT_EXPECT_EQ(test, migaccel_wq_ops_mask(true, opcap, 4096),
+			BIT_ULL(MIGACCEL_OP_DECOMPRESS) | BIT_ULL(MIGACCEL_OP_CRC64));
 }
 
 static struct kunit_case migaccel_desc_ops_cases[] = {
 	KUNIT_CASE(desc_dsa_builders),
 	KUNIT_CASE(desc_iax_builders),
+	KUNIT_CASE(comp_crc64_reads_bytes_40_to_47),
+	KUNIT_CASE(desc_aecs_matches_iaa_crypto_fixed),
+	KUNIT_CASE(desc_dsa_batch_max_is_power_of_two),
+	KUNIT_CASE(desc_delta_max_size_follows_dml),
+	KUNIT_CASE(desc_wq_ops_follow_op_config),
 	{}
 };
 
@@ -191,22 +307,160 @@ static void soft_crcgen_fault_leaves_partial_crc(struct kunit *test)
 			0xe3069283);
 }
 
+/*
+ * CRC-64/WE of "123456789" is 0x62ec59e3f1a4f00a; IAA returns it in the
+ * record's max (bytes 40..43, low half) and sum (44..47, high half).
+ * BE | INV is the bit-reflected CRC-64/XZ, 0x995dc9bbdf1939fa (QPL's
+ * model with the same polynomial).
+ */
 static void soft_crc64_check_value(struct kunit *test)
 {
 	struct iax_completion_record *comp = buf(test, 64);
 	u8 *data = buf(test, 64);
+	u8 *raw = (u8 *)comp;
 	struct iax_hw_desc d;
 
 	memcpy(data, "123456789", 9);
 	migaccel_desc_crc64(&d, pa(data), 9, pa(comp));
 	migaccel_soft_exec_iax(&d, NULL);
 	KUNIT_EXPECT_EQ(test, comp->status, IAX_COMP_SUCCESS);
-	KUNIT_EXPECT_EQ(test, migaccel_comp_crc64(comp), 0x62ec59e3f1a4f00aull);
-	/* Another polynomial is not something the soft engine knows. */
-	d.filter_flags ^= 1;
+	KUNIT_EXPECT_EQ(test, comp->max, 0xf1a4f00a);
+	KUNIT_EXPECT_EQ(test, comp->sum, 0x62ec59e3);
+	KUNIT_EXPECT_EQ(test, raw[40], 0x0a);
+	KUNIT_EXPECT_EQ(test, raw[47], 0x62);
+	/* Bytes 32..39 are the crc and min fields: left clear. */
+	KUNIT_EXPECT_EQ(test, comp->crc, 0);
+	KUNIT_EXPECT_EQ(test, comp->min, 0);
+
+	d.compr_flags = 0xc000;
 	memset(comp, 0, sizeof(*comp));
 	migaccel_soft_exec_iax(&d, NULL);
-	KUNIT_EXPECT_EQ(test, comp->status, IAX_COMP_INVALID_COMP_FLAG);
+	KUNIT_EXPECT_EQ(test, comp->status, IAX_COMP_SUCCESS);
+	KUNIT_EXPECT_EQ(test, (u64)comp->sum << 32 | comp->max,
+			0x995dc9bbdf1939faull);
+
+	/* Cache control is reserved for CRC64. */
+	d.compr_flags = 0x4000;
+	d.flags |= IDXD_OP_FLAG_CC;
+	memset(comp, 0, sizeof(*comp));
+	migaccel_soft_exec_iax(&d, NULL);
+	KUNIT_EXPECT_EQ(test, comp->status, IAX_COMP_INVALID_FLAGS);
+}
+
+/* A raw deflate stream of two blocks, built with zlib: half a page each. */
+static int two_block_stream(struct kunit *test, const u8 *page, u8 *out,
+			    u32 max)
+{
+	struct z_stream_s strm = {};
+	int ret, len = -1;
+
+	strm.workspace = vzalloc(zlib_deflate_workspacesize(-12, 8));
+	KUNIT_ASSERT_NOT_NULL(test, strm.workspace);
+	ret = zlib_deflateInit2(&strm, 1, Z_DEFLATED, -12, 8,
+				Z_DEFAULT_STRATEGY);
+	KUNIT_ASSERT_EQ(test, ret, Z_OK);
+	strm.next_out = out;
+	strm.avail_out = max;
+	strm.next_in = page;
+	strm.avail_in = PAGE_SIZE / 2;
+	/* Ends the first block (not final); an empty stored block follows. */
+	if (zlib_deflate(&strm, Z_FULL_FLUSH) == Z_OK) {
+		strm.avail_in = PAGE_SIZE / 2;
+		if (zlib_deflate(&strm, Z_FINISH) == Z_STREAM_END)
+			len = strm.total_out;
+	}
+	zlib_deflateEnd(&strm);
+	vfree(strm.workspace);
+	KUNIT_ASSERT_GT(test, len, 0);
+	/* The first block is not final (BFINAL, bit 0 of byte 0, clear). */
+	KUNIT_ASSERT_EQ(test, out[0] & 1, 0);
+	return len;
+}
+
+static void fill_text(u8 *page)
+{
+	u32 i;
+
+	for (i = 0; i < PAGE_SIZE; i++)
+		page[i] = "two blocks of guest memory "[i % 27] + i / 1024;
+}
+
+/*
+ * IAA stops at the end of the first block unless "select BFINAL EOB" (bit
+ * 4) is set: the module's descriptor inflates the whole stream, the
+ * flags without bit 4 (0x0f) stop after the first half page.
+ */
+static void soft_decompress_two_block_stream(struct kunit *test)
+{
+	struct iax_completion_record *comp = buf(test, 64);
+	u8 *page = buf(test, PAGE_SIZE), *out = buf(test, 2 * PAGE_SIZE);
+	u8 *back = buf(test, PAGE_SIZE);
+	struct iax_hw_desc d;
+	int len;
+
+	fill_text(page);
+	len = two_block_stream(test, page, out, 2 * PAGE_SIZE);
+	migaccel_desc_decompress(&d, pa(out), len, pa(back), PAGE_SIZE,
+				 pa(comp));
+	migaccel_soft_exec_iax(&d, NULL);
+	KUNIT_EXPECT_EQ(test, comp->status, IAX_COMP_SUCCESS);
+	KUNIT_EXPECT_EQ(test, comp->output_size, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, memcmp(page, back, PAGE_SIZE), 0);
+
+	d.decompr_flags = 0x0f;
+	memset(comp, 0, sizeof(*comp));
+	memset(back, 0, PAGE_SIZE);
+	migaccel_soft_exec_iax(&d, NULL);
+	KUNIT_EXPECT_EQ(test, comp->status, IAX_COMP_SUCCESS);
+	KUNIT_EXPECT_EQ(test, comp->output_size, PAGE_SIZE / 2);
+
+	/* The CPU reads the whole stream, as IAA with bit 4. */
+	memset(back, 0, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, migaccel_cpu_decompress(out, len, back), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(page, back, PAGE_SIZE), 0);
+}
+
+/* iaa_crypto: a compression that does not fit is status 0x0a, error 0x19. */
+static void soft_compress_overflow_is_analytics_error(struct kunit *test)
+{
+	struct iax_completion_record *comp = buf(test, 64);
+	u8 *page = buf(test, PAGE_SIZE), *out = buf(test, PAGE_SIZE);
+	struct iax_hw_desc d;
+
+	get_random_bytes(page, PAGE_SIZE);
+	migaccel_desc_compress(&d, pa(page), PAGE_SIZE, pa(out), PAGE_SIZE - 1,
+			       0, 0, pa(comp));
+	migaccel_soft_exec_iax(&d, NULL);
+	KUNIT_EXPECT_EQ(test, comp->status, 0x0a);
+	KUNIT_EXPECT_EQ(test, comp->error_code, 0x19);
+	KUNIT_EXPECT_TRUE(test, migaccel_comp_compress_overflow(comp));
+	/* 0x0b is the decompression overflow, not this. */
+	comp->status = 0x0b;
+	comp->error_code = 0;
+	KUNIT_EXPECT_FALSE(test, migaccel_comp_compress_overflow(comp));
+}
+
+/* DML: max_delta_size must be a multiple of 10 and at least 80 (0x15). */
+static void soft_delta_rejects_small_record_size(struct kunit *test)
+{
+	struct dsa_completion_record *comp = buf(test, 64);
+	u8 *a = buf(test, PAGE_SIZE), *b = buf(test, PAGE_SIZE);
+	u8 *rec = buf(test, MIGACCEL_DELTA_MAX);
+	static const u32 sizes[][2] = {
+		{ 10, 0x15 }, { 70, 0x15 }, { 85, 0x15 }, { 80, 0x01 },
+		{ 90, 0x01 },
+	};
+	struct dsa_hw_desc d;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		migaccel_desc_cr_delta(&d, pa(a), pa(b), PAGE_SIZE, pa(rec),
+				       sizes[i][0], pa(comp));
+		memset(comp, 0, sizeof(*comp));
+		migaccel_soft_exec_dsa(&d, NULL);
+		KUNIT_EXPECT_EQ_MSG(test, comp->status, sizes[i][1],
+				    "max_delta_size %u", sizes[i][0]);
+	}
 }
 
 static void soft_memmove_copies_and_faults(struct kunit *test)
@@ -255,13 +509,6 @@ static void soft_delta_round_trip(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rec[10] | rec[11] << 8, 511);
 	KUNIT_EXPECT_EQ(test, memcmp(rec + 12, b + 4088, 8), 0);
 
-	/* One entry of room: the record would overflow. */
-	d.max_delta_size = MIGACCEL_DELTA_ENTRY_SIZE;
-	memset(comp, 0, sizeof(*comp));
-	migaccel_soft_exec_dsa(&d, NULL);
-	KUNIT_EXPECT_EQ(test, comp->status, DSA_COMP_SUCCESS);
-	KUNIT_EXPECT_EQ(test, comp->result, MIGACCEL_DELTA_RES_OVERFLOW);
-
 	migaccel_desc_ap_delta(&d, pa(rec), 20, pa(a), PAGE_SIZE, pa(comp));
 	memset(comp, 0, sizeof(*comp));
 	migaccel_soft_exec_dsa(&d, NULL);
@@ -275,6 +522,15 @@ static void soft_delta_round_trip(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, comp->status, DSA_COMP_DR_OFFSET_NOINC);
 	KUNIT_EXPECT_EQ(test, migaccel_cpu_delta_check(rec, 20, PAGE_SIZE),
 			-EINVAL);
+
+	/* Nine entries in the smallest record DSA takes: it would overflow. */
+	memset(b + 8, 9, 9 * 8);
+	migaccel_desc_cr_delta(&d, pa(a), pa(b), PAGE_SIZE, pa(rec), 80,
+			       pa(comp));
+	memset(comp, 0, sizeof(*comp));
+	migaccel_soft_exec_dsa(&d, NULL);
+	KUNIT_EXPECT_EQ(test, comp->status, DSA_COMP_SUCCESS);
+	KUNIT_EXPECT_EQ(test, comp->result, MIGACCEL_DELTA_RES_OVERFLOW);
 }
 
 static void soft_deflate_round_trip(struct kunit *test)
@@ -308,14 +564,6 @@ static void soft_deflate_round_trip(struct kunit *test)
 	memset(comp, 0, sizeof(*comp));
 	migaccel_soft_exec_iax(&d, NULL);
 	KUNIT_EXPECT_NE(test, comp->status, IAX_COMP_SUCCESS);
-
-	/* Random bytes do not fit in less than a page. */
-	get_random_bytes(page, PAGE_SIZE);
-	migaccel_desc_compress(&d, pa(page), PAGE_SIZE, pa(out), PAGE_SIZE - 1,
-			       0, 0, pa(comp));
-	memset(comp, 0, sizeof(*comp));
-	migaccel_soft_exec_iax(&d, NULL);
-	KUNIT_EXPECT_EQ(test, comp->status, IAX_COMP_OUTBUF_OVERFLOW);
 }
 
 static struct kunit_case migaccel_soft_ops_cases[] = {
@@ -325,6 +573,9 @@ static struct kunit_case migaccel_soft_ops_cases[] = {
 	KUNIT_CASE(soft_memmove_copies_and_faults),
 	KUNIT_CASE(soft_delta_round_trip),
 	KUNIT_CASE(soft_deflate_round_trip),
+	KUNIT_CASE(soft_decompress_two_block_stream),
+	KUNIT_CASE(soft_compress_overflow_is_analytics_error),
+	KUNIT_CASE(soft_delta_rejects_small_record_size),
 	{}
 };
 
@@ -501,8 +752,197 @@ static void finish_operation(struct kunit *test)
 	__free_page(dst);
 }
 
+/* ---- records written by hand, as a device would leave them ---- */
+
+struct rec_job {
+	struct migaccel_job *job;
+	struct migaccel_jop *jop;
+	struct page *src;
+	struct page *src2;
+	struct migaccel_stats stats;
+};
+
+static void rec_job_new(struct kunit *test, struct rec_job *rj, u32 opcode)
+{
+	unsigned int idx = 0;
+
+	rj->src = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	rj->src2 = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_TRUE(test, rj->src && rj->src2);
+	rj->job = migaccel_job_alloc(1);
+	KUNIT_ASSERT_NOT_NULL(test, rj->job);
+	memset(&rj->stats, 0, sizeof(rj->stats));
+	rj->job->stats = &rj->stats;
+	rj->jop = &rj->job->ops[0];
+	rj->jop->op.opcode = opcode;
+	rj->jop->class = migaccel_op_class(opcode);
+	rj->jop->src = rj->src;
+	if (opcode == MIGACCEL_OP_DELTA_CREATE)
+		rj->jop->src2 = rj->src2;
+	rj->jop->bounce = kzalloc(MIGACCEL_BOUNCE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rj->jop->bounce);
+	KUNIT_ASSERT_EQ(test, migaccel_job_add_chunk(rj->job, rj->jop->class,
+						     &idx, 1), 0);
+}
+
+static void rec_job_free(struct rec_job *rj)
+{
+	rj->jop->src = NULL;
+	rj->jop->src2 = NULL;
+	migaccel_job_put(rj->job);
+	__free_page(rj->src);
+	__free_page(rj->src2);
+}
+
+static struct iax_completion_record *rec_iax(struct rec_job *rj)
+{
+	return &rj->jop->chunk->comps[rj->jop->slot].iax;
+}
+
+/* Status 0x0a, error 0x19: incompressible, an answer, no CPU work. */
+static void finish_compress_overflow_record_is_raw(struct kunit *test)
+{
+	struct rec_job rj;
+
+	rec_job_new(test, &rj, MIGACCEL_OP_COMPRESS);
+	rj.jop->op.dst_len = PAGE_SIZE;
+	get_random_bytes(page_address(rj.src), PAGE_SIZE);
+	rec_iax(&rj)->status = 0x0a;
+	rec_iax(&rj)->error_code = 0x19;
+	KUNIT_EXPECT_FALSE(test, migaccel_op_finish(rj.jop));
+	KUNIT_EXPECT_TRUE(test, rj.jop->op.out_flags & MIGACCEL_OUT_RAW);
+	KUNIT_EXPECT_EQ(test, rj.jop->op.out_result, 0);
+	rec_job_free(&rj);
+}
+
+/* 0x0b is not a compression outcome: the CPU compresses the page. */
+static void finish_compress_status_0x0b_is_redone(struct kunit *test)
+{
+	struct rec_job rj;
+
+	rec_job_new(test, &rj, MIGACCEL_OP_COMPRESS);
+	rj.jop->op.dst_len = PAGE_SIZE;
+	fill_text(page_address(rj.src));
+	rec_iax(&rj)->status = 0x0b;
+	KUNIT_EXPECT_TRUE(test, migaccel_op_finish(rj.jop));
+	KUNIT_EXPECT_FALSE(test, rj.jop->op.out_flags & MIGACCEL_OUT_RAW);
+	KUNIT_EXPECT_GT(test, rj.jop->op.out_result, 0);
+	rec_job_free(&rj);
+}
+
+/* A stream that does not inflate to the page is not used (verify_compress). */
+static void finish_compress_bad_stream_is_redone(struct kunit *test)
+{
+	u8 *back = buf(test, PAGE_SIZE);
+	struct rec_job rj;
+
+	rec_job_new(test, &rj, MIGACCEL_OP_COMPRESS);
+	rj.jop->op.dst_len = PAGE_SIZE;
+	fill_text(page_address(rj.src));
+	/* A valid stream, of another page. */
+	KUNIT_ASSERT_GT(test, migaccel_cpu_compress(back, rj.jop->bounce,
+						    PAGE_SIZE), 0);
+	rec_iax(&rj)->status = IAX_COMP_SUCCESS;
+	rec_iax(&rj)->output_size = 100;
+	KUNIT_EXPECT_TRUE(test, migaccel_op_finish(rj.jop));
+	KUNIT_ASSERT_GT(test, rj.jop->op.out_result, 0);
+	KUNIT_EXPECT_EQ(test, migaccel_cpu_decompress(rj.jop->bounce,
+						      rj.jop->op.out_result,
+						      back), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(back, page_address(rj.src), PAGE_SIZE), 0);
+	rec_job_free(&rj);
+}
+
+/* Success short of a page: the CPU inflates the whole stream. */
+static void finish_decompress_short_success_goes_to_cpu(struct kunit *test)
+{
+	u8 *page = buf(test, PAGE_SIZE);
+	struct rec_job rj;
+	int len;
+
+	rec_job_new(test, &rj, MIGACCEL_OP_DECOMPRESS);
+	rj.jop->src = NULL;
+	fill_text(page);
+	len = two_block_stream(test, page, rj.jop->bounce, PAGE_SIZE);
+	rj.jop->op.src_len = len;
+	rec_iax(&rj)->status = IAX_COMP_SUCCESS;
+	rec_iax(&rj)->output_size = PAGE_SIZE / 2;
+	KUNIT_EXPECT_TRUE(test, migaccel_op_finish(rj.jop));
+	KUNIT_EXPECT_EQ(test, rj.jop->op.out_status, 0);
+	KUNIT_EXPECT_EQ(test, memcmp(rj.jop->bounce + PAGE_SIZE, page,
+				     PAGE_SIZE), 0);
+	rj.jop->src = rj.src;
+	rec_job_free(&rj);
+}
+
+/*
+ * A fault record's result is the zero scan's to read only: a create-delta
+ * fault with result 1 (differences so far) still continues on the CPU.
+ */
+static void finish_delta_fault_with_result_continues(struct kunit *test)
+{
+	struct dsa_completion_record *comp;
+	struct rec_job rj;
+	u8 *b;
+
+	rec_job_new(test, &rj, MIGACCEL_OP_DELTA_CREATE);
+	rj.jop->op.dst_len = MIGACCEL_DELTA_MAX;
+	b = page_address(rj.src2);
+	b[8] = 1;
+	b[3000] = 1;
+	/* The engine wrote the entry of word 1 and faulted at byte 2048. */
+	put_unaligned_le16(1, rj.jop->bounce);
+	memcpy(rj.jop->bounce + 2, b + 8, 8);
+	comp = &rj.jop->chunk->comps[0].dsa;
+	comp->result = 1;
+	comp->delta_rec_size = 10;
+	comp->bytes_completed = 2048;
+	comp->status = DSA_COMP_PAGE_FAULT_NOBOF;
+	KUNIT_EXPECT_TRUE(test, migaccel_op_finish(rj.jop));
+	KUNIT_EXPECT_EQ(test, rj.jop->op.out_result, 20);
+	rec_job_free(&rj);
+}
+
+/*
+ * dst_len below DSA's 80-byte minimum still runs on the engine (the
+ * soft engine refuses a smaller maximum with 0x15, as DML does); a record
+ * larger than dst_len is reported as not fitting.
+ */
+static void finish_delta_below_dsa_minimum(struct kunit *test)
+{
+	struct rec_job rj;
+	u8 *b;
+
+	rec_job_new(test, &rj, MIGACCEL_OP_DELTA_CREATE);
+	rj.jop->op.dst_len = 10;
+	b = page_address(rj.src2);
+	b[100] = 1;
+	KUNIT_ASSERT_EQ(test, migaccel_job_run(rj.job), 0);
+	KUNIT_EXPECT_EQ(test, rj.jop->chunk->comps[0].dsa.status,
+			DSA_COMP_SUCCESS);
+	KUNIT_EXPECT_FALSE(test, migaccel_op_finish(rj.jop));
+	KUNIT_EXPECT_EQ(test, rj.jop->op.out_result, 10);
+	rec_job_free(&rj);
+
+	rec_job_new(test, &rj, MIGACCEL_OP_DELTA_CREATE);
+	rj.jop->op.dst_len = 10;
+	b = page_address(rj.src2);
+	b[100] = 1;
+	b[200] = 1;
+	KUNIT_ASSERT_EQ(test, migaccel_job_run(rj.job), 0);
+	KUNIT_EXPECT_FALSE(test, migaccel_op_finish(rj.jop));
+	KUNIT_EXPECT_TRUE(test, rj.jop->op.out_flags & MIGACCEL_OUT_RAW);
+	rec_job_free(&rj);
+}
+
 static struct kunit_case migaccel_finish_cases[] = {
 	KUNIT_CASE_PARAM(finish_operation, finish_gen_params),
+	KUNIT_CASE(finish_compress_overflow_record_is_raw),
+	KUNIT_CASE(finish_compress_status_0x0b_is_redone),
+	KUNIT_CASE(finish_compress_bad_stream_is_redone),
+	KUNIT_CASE(finish_decompress_short_success_goes_to_cpu),
+	KUNIT_CASE(finish_delta_below_dsa_minimum),
+	KUNIT_CASE(finish_delta_fault_with_result_continues),
 	{}
 };
 
