@@ -51,6 +51,7 @@
 
 #include <linux/migaccel.h>
 
+#include "kselftest.h"
 #include "migaccel_util.h"
 
 #define PAGE 4096
@@ -324,7 +325,7 @@ static void work_free(struct work *w)
 {
 	if (!w->vanish) {
 		pthread_mutex_lock(&pool_lock);
-		if (pool_nr < sizeof(pool) / sizeof(pool[0])) {
+		if (pool_nr < ARRAY_SIZE(pool)) {
 			pool[pool_nr++] = w;
 			w = NULL;
 		}
