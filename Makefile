@@ -65,11 +65,11 @@ demo: deps
 deb: deps
 	tools/deb.sh
 
-fresh-check:
+fresh-check: deps
 	tools/fresh-check.sh
 
 clean:
 	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C lib clean
 	$(MAKE) -C tools clean
-	$(MAKE) -C selftests clean LINUX_SRC=/nonexistent
+	$(MAKE) -C selftests clean
