@@ -5,7 +5,9 @@
 # root made from the cached base of tools/vm/debian-base.sh, with /proc,
 # /sys and /dev mounted for chroot, and apt's downloads kept in a cache
 # shared by every root (~/.cache/migaccel/apt-archives) so that a second
-# root does not download the same packages again.
+# root does not download the same packages again.  The cache is copied in
+# (hard links) and what apt added is copied back, so that two roots never
+# wait for each other's apt lock.
 #
 # Nothing run inside may load a kernel module: the chroot shares the host's
 # kernel.  Services do not start (the base has a policy-rc.d).
@@ -27,14 +29,25 @@ root_mounted=()
 root_mount() {
 	local root=$1 d archives=${MIGACCEL_CACHE:-$HOME/.cache/migaccel}/apt-archives
 	root_mounted_root=$root
-	mkdir -p "$archives/partial"
+	mkdir -p "$archives"
+	find "$archives" -maxdepth 1 -name '*.deb' -exec cp -l -n -t "$root/var/cache/apt/archives/" {} + 2>/dev/null ||
+		find "$archives" -maxdepth 1 -name '*.deb' -exec cp -n -t "$root/var/cache/apt/archives/" {} +
 	mount -t proc proc "$root/proc" && root_mounted+=("$root/proc") || return 1
 	for d in /sys /dev; do
 		mount --rbind "$d" "$root$d" && root_mounted+=("$root$d") || return 1
 		mount --make-rslave "$root$d" || return 1
 	done
-	mount --bind "$archives" "$root/var/cache/apt/archives" &&
-		root_mounted+=("$root/var/cache/apt/archives")
+}
+
+# root_save_debs ROOT: copy the packages apt downloaded into the cache.
+root_save_debs() {
+	local archives=${MIGACCEL_CACHE:-$HOME/.cache/migaccel}/apt-archives f b
+	for f in "$1"/var/cache/apt/archives/*.deb; do
+		[ -f "$f" ] || continue
+		b=${f##*/}
+		[ -e "$archives/$b" ] && continue
+		cp "$f" "$archives/.$b.tmp" && mv "$archives/.$b.tmp" "$archives/$b"
+	done
 }
 
 # root_kill ROOT: end the processes still running inside ROOT (after an
@@ -57,7 +70,10 @@ root_kill() {
 # root_mount, last first; fails if any stays.
 root_umount() {
 	local i m rc=0
-	[ -n "${root_mounted_root:-}" ] && root_kill "$root_mounted_root"
+	if [ -n "${root_mounted_root:-}" ]; then
+		root_kill "$root_mounted_root"
+		root_save_debs "$root_mounted_root"
+	fi
 	for ((i = ${#root_mounted[@]} - 1; i >= 0; i--)); do
 		m=${root_mounted[i]}
 		umount -R "$m" 2>/dev/null || umount -R -l "$m" ||
