@@ -8,17 +8,20 @@
 #   3. VM on Debian's linux-image-6.12-amd64: kselftests, library kernel path
 #   4. VM on the debug kernel (KASAN, KFENCE, lockdep, kmemleak, KUnit):
 #      KUnit suites, kselftests, library kernel path
+#   5. packages: make deb (lintian clean), install them in a clean Debian
+#      root where DKMS builds the module, a VM on the stock kernel loading
+#      that build with modprobe, then apt purge leaving nothing behind
 #
 # A VM stage also fails when its kernel log shows a WARNING, BUG, Oops,
 # KASAN, KFENCE, lockdep or kmemleak report.
 #
 # MIGACCEL_CHECK_STAGES: the stages to run, comma-separated, default all of
-# static,host,stock,debug.  The build always runs.  A stage left
+# static,host,stock,debug,packages.  The build always runs.  A stage left
 # out is named in the output and its tests are not counted: a partial run
 # is not a make check (tools/fresh-check.sh uses it to stop after stock).
 set -uo pipefail
 
-all_stages=static,host,stock,debug
+all_stages=static,host,stock,debug,packages
 stages=${MIGACCEL_CHECK_STAGES:-$all_stages}
 for s in ${stages//,/ }; do
 	case ",$all_stages," in
@@ -237,6 +240,50 @@ else
 	record debug_kernel_build FAIL "see $out/debug-kernel.log"
 	tail -20 "$out/debug-kernel.log"
 fi
+fi
+
+if want packages; then
+stage "packages: build, install with DKMS in a clean root, VM, purge"
+pkgout=$out/packages
+mkdir -p "$pkgout"
+pstart=$(date +%s)
+check deb_build_lintian_clean "$out/deb.log" env DEB_BUILD_OPTIONS=nocheck tools/deb.sh
+debs=()
+for d in build/deb/*.deb; do
+	case "$d" in *-dbgsym_*) ;; *) debs+=("$d") ;; esac
+done
+if [ ${#debs[@]} -eq 4 ]; then
+	tools/pkg-test.sh install "$pkgout" "$kver" "${debs[@]}" >"$out/pkg-install.tap" 2>&1
+	count packages.install "$out/pkg-install.tap"
+	grep -q '^1\.\.[1-9]' "$out/pkg-install.tap" ||
+		record packages.install.ran_to_end FAIL "see $out/pkg-install.tap"
+	if [ -s "$pkgout/vm/migaccel.ko" ]; then
+		printf 'MIGACCEL_MODPROBE=1\nMIGACCEL_OPS_PAGES=2000\nMIGACCEL_STRESS_BATCHES=100\n' \
+			>"$out/packages.env"
+		v=$pkgout/vm
+		vm_tests=(--bin lib/tests/zero_scan_paths --bin lib/tests/ops_paths
+			  --bin lib/tests/async_paths
+			  --bin selftests/migaccel_ctl.sh --tool "$v/migaccelctl"
+			  --tool "$v/migaccel-setup" --tool /usr/bin/accel-config)
+		# Its build is a test of the install stage; the VM runs it if built.
+		[ -x "$v/pkg-smoke" ] && vm_tests+=(--bin "$v/pkg-smoke")
+		vm_extra=(--modtree yes
+			  --file "$v/migaccel.ko:/lib/modules/$kver/updates/dkms/migaccel.ko"
+			  --file "$v/libmigaccel.so.0:/usr/lib/x86_64-linux-gnu/libmigaccel.so.0"
+			  --file "$v/accel-config.conf:/etc/migaccel/accel-config.conf"
+			  --file "$v/modprobe.conf:/etc/modprobe.d/migaccel.conf")
+		vm_stage packages "/boot/vmlinuz-$kver" "$kver" / "$out/packages.env"
+	else
+		record packages.vm FAIL "no DKMS-built migaccel.ko, see $out/pkg-install.tap"
+	fi
+	tools/pkg-test.sh purge "$pkgout" >"$out/pkg-purge.tap" 2>&1
+	count packages.purge "$out/pkg-purge.tap"
+	grep -q '^1\.\.[1-9]' "$out/pkg-purge.tap" ||
+		record packages.purge.ran_to_end FAIL "see $out/pkg-purge.tap"
+else
+	record packages.debs FAIL "expected 4 packages in build/deb, got ${#debs[@]}"
+fi
+echo "   (packages stage: $(( $(date +%s) - pstart ))s)"
 fi
 
 echo
