@@ -25,7 +25,7 @@ expect() {
 }
 
 echo "TAP version 13"
-echo "1..21"
+echo "1..27"
 
 # The channels belong to a child shell, which the test controls.
 mkfifo /tmp/ctl.go
@@ -86,14 +86,32 @@ out=$(migaccelctl --json clients)
 case "$out" in *"\"pid\": $child,"*) r=1 ;; *) r=0 ;; esac
 ok $r "the client is gone after its last close"
 
+# --cgroup PATH that is not a cgroup v2 directory: usage error, nothing set.
+out=$(migaccelctl limit get --cgroup /tmp 2>&1)
+rc=$?
+[ $rc = 2 ]
+ok $? "a directory that is not a cgroup is refused, exit 2 (got $rc)"
+expect "and says why" "--cgroup /tmp: not a cgroup v2 directory" "$out"
+out=$(migaccelctl limit set --cgroup /sys/fs/cgroup/no-such-cgroup --quota 1M 2>&1)
+rc=$?
+[ $rc = 2 ]
+ok $? "a cgroup path that does not exist is refused, exit 2 (got $rc)"
+expect "and says why" "--cgroup /sys/fs/cgroup/no-such-cgroup: No such file or directory" "$out"
+
 # A cgroup group: a process that opens its first channel in the cgroup
 # joins it.
 cg=/sys/fs/cgroup/migaccel-ctl
 if { [ -e /sys/fs/cgroup/cgroup.procs ] ||
      mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null; } && mkdir $cg; then
 	cgid=$(stat -c %i $cg)
-	migaccelctl limit set --cgroup "$cgid" --quota 4M
-	ok $? "limit set on cgroup $cgid"
+	migaccelctl limit set --cgroup "$cg" --quota 4M
+	ok $? "limit set on cgroup $cg, by path"
+	out=$(migaccelctl --json limit get --cgroup "$cgid")
+	expect "the path names the group whose id is the directory's inode" \
+		"\"kind\": \"cgroup\", \"id\": $cgid, \"quota\": 4194304," "$out"
+	out=$(migaccelctl --json limit get --cgroup migaccel-ctl)
+	expect "a path relative to /sys/fs/cgroup names it too" \
+		"\"kind\": \"cgroup\", \"id\": $cgid, \"quota\": 4194304," "$out"
 	sh -c "echo \$\$ >$cg/cgroup.procs && exec 3</dev/migaccel && read x </tmp/ctl.go" &
 	child=$!
 	i=0
@@ -110,15 +128,22 @@ if { [ -e /sys/fs/cgroup/cgroup.procs ] ||
 	wait $child
 	rmdir $cg
 else
-	for t in 1 2 3; do
+	for t in 1 2 3 4 5; do
 		n=$((n + 1))
 		echo "ok $n # SKIP no cgroup v2"
 	done
 fi
 
 # monitor: unloading the module unpublishes the soft engine, which is
-# announced before the family goes away.  The module is loaded again after.
+# announced before the family goes away.  The module is loaded again after,
+# the way it was loaded: from /ko, or with modprobe (the package test).
+load=''
 if [ -f /ko/migaccel.ko ]; then
+	load='insmod /ko/migaccel.ko'
+elif [ "${MIGACCEL_MODPROBE:-0}" = 1 ]; then
+	load='modprobe migaccel'
+fi
+if [ -n "$load" ]; then
 	migaccelctl --json monitor --count 1 >/tmp/ctl.mon 2>&1 &
 	mon=$!
 	sleep 1
@@ -134,12 +159,12 @@ if [ -f /ko/migaccel.ko ]; then
 	expect "monitor reports the soft engine going away" \
 		'{"event": "engine-del", "name": "soft", "kind": "soft", "wq_id": -1, "state": "disabled"' \
 		"$(cat /tmp/ctl.mon)"
-	insmod /ko/migaccel.ko || echo "# could not load migaccel again"
+	$load || echo "# could not load migaccel again"
 	rm -f /tmp/ctl.mon
 else
 	for t in 1 2; do
 		n=$((n + 1))
-		echo "ok $n # SKIP no /ko/migaccel.ko"
+		echo "ok $n # SKIP no /ko/migaccel.ko, no MIGACCEL_MODPROBE"
 	done
 fi
 

@@ -8,10 +8,35 @@
 #   3. VM on Debian's linux-image-6.12-amd64: kselftests, library kernel path
 #   4. VM on the debug kernel (KASAN, KFENCE, lockdep, kmemleak, KUnit):
 #      KUnit suites, kselftests, library kernel path
+#   5. packages: make deb (lintian clean), install them in a clean Debian
+#      root where DKMS builds the module, a VM on the stock kernel loading
+#      that build with modprobe, then apt purge leaving nothing behind
 #
 # A VM stage also fails when its kernel log shows a WARNING, BUG, Oops,
 # KASAN, KFENCE, lockdep or kmemleak report.
+#
+# MIGACCEL_CHECK_STAGES: the stages to run, comma-separated, default all of
+# static,host,stock,debug,packages.  The build always runs.  A stage left
+# out is named in the output and its tests are not counted: a partial run
+# is not a make check (tools/fresh-check.sh uses it to stop after stock).
 set -uo pipefail
+
+all_stages=static,host,stock,debug,packages
+stages=${MIGACCEL_CHECK_STAGES:-$all_stages}
+for s in ${stages//,/ }; do
+	case ",$all_stages," in
+	*",$s,"*) ;;
+	*) echo "check: unknown stage '$s' in MIGACCEL_CHECK_STAGES (stages: $all_stages)" >&2
+	   exit 2 ;;
+	esac
+done
+# want STAGE: whether STAGE runs; says so once when it does not.
+want() {
+	case ",$stages," in *",$1,"*) return 0 ;; esac
+	echo
+	echo "== $1: not run (MIGACCEL_CHECK_STAGES=$stages)"
+	return 1
+}
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -100,6 +125,7 @@ if [ "$failed" -ne 0 ]; then
 	exit 1
 fi
 
+if want static; then
 stage "static checks"
 # W=1 C=2 runs sparse on every file, so a rebuild is not needed to see it.
 check module_w1_sparse_clean "$out/w1.log" bash -c \
@@ -126,7 +152,9 @@ check man_pages_render "$out/man.log" bash -c \
 	'for m in lib/man/*.[37] tools/*.8; do
 		LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$m" 2>&1 >/dev/null | grep . && exit 1
 	 done; exit 0'
+fi
 
+if want host; then
 stage "library on the host (CPU path)"
 for t in lib/tests/zero_scan_cpu lib/tests/ops_cpu lib/tests/packet_cpu \
 	lib/tests/work_cpu; do
@@ -136,6 +164,7 @@ for t in lib/tests/zero_scan_cpu lib/tests/ops_cpu lib/tests/packet_cpu \
 	[ $rc -eq 0 ] || grep -q '^not ok' "$out/${t##*/}.tap" ||
 		record "host.${t##*/}.exit_status" FAIL "rc=$rc"
 done
+fi
 
 vm_tests=(--bin selftests/migaccel_zero_scan --bin selftests/migaccel_ops
 	  --bin selftests/migaccel_async --bin selftests/migaccel_safety
@@ -188,9 +217,12 @@ printf 'MIGACCEL_PAGES=10000\nMIGACCEL_OPS_PAGES=2000\nMIGACCEL_STRESS_BATCHES=2
 	>"$out/debug.env"
 printf 'MIGACCEL_SAFETY_BATCHES=2000\nMIGACCEL_HOSTILE_SECONDS=90\n' >>"$out/debug.env"
 
+if want stock; then
 stage "VM: Debian's stock kernel $kver"
 vm_stage stock "/boot/vmlinuz-$kver" "$kver" / "$out/stock.env" migaccel.ko
+fi
 
+if want debug; then
 stage "debug kernel (cached under ${MIGACCEL_CACHE:-$HOME/.cache/migaccel})"
 if kbuild=$(tools/vm/build-debug-kernel.sh 2>"$out/debug-kernel.log"); then
 	record debug_kernel_build OK
@@ -212,6 +244,51 @@ if kbuild=$(tools/vm/build-debug-kernel.sh 2>"$out/debug-kernel.log"); then
 else
 	record debug_kernel_build FAIL "see $out/debug-kernel.log"
 	tail -20 "$out/debug-kernel.log"
+fi
+fi
+
+if want packages; then
+stage "packages: build, install with DKMS in a clean root, VM, purge"
+pkgout=$out/packages
+mkdir -p "$pkgout"
+pstart=$(date +%s)
+check deb_build_lintian_clean "$out/deb.log" env DEB_BUILD_OPTIONS=nocheck tools/deb.sh
+debs=()
+for d in build/deb/*.deb; do
+	case "$d" in *-dbgsym_*) ;; *) debs+=("$d") ;; esac
+done
+if [ ${#debs[@]} -eq 4 ]; then
+	tools/pkg-test.sh install "$pkgout" "$kver" "${debs[@]}" >"$out/pkg-install.tap" 2>&1
+	count packages.install "$out/pkg-install.tap"
+	grep -q '^1\.\.[1-9]' "$out/pkg-install.tap" ||
+		record packages.install.ran_to_end FAIL "see $out/pkg-install.tap"
+	if [ -s "$pkgout/vm/migaccel.ko" ]; then
+		printf 'MIGACCEL_MODPROBE=1\nMIGACCEL_OPS_PAGES=2000\nMIGACCEL_STRESS_BATCHES=100\n' \
+			>"$out/packages.env"
+		v=$pkgout/vm
+		vm_tests=(--bin lib/tests/zero_scan_paths --bin lib/tests/ops_paths
+			  --bin lib/tests/async_paths
+			  --bin selftests/migaccel_ctl.sh --tool "$v/migaccelctl"
+			  --tool "$v/migaccel-setup" --tool /usr/bin/accel-config)
+		# Its build is a test of the install stage; the VM runs it if built.
+		[ -x "$v/pkg-smoke" ] && vm_tests+=(--bin "$v/pkg-smoke")
+		vm_extra=(--modtree yes
+			  --file "$v/migaccel.ko:/lib/modules/$kver/updates/dkms/migaccel.ko"
+			  --file "$v/libmigaccel.so.0:/usr/lib/x86_64-linux-gnu/libmigaccel.so.0"
+			  --file "$v/accel-config.conf:/etc/migaccel/accel-config.conf"
+			  --file "$v/modprobe.conf:/etc/modprobe.d/migaccel.conf")
+		vm_stage packages "/boot/vmlinuz-$kver" "$kver" / "$out/packages.env"
+	else
+		record packages.vm FAIL "no DKMS-built migaccel.ko, see $out/pkg-install.tap"
+	fi
+	tools/pkg-test.sh purge "$pkgout" >"$out/pkg-purge.tap" 2>&1
+	count packages.purge "$out/pkg-purge.tap"
+	grep -q '^1\.\.[1-9]' "$out/pkg-purge.tap" ||
+		record packages.purge.ran_to_end FAIL "see $out/pkg-purge.tap"
+else
+	record packages.debs FAIL "expected 4 packages in build/deb, got ${#debs[@]}"
+fi
+echo "   (packages stage: $(( $(date +%s) - pstart ))s)"
 fi
 
 echo

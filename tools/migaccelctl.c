@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <linux/netlink.h>
 
 #include <netlink/netlink.h>
@@ -432,8 +435,8 @@ static void usage(FILE *f)
 		"usage: %s [--json] engines\n"
 		"       %s [--json] clients\n"
 		"       %s [--json] stats\n"
-		"       %s [--json] limit get {--pid PID | --cgroup ID}\n"
-		"       %s limit set {--pid PID | --cgroup ID} [--quota BYTES]\n"
+		"       %s [--json] limit get {--pid PID | --cgroup ID|PATH}\n"
+		"       %s limit set {--pid PID | --cgroup ID|PATH} [--quota BYTES]\n"
 		"                    [--period-us US] [--slice BYTES] [--cpu-fallback 0|1]\n"
 		"       %s [--json] monitor [--count N]\n"
 		"exit status: 0 ok, 1 refused or failed, 2 usage, 3 migaccel not loaded\n",
@@ -460,6 +463,40 @@ static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
 		return false;
 	*out = v;
 	return true;
+}
+
+/*
+ * --cgroup PATH: a cgroup v2 group's id is the inode number of the cgroup's
+ * directory.  PATH is absolute (/sys/fs/cgroup/machine.slice/...) or
+ * relative to /sys/fs/cgroup.  Prints why and returns -2 when PATH is not a
+ * cgroup v2 directory.
+ */
+static int cgroup_path_id(const char *arg, uint64_t *id)
+{
+	char path[PATH_MAX];
+	struct statfs sfs;
+	struct stat st;
+	int n;
+
+	n = snprintf(path, sizeof(path), "%s%s",
+		     arg[0] == '/' ? "" : "/sys/fs/cgroup/", arg);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		fprintf(stderr, "%s: --cgroup: path too long\n", prog);
+		return -2;
+	}
+	if (stat(path, &st)) {
+		fprintf(stderr, "%s: --cgroup %s: %s\n", prog, path,
+			strerror(errno));
+		return -2;
+	}
+	if (!S_ISDIR(st.st_mode) || statfs(path, &sfs) ||
+	    sfs.f_type != CGROUP2_SUPER_MAGIC) {
+		fprintf(stderr, "%s: --cgroup %s: not a cgroup v2 directory\n",
+			prog, path);
+		return -2;
+	}
+	*id = st.st_ino;
+	return 0;
 }
 
 struct limit_args {
@@ -489,11 +526,18 @@ static int parse_limit_args(int argc, char **argv, struct limit_args *la)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-		case 'g':
 			if (la->kind || !parse_u64(optarg, UINT64_MAX, &la->id))
 				return -1;
-			la->kind = c == 'p' ? MIGACCEL_GROUP_KIND_PROCESS :
-					      MIGACCEL_GROUP_KIND_CGROUP;
+			la->kind = MIGACCEL_GROUP_KIND_PROCESS;
+			break;
+		case 'g':
+			/* An id (a number), or else a cgroup's path. */
+			if (la->kind || !*optarg)
+				return -1;
+			if (!parse_u64(optarg, UINT64_MAX, &la->id) &&
+			    cgroup_path_id(optarg, &la->id))
+				return -2;
+			la->kind = MIGACCEL_GROUP_KIND_CGROUP;
 			break;
 		case 'q':
 			la->has_quota = parse_u64(optarg, UINT64_MAX, &la->quota);
@@ -539,7 +583,10 @@ static int cmd_limit(struct ctl *ctl, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	set = !strcmp(argv[1], "set");
-	if (parse_limit_args(argc - 1, argv + 1, &la) || !la.kind ||
+	ret = parse_limit_args(argc - 1, argv + 1, &la);
+	if (ret == -2)
+		return EXIT_USAGE;
+	if (ret || !la.kind ||
 	    (!set && (la.has_quota || la.has_period || la.has_slice ||
 		      la.has_fallback)) ||
 	    (set && !(la.has_quota || la.has_period || la.has_slice ||

@@ -1,20 +1,38 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Install every Debian package migaccel needs to build, test and demo.
-# Idempotent.  With --if-needed it only calls apt-get when something is
-# missing, so `make check` and `make demo` can run it every time.
+# Install every Debian package migaccel needs to build, test, demo and
+# package itself: the one list of them.  Idempotent.
+#
+#   tools/setup.sh              install what is missing (root or sudo)
+#   tools/setup.sh --if-needed  the same, silent when nothing is missing
+#                               (make check, make demo, make deb)
+#   tools/setup.sh --check      install nothing; fail with the list of
+#                               missing packages (make, make all)
+#   tools/setup.sh --list       print the list
 set -euo pipefail
 
 packages=(
+	# build
 	build-essential make gcc pkg-config git rsync python3
 	bc flex bison libelf-dev libssl-dev dwarves cpio xz-utils kmod
-	linux-headers-6.12-amd64 linux-source-6.12 linux-image-6.12-amd64
-	qemu-system-x86 busybox-static
-	sparse man-db groff-base
+	linux-headers-6.12-amd64 linux-source-6.12
 	zlib1g-dev libdeflate-dev libisal-dev libnl-3-dev libnl-genl-3-dev
-	accel-config
+	# static checks and man pages
+	sparse man-db groff-base
+	# VM tests and the demo
+	linux-image-6.12-amd64 qemu-system-x86 busybox-static
+	# Debian packages (make deb) and their test: a clean root made with
+	# debootstrap, DKMS, the accel-config profile, the systemd unit
+	debhelper dh-dkms dkms dpkg-dev fakeroot lintian debootstrap
+	accel-config systemd
 )
+
+case "${1:-}" in
+--list) printf '%s\n' "${packages[@]}"; exit 0 ;;
+'' | --if-needed | --check) ;;
+*) echo "usage: $0 [--if-needed | --check | --list]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
@@ -22,14 +40,22 @@ for p in "${packages[@]}"; do
 		missing+=("$p")
 done
 
-if [ "${1:-}" = --if-needed ] && [ ${#missing[@]} -eq 0 ]; then
+if [ ${#missing[@]} -eq 0 ]; then
+	[ -z "${1:-}" ] && echo "setup: all packages present"
 	exit 0
 fi
-[ ${#missing[@]} -eq 0 ] && { echo "setup: all packages present"; exit 0; }
+if [ "${1:-}" = --check ]; then
+	echo "setup: missing Debian packages: ${missing[*]}" >&2
+	echo "setup: install them with 'make setup' (root or sudo)," \
+		"or run 'make check' or 'make demo', which do it" >&2
+	exit 1
+fi
 
 sudo=
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 echo "setup: installing ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+# Another apt (unattended-upgrades, a second checkout) may hold the lock.
+apt=(apt-get -o DPkg::Lock::Timeout=600)
+$sudo "${apt[@]}" update -qq
+DEBIAN_FRONTEND=noninteractive $sudo "${apt[@]}" install -y -qq \
 	--no-install-recommends "${missing[@]}"

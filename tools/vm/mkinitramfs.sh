@@ -11,9 +11,13 @@ usage() {
 	cat >&2 <<EOF
 usage: $0 --kver VERSION --moddir DIR --script FILE --out FILE
           [--modules "NAME..."] [--ko FILE]... [--bin FILE]... [--tool FILE]...
-          [--file SRC:DST]... [--workdir DIR]
+          [--file SRC:DST]... [--workdir DIR] [--modtree yes]
   --moddir  directory holding lib/modules/VERSION/ (/ for the host's kernels)
   --modules kernel modules to insmod at boot, dependencies resolved here
+  --modtree yes: put the --modules (and their dependencies) uncompressed in
+            /lib/modules/VERSION/ under their own paths instead, and load
+            none at boot: the test script runs depmod and modprobe (a
+            module added with --file under /lib/modules/VERSION/ joins them)
   --ko      out-of-tree module, copied to /ko/ (the test script loads it)
   --bin     host executable, copied to /bin-test/ with its shared libraries
   --tool    host executable the tests call, copied to /usr/bin/ with its
@@ -26,7 +30,7 @@ EOF
 }
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
 
-kver='' moddir='' modules='' script='' out='' workdir=''
+kver='' moddir='' modules='' script='' out='' workdir='' modtree=no
 kos=() bins=() tools=() files=()
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || usage
@@ -41,12 +45,14 @@ while [ $# -gt 0 ]; do
 	--script) script=$2 ;;
 	--out) out=$2 ;;
 	--workdir) workdir=$2 ;;
+	--modtree) modtree=$2 ;;
 	*) usage ;;
 	esac
 	shift 2
 done
 { [ -n "$kver" ] && [ -n "$script" ] && [ -n "$out" ]; } || usage
 [ -n "$modules" ] && [ -z "$moddir" ] && die "--modules needs --moddir"
+case "$modtree" in yes | no) ;; *) die "--modtree wants yes or no" ;; esac
 [ -r "$script" ] || die "cannot read test script $script"
 busybox=/bin/busybox
 ldd "$busybox" >/dev/null 2>&1 &&
@@ -84,23 +90,35 @@ copy_with_libs() {
 
 : >"$root/etc/modules.order"
 if [ -n "$modules" ]; then
-	mdir=$moddir/lib/modules/$kver
+	mdir=${moddir%/}/lib/modules/$kver
+	mdir=${mdir//\/\//\/}
 	[ -d "$mdir" ] || die "no modules for $kver under $moddir"
 	# shellcheck disable=SC2086 # the list is meant to split
 	deps=$(modprobe -S "$kver" -d "$moddir" -a --show-depends $modules) ||
 		die "modprobe cannot resolve '$modules' for $kver in $moddir"
 	while read -r verb path _; do
 		[ "$verb" = insmod ] || continue # "builtin x" needs no loading
+		path=${path//\/\//\/} # modprobe -d / prints //lib/modules/...
 		name=$(basename "$path")
 		name=${name%.xz} name=${name%.zst} name=${name%.gz}
-		grep -qx "/modules/$name" "$root/etc/modules.order" && continue
+		if [ "$modtree" = yes ]; then
+			rel=${path#"$mdir"/}
+			[ "$rel" != "$path" ] || die "$path is not under $mdir"
+			rel=${rel%.xz} rel=${rel%.zst} rel=${rel%.gz}
+			dst=$root/lib/modules/$kver/$rel
+			[ -e "$dst" ] && continue
+			mkdir -p "$(dirname "$dst")"
+		else
+			grep -qx "/modules/$name" "$root/etc/modules.order" && continue
+			dst=$root/modules/$name
+			echo "/modules/$name" >>"$root/etc/modules.order"
+		fi
 		case "$path" in
 		*.xz) xz -dc "$path" ;;
 		*.zst) zstd -qdc "$path" ;;
 		*.gz) gzip -dc "$path" ;;
 		*) cat "$path" ;;
-		esac >"$root/modules/$name"
-		echo "/modules/$name" >>"$root/etc/modules.order"
+		esac >"$dst"
 	done <<<"$deps"
 fi
 

@@ -42,7 +42,33 @@ pins() {
 }
 pins_at_start=$(pins)
 
-step module_load insmod /ko/migaccel.ko
+if [ "${MIGACCEL_MODPROBE:-0}" = 1 ]; then
+	# The package test (tools/check.sh, stage packages): the DKMS build is
+	# in /lib/modules/$(uname -r)/updates/dkms with idxd and the CRC32C
+	# modules, none loaded yet.  migaccel-setup, as migaccel.service runs
+	# it, loads migaccel with modprobe and finds none of its accel-config
+	# profile's devices.
+	step depmod depmod
+	step modules_dep_lists_the_dkms_build sh -c \
+		'grep "^updates/dkms/migaccel.ko:" /lib/modules/$(uname -r)/modules.dep'
+	step crc32c_modprobe modprobe crc32c_generic
+	step module_load_by_migaccel_setup sh -c \
+		'out=$(migaccel-setup) && echo "$out" && echo "$out" | grep -q "soft engine"'
+	step module_is_loaded_with_its_dependencies sh -c \
+		'[ -d /sys/module/migaccel ] && [ -d /sys/module/idxd ] && [ -d /sys/bus/dsa/drivers/migaccel ]'
+	if [ -x /usr/bin/accel-config ]; then
+		# No DSA/IAA device: accel-config reads the profile (a file it
+		# cannot read or parse gives "Reading config file failed") and
+		# stops at its first device, which is not there.
+		step accel_config_reads_profile sh -c \
+			'out=$(accel-config load-config -c /etc/migaccel/accel-config.conf 2>&1); rc=$?
+			 echo "$out"; [ $rc -ne 0 ] &&
+			 ! echo "$out" | grep -q "Reading config file failed" &&
+			 echo "$out" | grep -q "device is not available"'
+	fi
+else
+	step module_load insmod /ko/migaccel.ko
+fi
 step device_node_is_0660 sh -c \
 	'[ "$(stat -c %a /dev/migaccel)" = 660 ] && [ "$(stat -c %g /dev/migaccel)" = 0 ]'
 
