@@ -51,13 +51,13 @@
 
 #include <linux/migaccel.h>
 
-#include "kselftest.h"
 #include "migaccel_util.h"
 
 #define PAGE 4096
 #define MEM_PAGES 64
 #define MAX_OPS 16
 #define OPS_PAGES ((MAX_OPS * sizeof(struct migaccel_op) + PAGE - 1) / PAGE)
+#define POOL_SIZE 256
 
 /* Shared with the storm process and its children. */
 struct shared {
@@ -291,7 +291,7 @@ static void work_check(struct work *w, const char *what)
  * many threads costs TLB shootdowns, which emulation makes slow.
  */
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct work *pool[256];
+static struct work *pool[POOL_SIZE];
 static unsigned int pool_nr;
 
 static struct work *work_new(void)
@@ -325,7 +325,7 @@ static void work_free(struct work *w)
 {
 	if (!w->vanish) {
 		pthread_mutex_lock(&pool_lock);
-		if (pool_nr < ARRAY_SIZE(pool)) {
+		if (pool_nr < POOL_SIZE) {
 			pool[pool_nr++] = w;
 			w = NULL;
 		}
