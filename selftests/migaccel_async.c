@@ -48,30 +48,6 @@ static uint32_t channel_id(int fd)
 	return ioctl(fd, MIGACCEL_INFO, &info) ? UINT32_MAX : info.out_channel_id;
 }
 
-static int _region_register(int fd, void *addr, uint64_t len, uint32_t *id)
-{
-	*id = 0;
-	struct migaccel_region_register r = {
-		.size = sizeof(r),
-		.addr = (uintptr_t)addr,
-		.length = len,
-	};
-
-	if (ioctl(fd, MIGACCEL_REGION_REGISTER, &r))
-		return -errno;
-	*id = r.out_region_id;
-	return 0;
-}
-
-static int _region_unregister(int fd, uint32_t id, uint32_t flags)
-{
-	struct migaccel_region_unregister u = {
-		.size = sizeof(u), .flags = flags, .region_id = id,
-	};
-
-	return ioctl(fd, MIGACCEL_REGION_UNREGISTER, &u) ? -errno : 0;
-}
-
 /* A batch of zero scans of @nr pages: in region @region at @off, or at @p. */
 static int _zero_batch(int fd, struct migaccel_op *ops, unsigned int nr,
 		       uint32_t region, uint64_t off, uint8_t *p,

@@ -102,30 +102,6 @@ static long pins_settle(long want, double secs)
 	return v;
 }
 
-static int _region_register(int fd, void *addr, uint64_t len, uint32_t *id)
-{
-	struct migaccel_region_register r = {
-		.size = sizeof(r),
-		.addr = (uintptr_t)addr,
-		.length = len,
-	};
-
-	*id = 0;
-	if (ioctl(fd, MIGACCEL_REGION_REGISTER, &r))
-		return -errno;
-	*id = r.out_region_id;
-	return 0;
-}
-
-static int _region_unregister(int fd, uint32_t id, uint32_t flags)
-{
-	struct migaccel_region_unregister u = {
-		.size = sizeof(u), .flags = flags, .region_id = id,
-	};
-
-	return ioctl(fd, MIGACCEL_REGION_UNREGISTER, &u) ? -errno : 0;
-}
-
 /* Copies page i to page i + @nr: in region @region, or at @ram. */
 static void copy_ops(struct migaccel_op *ops, unsigned int nr,
 		     uint32_t region, uint8_t *ram)

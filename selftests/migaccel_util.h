@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <linux/migaccel.h>
 
 static inline int write_file(const char *path, const char *val)
 {
@@ -45,6 +48,32 @@ static inline long pins_held(void)
 	}
 	fclose(f);
 	return acquired < 0 || released < 0 ? -1 : acquired - released;
+}
+
+/* Register [addr, addr + len) as a region: 0 and its id, or -errno. */
+static inline int _region_register(int fd, void *addr, uint64_t len,
+				   uint32_t *id)
+{
+	struct migaccel_region_register r = {
+		.size = sizeof(r),
+		.addr = (uintptr_t)addr,
+		.length = len,
+	};
+
+	*id = 0;
+	if (ioctl(fd, MIGACCEL_REGION_REGISTER, &r))
+		return -errno;
+	*id = r.out_region_id;
+	return 0;
+}
+
+static inline int _region_unregister(int fd, uint32_t id, uint32_t flags)
+{
+	struct migaccel_region_unregister u = {
+		.size = sizeof(u), .flags = flags, .region_id = id,
+	};
+
+	return ioctl(fd, MIGACCEL_REGION_UNREGISTER, &u) ? -errno : 0;
 }
 
 #endif /* MIGACCEL_SELFTEST_UTIL_H */
