@@ -226,11 +226,12 @@ EXPORT_SYMBOL_IF_KUNIT(migaccel_desc_decompress);
 
 /*
  * IAA CRC64 keeps its 64-bit polynomial in the last 8 bytes of the
- * descriptor and its result in bytes 32..39 of the completion record,
- * where the analytics fields of other operations are.
+ * descriptor and its result in bytes 40..47 of the completion record, the
+ * max and sum fields of the analytics operations: QPL reads it as
+ * (u64)sum << 32 | max (completion_record.hpp).
  */
 #define IAX_CRC64_POLY_OFF	56
-#define IAX_CRC64_RESULT_OFF	32
+#define IAX_CRC64_RESULT_OFF	40
 
 /**
  * migaccel_desc_crc64() - build an IAA CRC64 descriptor (CRC-64/WE)
@@ -245,7 +246,11 @@ void migaccel_desc_crc64(struct iax_hw_desc *desc, u64 src, u32 len,
 			 u64 completion)
 {
 	iax_init(desc, IAX_OPCODE_CRC64, completion);
-	desc->compr_flags = MIGACCEL_IAA_CRC64_BE | MIGACCEL_IAA_CRC64_INV;
+	/*
+	 * CRC-64/WE is MSB first: QPL's "big-endian" flag selects the
+	 * bit-reflected computation (crc.cpp), so only invert is set.
+	 */
+	desc->compr_flags = MIGACCEL_IAA_CRC64_INV;
 	desc->src1_addr = src;
 	desc->src1_size = len;
 	put_unaligned_le64(MIGACCEL_CRC64_POLY,

@@ -49,7 +49,11 @@
 #define MIGACCEL_BOUNCE_SIZE	(2 * MIGACCEL_PAGE_SIZE)
 /* The CRC-64/WE polynomial, as IAA takes it (top bit implied). */
 #define MIGACCEL_CRC64_POLY	0x42f0e1eba9ea3693ull
-/* IAA CRC64 flags: most significant bit first; invert seed and result. */
+/*
+ * IAA CRC64 flags (QPL's ADC64F_*): invert seed and result; "BE", which
+ * QPL's reference computes bit-reflected (CRC-64/WE, MSB first, has it
+ * clear).
+ */
 #define MIGACCEL_IAA_CRC64_INV	BIT(14)
 #define MIGACCEL_IAA_CRC64_BE	BIT(15)
 /* IAA compress/decompress flags, as the IAA specification names them. */

@@ -456,8 +456,7 @@ static void soft_iax_crc64(const struct iax_hw_desc *desc,
 	for (i = 7; i >= 0; i--)
 		poly = poly << 8 | d[56 + i];
 	if (poly != MIGACCEL_CRC64_POLY ||
-	    desc->compr_flags != (MIGACCEL_IAA_CRC64_BE |
-				  MIGACCEL_IAA_CRC64_INV)) {
+	    desc->compr_flags != MIGACCEL_IAA_CRC64_INV) {
 		/* The soft engine knows CRC-64/WE only. */
 		res->status = IAX_COMP_INVALID_COMP_FLAG;
 		return;

@@ -102,8 +102,7 @@ static void desc_iax_builders(struct kunit *test)
 	memset(&d, 0xa5, sizeof(d));
 	migaccel_desc_crc64(&d, 0x1000, 4096, 0x3000);
 	KUNIT_EXPECT_EQ(test, (u32)d.opcode, IAX_OPCODE_CRC64);
-	KUNIT_EXPECT_EQ(test, d.compr_flags, MIGACCEL_IAA_CRC64_BE |
-			MIGACCEL_IAA_CRC64_INV);
+	KUNIT_EXPECT_EQ(test, d.compr_flags, MIGACCEL_IAA_CRC64_INV);
 	KUNIT_EXPECT_EQ(test, (u64)d.num_inputs << 32 | d.filter_flags,
 			MIGACCEL_CRC64_POLY);
 }
