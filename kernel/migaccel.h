@@ -56,6 +56,8 @@
  */
 #define MIGACCEL_IAA_CRC64_INV	BIT(14)
 #define MIGACCEL_IAA_CRC64_BE	BIT(15)
+/* IAA compress: error code of output larger than max_dst_size (status 0x0a). */
+#define MIGACCEL_IAA_ERR_COMP_OVERFLOW	0x19
 /* IAA compress/decompress flags, as the IAA specification names them. */
 #define MIGACCEL_IAA_COMP_FLUSH		BIT(1)
 #define MIGACCEL_IAA_COMP_APPEND_EOB	BIT(2)

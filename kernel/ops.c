@@ -261,7 +261,14 @@ static void finish_compress(struct migaccel_jop *jop,
 		jop->op.out_result = comp->output_size;
 		return;
 	}
-	if (status == IAX_COMP_OUTBUF_OVERFLOW) {
+	/*
+	 * Output that does not fit: IAA says so with an analytics error and
+	 * error code 0x19 (Linux iaa_crypto's IAA_ERROR_COMP_BUF_OVERFLOW);
+	 * the soft engine with OUTBUF_OVERFLOW.
+	 */
+	if (status == IAX_COMP_OUTBUF_OVERFLOW ||
+	    (status == IAX_COMP_ANALYTICS_ERROR &&
+	     comp->error_code == MIGACCEL_IAA_ERR_COMP_OVERFLOW)) {
 		jop->op.out_flags |= MIGACCEL_OUT_RAW;
 		return;
 	}
