@@ -232,9 +232,10 @@ echo N >/sys/module/migaccel/parameters/idxd_poll
 begin disable_wq_under_load
 /bin-test/async_paths >/tmp/async.tap 2>&1 &
 pid=$!
-# The stress case is the last one; let it start before pulling a WQ.
+# The stress case is the last one: pull the WQ once the case before it
+# has a result, so the 16 threads are running.
 for _ in $(seq 1 600); do
-	grep -q "^ok .*async: submission order" /tmp/async.tap && break
+	grep -q "ok .*async: submission order" /tmp/async.tap && break
 	sleep 0.2
 done
 sleep 2
@@ -246,7 +247,10 @@ cat /tmp/async.tap
 echo "# accel-config disable-wq dsa0/wq0.0: rc=$drc $(cat /tmp/disable.out)"
 [ $drc = 0 ] || echo "not ok 99 accel-config disable-wq failed"
 end disable_wq_under_load $((arc | drc))
-step wq_reenabled accel-config enable-wq dsa0/wq0.0
+# Disabling cleared its name and driver name: configure it again.
+step wq_reenabled sh -c 'accel-config config-wq dsa0/wq0.0 \
+	--name=migaccel --driver-name=migaccel --type=kernel --mode=dedicated &&
+	accel-config enable-wq dsa0/wq0.0'
 
 # Software error, then halt, while the tests run: the CPU finishes.  What
 # the halted DSA held never completes: migaccel gives up on it after
