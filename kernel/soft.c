@@ -16,6 +16,7 @@
 #include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
@@ -763,6 +764,11 @@ struct migaccel_engine migaccel_soft_engine = {
 };
 EXPORT_SYMBOL_IF_KUNIT(migaccel_soft_engine);
 
+static bool soft_enabled = true;
+module_param_named(soft, soft_enabled, bool, 0444);
+MODULE_PARM_DESC(soft,
+		 "use the soft engine when no work queue serves a chunk (N: the CPU finishes it; for testing the devices)");
+
 /**
  * migaccel_soft_init() - start the soft engine's workers and publish it
  *
@@ -775,6 +781,9 @@ int migaccel_soft_init(void)
 	if (!soft_wq)
 		return -ENOMEM;
 	migaccel_engine_add(&migaccel_soft_engine);
+	/* Listed (its counts stay 0) but never picked: the CPU takes over. */
+	if (!soft_enabled)
+		migaccel_soft_engine.dead = true;
 	return 0;
 }
 

@@ -134,9 +134,10 @@ else
 	done
 fi
 
-# monitor: unloading the module unpublishes the soft engine, which is
-# announced before the family goes away.  The module is loaded again after,
-# the way it was loaded: from /ko, or with modprobe (the package test).
+# monitor: unloading the module unpublishes every engine (the soft one,
+# and the work queues it claimed, if any), which is announced before the
+# family goes away.  The module is loaded again after, the way it was
+# loaded: from /ko, or with modprobe (the package test).
 load=''
 if [ -f /ko/migaccel.ko ]; then
 	load='insmod /ko/migaccel.ko'
@@ -144,7 +145,8 @@ elif [ "${MIGACCEL_MODPROBE:-0}" = 1 ]; then
 	load='modprobe migaccel'
 fi
 if [ -n "$load" ]; then
-	migaccelctl --json monitor --count 1 >/tmp/ctl.mon 2>&1 &
+	engines=$(migaccelctl --json engines | tr '{' '\n' | grep -c '"name"')
+	migaccelctl --json monitor --count "$engines" >/tmp/ctl.mon 2>&1 &
 	mon=$!
 	sleep 1
 	rmmod migaccel
@@ -155,7 +157,7 @@ if [ -n "$load" ]; then
 	done
 	kill $mon 2>/dev/null
 	wait $mon
-	ok $? "monitor exits 0 after one event"
+	ok $? "monitor exits 0 after one event per engine"
 	expect "monitor reports the soft engine going away" \
 		'{"event": "engine-del", "name": "soft", "kind": "soft", "wq_id": -1, "state": "disabled"' \
 		"$(cat /tmp/ctl.mon)"

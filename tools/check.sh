@@ -21,7 +21,7 @@
 # is not a make check (tools/fresh-check.sh uses it to stop after stock).
 set -uo pipefail
 
-all_stages=static,host,stock,debug,packages
+all_stages=static,host,stock,idxd,debug,packages
 stages=${MIGACCEL_CHECK_STAGES:-$all_stages}
 for s in ${stages//,/ }; do
 	case ",$all_stages," in
@@ -178,6 +178,12 @@ vm_modules="idxd crc32c_generic libcrc32c"
 # Only the debug kernel has fault injection.
 vm_extra=()
 
+# What vm_stage runs: the test plan, the QEMU and its extra options, the
+# kernel command line; the idxd stage changes them.
+vm_plan=tools/vm/vm-plan.sh
+vm_qemu=()
+vm_append=''
+
 # vm_stage NAME KERNEL KVER MODDIR ENV KO...: ENV is the tests' settings.
 vm_stage() {
 	local name=$1 kernel=$2 kv=$3 moddir=$4 env=$5
@@ -187,14 +193,15 @@ vm_stage() {
 	if ! tools/vm/mkinitramfs.sh --kver "$kv" --moddir "$moddir" \
 		--modules "$vm_modules" "${kos[@]}" "${vm_tests[@]}" "${vm_extra[@]}" \
 		--file "$env:/etc/migaccel.env" \
-		--script tools/vm/vm-plan.sh --out "$out/$name.initrd" \
+		--script "$vm_plan" --out "$out/$name.initrd" \
 		>"$out/$name.mkinitramfs.log" 2>&1; then
 		record "$name.initramfs" FAIL "see $out/$name.mkinitramfs.log"
 		return
 	fi
 	local start=$(date +%s)
 	if tools/vm/run-vm.sh --kernel "$kernel" --initrd "$out/$name.initrd" \
-		--out "$out/$name" --timeout 1800 >"$out/$name.run.log" 2>&1; then
+		--out "$out/$name" --timeout 1800 ${vm_qemu[@]+"${vm_qemu[@]}"} \
+		${vm_append:+--append "$vm_append"} >"$out/$name.run.log" 2>&1; then
 		record "$name.vm_ran_to_end" OK
 	else
 		record "$name.vm_ran_to_end" FAIL "$(tail -1 "$out/$name.run.log")"
@@ -220,6 +227,48 @@ printf 'MIGACCEL_SAFETY_BATCHES=2000\nMIGACCEL_HOSTILE_SECONDS=60\n' >>"$out/deb
 if want stock; then
 stage "VM: Debian's stock kernel $kver"
 vm_stage stock "/boot/vmlinuz-$kver" "$kver" / "$out/stock.env" migaccel.ko
+fi
+
+# The emulated DSA and IAA (tools/qemu): the project's QEMU, one DSA and
+# one IAA, work queues bound to migaccel by accel-config, the soft engine
+# kept out; once plain, once behind an emulated IOMMU doing DMA remapping.
+if want idxd; then
+stage "QEMU with the emulated DSA and IAA (cached under ${MIGACCEL_CACHE:-$HOME/.cache/migaccel})"
+if qemu_dir=$(tools/qemu/build-qemu.sh 2>"$out/qemu-build.log"); then
+	record qemu_build OK
+	# 128 pages: one IAA chunk (128 descriptors, one per operation) fits
+	# the IAA work queue (128 entries, as on silicon); more chunks at
+	# once overflow it and migaccel finishes the rest on the CPU, which
+	# migaccel_ops counts as a failure.
+	printf 'MIGACCEL_PAGES=128\nMIGACCEL_OPS_PAGES=128\nMIGACCEL_STRESS_BATCHES=50\n' \
+		>"$out/idxd.env"
+	saved_extra=(${vm_extra[@]+"${vm_extra[@]}"})
+	vm_plan=tools/vm/idxd-plan.sh
+	mkdir -p build
+	check idxd_model_test_build "$out/idxd_model_test.log" \
+		cc -O2 -Wall -Wextra -Werror -o build/idxd_model_test \
+		tools/qemu/idxd_model_test.c -lz
+	vm_extra+=(--tool /usr/bin/accel-config --tool build/idxd_model_test
+		   --file tools/vm/idxd-config.json:/etc/migaccel-idxd.json)
+	idxd_devices="-device idxd-dsa,addr=04.0,stats=$out/STAGE.dsa-stats
+		      -device idxd-iaa,addr=05.0,stats=$out/STAGE.iaa-stats"
+	for st in idxd idxd-iommu; do
+		devs=${idxd_devices//STAGE/$st}
+		vm_append=''
+		if [ "$st" = idxd-iommu ]; then
+			devs="-device intel-iommu,intremap=off $devs"
+			vm_append='intel_iommu=on iommu.strict=1'
+		fi
+		vm_qemu=(--qemu "$qemu_dir/bin/qemu-system-x86_64" --qemu-args "$devs")
+		stage "VM: emulated DSA and IAA${vm_append:+ behind intel-iommu}, stock kernel $kver"
+		vm_stage "$st" "/boot/vmlinuz-$kver" "$kver" / "$out/idxd.env" migaccel.ko
+	done
+	vm_plan=tools/vm/vm-plan.sh vm_qemu=() vm_append=''
+	vm_extra=(${saved_extra[@]+"${saved_extra[@]}"})
+else
+	record qemu_build FAIL "see $out/qemu-build.log"
+	tail -20 "$out/qemu-build.log"
+fi
 fi
 
 if want debug; then

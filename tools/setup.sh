@@ -40,6 +40,11 @@ for p in "${packages[@]}"; do
 		missing+=("$p")
 done
 
+# The project's QEMU (tools/qemu/build-qemu.sh): its source package, meson
+# from bookworm-backports and the build dependencies.  Building the module
+# and the library (--check) does not need them.
+[ "${1:-}" = --check ] || "$(dirname "$0")/qemu/setup-qemu-src.sh" "$@"
+
 if [ ${#missing[@]} -eq 0 ]; then
 	[ -z "${1:-}" ] && echo "setup: all packages present"
 	exit 0
