@@ -103,7 +103,7 @@ start=$(date +%s)
 	# must end in -system-x86_64).
 	install -d "$out/tests"
 	install -m 755 tests/qtest/migration-test "$out/tests/"
-	printf '#!/bin/sh\nexec %s -L /usr/share/seabios -L /usr/share/qemu "$@"\n' \
+	printf '#!/bin/sh\nexec %s -L /usr/share/seabios -L /usr/share/qemu -L /usr/lib/ipxe/qemu "$@"\n' \
 		"$out/bin/qemu-system-x86_64" >"$out/tests/qemu-system-x86_64"
 	chmod 755 "$out/tests/qemu-system-x86_64"
 } >"$log" 2>&1 || { tail -30 "$log" >&2; die "build failed (log: $log)"; }
