@@ -12,8 +12,9 @@
 # through the module is correct, not that it is fast.
 #
 # Then tools/qemu/demo-qemu.sh: the project's QEMU live-migrates a small
-# Linux guest with multifd (none, zlib, migaccel on the CPU path, migaccel
-# through /dev/migaccel inside the VM); the guest checks its memory.
+# Linux guest with multifd (none, zlib, migaccel on the library's CPU
+# path); the guest checks its memory.  The mode through /dev/migaccel
+# (QEMU inside the VM) is opt-in: MIGACCEL_DEMO_QEMU_MODES.
 #
 # MIGACCEL_DEMO_RAM (default 1G) and MIGACCEL_DEMO_MEM (VM memory in MB,
 # default 3072) size the run.

@@ -16,7 +16,10 @@
 # The QEMU is the project's (tools/qemu/build-qemu.sh), run with the tree's
 # libmigaccel.  Prints one table and fails unless the guest reported its
 # memory intact in every mode.  MIGACCEL_DEMO_QEMU_MODES picks modes
-# (default: all four); DEMO_MB/DEMO_MEM size the host guests,
+# (default: the three host modes; migaccel-kernel, a Linux guest under
+# TCG inside the TCG VM, takes far longer than the demo's 15 minutes on
+# 2 CPUs: it did not finish in 25 minutes on the development machine);
+# DEMO_MB/DEMO_MEM size the host guests,
 # MIGACCEL_DEMO_VM_MB/MIGACCEL_DEMO_VM_MEM the nested ones;
 # MIGACCEL_QEMU_DIR uses another QEMU installed like build-qemu.sh's.
 set -euo pipefail
@@ -24,7 +27,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 out=${MIGACCEL_DEMO_OUT:-$top/build/demo}/qemu
-modes=${MIGACCEL_DEMO_QEMU_MODES:-none zlib migaccel-cpu migaccel-kernel}
+modes=${MIGACCEL_DEMO_QEMU_MODES:-none zlib migaccel-cpu}
 mkdir -p "$out"
 rm -f "$out"/results.txt
 
@@ -135,7 +138,10 @@ awk '
 		if (v != "intact") bad++
 	}
 	END { exit bad > 0 }' "$out/results.txt" && ok=1 || ok=0
-echo "(host modes: guest of ${DEMO_MB:-96} MiB filled in ${DEMO_MEM:-192} MiB of RAM; migaccel-kernel: nested guest of ${MIGACCEL_DEMO_VM_MB:-32} MiB in ${MIGACCEL_DEMO_VM_MEM:-128} MiB; cpu = seconds of the mig/* threads)"
+echo "(guest of ${DEMO_MB:-96} MiB filled in ${DEMO_MEM:-192} MiB of RAM; cpu = seconds of the mig/* threads)"
+case " $modes " in *" migaccel-kernel "*)
+	echo "(migaccel-kernel: nested guest of ${MIGACCEL_DEMO_VM_MB:-32} MiB in ${MIGACCEL_DEMO_VM_MEM:-128} MiB)" ;;
+esac
 if [ "$ok" -eq 1 ]; then
 	echo "demo-qemu: the guest reported its memory intact in every mode"
 else
