@@ -4,7 +4,8 @@
 # make check: every test of migaccel, ending with one line "N passed, N failed".
 #
 #   1. build (stock Debian kernel headers), static checks
-#   2. library tests on the host (CPU path)
+#   2. library tests on the host (CPU path); QEMU's migration tests with the
+#      migaccel multifd method (tools/qemu/build-qemu.sh builds QEMU once)
 #   3. VM on Debian's linux-image-6.12-amd64: kselftests, library kernel path
 #   4. VM on the debug kernel (KASAN, KFENCE, lockdep, kmemleak, KUnit):
 #      KUnit suites, kselftests, library kernel path
@@ -164,6 +165,48 @@ for t in lib/tests/zero_scan_cpu lib/tests/ops_cpu lib/tests/packet_cpu \
 	[ $rc -eq 0 ] || grep -q '^not ok' "$out/${t##*/}.tap" ||
 		record "host.${t##*/}.exit_status" FAIL "rc=$rc"
 done
+fi
+
+stage "QEMU migration tests on the host (libmigaccel CPU path)"
+# QEMU's own migration-test, from the project's QEMU (tools/qemu/), run with
+# the tree's current library: the existing precopy multifd tests and the
+# migaccel ones (method, zero-page detection, a corrupted stream, a method
+# mismatch).  One run per test (GLib prints one TAP plan per -p), each
+# counted.  MIGACCEL_QEMU_DIR: another QEMU installed like build-qemu.sh's.
+qemu_tests=(multifd/tcp/uri/plain/none
+	    multifd/tcp/channels/plain/none
+	    multifd/tcp/plain/cancel
+	    multifd/tcp/plain/zero-page/legacy
+	    multifd/tcp/plain/zero-page/none
+	    multifd/tcp/plain/zlib
+	    multifd/tcp/plain/zero-page/migaccel
+	    multifd/tcp/plain/migaccel/live
+	    multifd/tcp/plain/migaccel/zero-page/none
+	    multifd/tcp/plain/migaccel/corrupt
+	    multifd/tcp/plain/migaccel/mismatch)
+# qemu_test PREFIX TEST [ENV...]: one migration-test run, counted.
+qemu_test() {
+	local prefix=$1 t=$2 log
+	shift 2
+	log=$out/qemu-migration-test.${t//\//_}
+	env "$@" LD_LIBRARY_PATH="$top/lib" \
+		QTEST_QEMU_BINARY="$qemu_dir/tests/qemu-system-x86_64" \
+		timeout 600 "$qemu_dir/tests/migration-test" --tap --full \
+		-p "/x86_64/migration/$t" >"$log.tap" 2>"$log.log"
+	local rc=$?
+	count "$prefix" "$log.tap"
+	[ $rc -eq 0 ] || grep -q '^not ok\|^Bail out' "$log.tap" ||
+		record "$prefix.$t.exit_status" FAIL "rc=$rc, see $log.log"
+}
+if qemu_dir=${MIGACCEL_QEMU_DIR:-$(tools/qemu/build-qemu.sh 2>"$out/qemu-build.log")}; then
+	record qemu_build OK
+	for t in "${qemu_tests[@]}"; do
+		qemu_test host.qemu "$t" MIGACCEL_PATH=cpu
+	done
+else
+	record qemu_build FAIL "see $out/qemu-build.log"
+	tail -20 "$out/qemu-build.log"
+	qemu_dir=''
 fi
 
 vm_tests=(--bin selftests/migaccel_zero_scan --bin selftests/migaccel_ops

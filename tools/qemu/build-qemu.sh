@@ -7,7 +7,10 @@
 # Debian's qemu 10.0 source package (trixie, or bookworm-backports) is
 # downloaded once into ~/.cache/migaccel/qemu-src/, unpacked with dpkg-source
 # so Debian's own patches apply, then tools/qemu/patches/series is applied on
-# top (the emulated DSA/IAA devices and MOVDIR64B in TCG).  Only what the
+# top (the emulated DSA/IAA devices and MOVDIR64B in TCG, the migaccel
+# multifd method).  libmigaccel is built from this tree and installed in the
+# same prefix, and QEMU's migration-test is kept in DIR/tests/ with a
+# QTEST_QEMU_BINARY wrapper that adds the firmware directories.  Only what the
 # tests need is built: x86_64-softmmu, TCG with plugins.  The result is
 # cached in ~/.cache/migaccel/qemu-<version>-<hash of tools/qemu/>/ and
 # rebuilt when missing or incomplete.  PKG_CONFIG_PATH (and the rest of the
@@ -20,9 +23,13 @@ cache=${MIGACCEL_CACHE:-$HOME/.cache/migaccel}
 srccache=$cache/qemu-src
 die() { echo "build-qemu: $*" >&2; exit 1; }
 
-# The build's inputs: this script and the patches (not the README).
-key=$(cd "$here" && find build-qemu.sh patches -type f | LC_ALL=C sort |
-	xargs sha256sum | sha256sum | cut -c1-12)
+top=$(cd "$here/../.." && pwd)
+
+# The build's inputs: this script, the patches (not the README) and the
+# library's interface, which QEMU's migaccel multifd method compiles against.
+key=$( { (cd "$here" && find build-qemu.sh patches -type f | LC_ALL=C sort |
+	xargs sha256sum); (cd "$top" && sha256sum lib/libmigaccel.h \
+	lib/libmigaccel.map lib/libmigaccel.pc.in); } | sha256sum | cut -c1-12)
 
 mkdir -p "$srccache"
 # One downloader and one builder at a time; a second caller waits and then
@@ -73,15 +80,32 @@ start=$(date +%s)
 			patch -d "$work/src" -p1 --batch --forward <"$here/patches/$p"
 		done <"$here/patches/series"
 	fi
+	# libmigaccel goes into the same prefix: QEMU finds it there with
+	# pkg-config (a PKG_CONFIG_PATH from the caller comes after) and at
+	# run time through its rpath.  LD_LIBRARY_PATH=lib/ in the tree runs
+	# QEMU with the tree's current library instead (same ABI).
+	make -C "$top/lib" -j"${MIGACCEL_QEMU_JOBS:-$(nproc)}" install \
+		PREFIX="$out"
+	export PKG_CONFIG_PATH=$out/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
 	mkdir "$work/src/build"
 	cd "$work/src/build"
 	../configure --prefix="$out" \
 		--target-list=x86_64-softmmu --enable-tcg --enable-plugins \
 		--python=/usr/bin/python3 --disable-install-blobs --disable-docs \
 		--without-default-features --disable-tools --disable-guest-agent \
-		--disable-werror --disable-debug-info
-	nice -n 10 ninja -j"${MIGACCEL_QEMU_JOBS:-$(nproc)}"
+		--disable-werror --disable-debug-info \
+		--enable-migaccel --extra-ldflags="-Wl,-rpath,$out/lib"
+	nice -n 10 ninja -j"${MIGACCEL_QEMU_JOBS:-$(nproc)}" all \
+		tests/qtest/migration-test
 	ninja install
+	# QEMU's migration test, and a QTEST_QEMU_BINARY for it that passes
+	# the firmware directories (this QEMU installs no firmware; the name
+	# must end in -system-x86_64).
+	install -d "$out/tests"
+	install -m 755 tests/qtest/migration-test "$out/tests/"
+	printf '#!/bin/sh\nexec %s -L /usr/share/seabios -L /usr/share/qemu -L /usr/lib/ipxe/qemu "$@"\n' \
+		"$out/bin/qemu-system-x86_64" >"$out/tests/qemu-system-x86_64"
+	chmod 755 "$out/tests/qemu-system-x86_64"
 } >"$log" 2>&1 || { tail -30 "$log" >&2; die "build failed (log: $log)"; }
 "$out/bin/qemu-system-x86_64" --version >>"$log" 2>&1 ||
 	die "the built QEMU does not run (log: $log)"
