@@ -22,7 +22,7 @@
 # is not a make check (tools/fresh-check.sh uses it to stop after stock).
 set -uo pipefail
 
-all_stages=static,host,stock,idxd,debug,packages
+all_stages=static,host,qemu,stock,idxd,debug,packages
 stages=${MIGACCEL_CHECK_STAGES:-$all_stages}
 for s in ${stages//,/ }; do
 	case ",$all_stages," in
@@ -167,12 +167,30 @@ for t in lib/tests/zero_scan_cpu lib/tests/ops_cpu lib/tests/packet_cpu \
 done
 fi
 
+# The project's QEMU (tools/qemu/build-qemu.sh, built once and cached): the
+# emulated DSA and IAA, and the migaccel multifd method.
+# MIGACCEL_QEMU_DIR: another QEMU installed like build-qemu.sh's.
+qemu_dir=''
+if want qemu || want idxd; then
+	stage "the project's QEMU (cached under ${MIGACCEL_CACHE:-$HOME/.cache/migaccel})"
+	qstart=$(date +%s)
+	if qemu_dir=${MIGACCEL_QEMU_DIR:-$(tools/qemu/build-qemu.sh 2>"$out/qemu-build.log")}; then
+		record qemu_build OK
+	else
+		record qemu_build FAIL "see $out/qemu-build.log"
+		tail -20 "$out/qemu-build.log"
+		qemu_dir=''
+	fi
+	echo "   (QEMU: $(( $(date +%s) - qstart ))s)"
+fi
+
+if want qemu && [ -n "$qemu_dir" ]; then
 stage "QEMU migration tests on the host (libmigaccel CPU path)"
 # QEMU's own migration-test, from the project's QEMU (tools/qemu/), run with
 # the tree's current library: the existing precopy multifd tests and the
 # migaccel ones (method, zero-page detection, a corrupted stream, a method
 # mismatch).  One run per test (GLib prints one TAP plan per -p), each
-# counted.  MIGACCEL_QEMU_DIR: another QEMU installed like build-qemu.sh's.
+# counted.
 qemu_tests=(multifd/tcp/uri/plain/none
 	    multifd/tcp/channels/plain/none
 	    multifd/tcp/plain/cancel
@@ -198,15 +216,9 @@ qemu_test() {
 	[ $rc -eq 0 ] || grep -q '^not ok\|^Bail out' "$log.tap" ||
 		record "$prefix.$t.exit_status" FAIL "rc=$rc, see $log.log"
 }
-if qemu_dir=${MIGACCEL_QEMU_DIR:-$(tools/qemu/build-qemu.sh 2>"$out/qemu-build.log")}; then
-	record qemu_build OK
-	for t in "${qemu_tests[@]}"; do
-		qemu_test host.qemu "$t" MIGACCEL_PATH=cpu
-	done
-else
-	record qemu_build FAIL "see $out/qemu-build.log"
-	tail -20 "$out/qemu-build.log"
-	qemu_dir=''
+for t in "${qemu_tests[@]}"; do
+	qemu_test host.qemu "$t" MIGACCEL_PATH=cpu
+done
 fi
 
 vm_tests=(--bin selftests/migaccel_zero_scan --bin selftests/migaccel_ops
@@ -274,44 +286,50 @@ fi
 
 # The emulated DSA and IAA (tools/qemu): the project's QEMU, one DSA and
 # one IAA, work queues bound to migaccel by accel-config, the soft engine
-# kept out; once plain, once behind an emulated IOMMU doing DMA remapping.
-if want idxd; then
-stage "QEMU with the emulated DSA and IAA (cached under ${MIGACCEL_CACHE:-$HOME/.cache/migaccel})"
-if qemu_dir=$(tools/qemu/build-qemu.sh 2>"$out/qemu-build.log"); then
-	record qemu_build OK
-	# 128 pages: one IAA chunk (128 descriptors, one per operation) fits
-	# the IAA work queue (128 entries, as on silicon); more chunks at
-	# once overflow it and migaccel finishes the rest on the CPU, which
-	# migaccel_ops counts as a failure.
-	printf 'MIGACCEL_PAGES=128\nMIGACCEL_OPS_PAGES=128\nMIGACCEL_STRESS_BATCHES=50\n' \
-		>"$out/idxd.env"
-	saved_extra=(${vm_extra[@]+"${vm_extra[@]}"})
-	vm_plan=tools/vm/idxd-plan.sh
-	mkdir -p build
-	check idxd_model_test_build "$out/idxd_model_test.log" \
-		cc -O2 -Wall -Wextra -Werror -o build/idxd_model_test \
-		tools/qemu/idxd_model_test.c -lz
-	vm_extra+=(--tool /usr/bin/accel-config --tool build/idxd_model_test
-		   --file tools/vm/idxd-config.json:/etc/migaccel-idxd.json)
-	idxd_devices="-device idxd-dsa,addr=04.0,stats=$out/STAGE.dsa-stats
-		      -device idxd-iaa,addr=05.0,stats=$out/STAGE.iaa-stats"
-	for st in idxd idxd-iommu; do
-		devs=${idxd_devices//STAGE/$st}
-		vm_append=''
-		if [ "$st" = idxd-iommu ]; then
-			devs="-device intel-iommu,intremap=off $devs"
-			vm_append='intel_iommu=on iommu.strict=1'
-		fi
-		vm_qemu=(--qemu "$qemu_dir/bin/qemu-system-x86_64" --qemu-args "$devs")
-		stage "VM: emulated DSA and IAA${vm_append:+ behind intel-iommu}, stock kernel $kver"
-		vm_stage "$st" "/boot/vmlinuz-$kver" "$kver" / "$out/idxd.env" migaccel.ko
-	done
+# kept out.  On the stock kernel once plain and once behind an emulated
+# IOMMU doing DMA remapping; on the debug kernel plain (it has no ACPI, so
+# no DMAR table and no intel-iommu).
+# 128 pages: one IAA chunk (128 descriptors, one per operation) fits the
+# IAA work queue (128 entries, as on silicon); more chunks at once
+# overflow it and migaccel finishes the rest on the CPU, which
+# migaccel_ops counts as a failure.
+printf 'MIGACCEL_PAGES=128\nMIGACCEL_OPS_PAGES=128\nMIGACCEL_STRESS_BATCHES=50\nMIGACCEL_HOSTILE_SECONDS=30\n' \
+	>"$out/idxd.env"
+idxd_tool_built=''
+# idxd_stage NAME KERNEL KVER MODDIR iommu|plain KO...
+idxd_stage() {
+	local name=$1 kernel=$2 kv=$3 moddir=$4 mode=$5
+	shift 5
+	if [ -z "$idxd_tool_built" ]; then
+		mkdir -p build
+		check idxd_model_test_build "$out/idxd_model_test.log" \
+			cc -O2 -Wall -Wextra -Werror -o build/idxd_model_test \
+			tools/qemu/idxd_model_test.c -lz
+		idxd_tool_built=1
+	fi
+	local saved_extra=(${vm_extra[@]+"${vm_extra[@]}"})
+	local devs="-device idxd-dsa,addr=04.0,stats=$out/$name.dsa-stats
+		    -device idxd-iaa,addr=05.0,stats=$out/$name.iaa-stats"
+	vm_extra=(--tool /usr/bin/accel-config --tool build/idxd_model_test
+		  --file tools/vm/idxd-config.json:/etc/migaccel-idxd.json)
+	vm_plan=tools/vm/idxd-plan.sh vm_append=''
+	if [ "$mode" = iommu ]; then
+		devs="-device intel-iommu,intremap=off $devs"
+		vm_append='intel_iommu=on iommu.strict=1'
+	fi
+	vm_qemu=(--qemu "$qemu_dir/bin/qemu-system-x86_64" --qemu-args "$devs")
+	vm_stage "$name" "$kernel" "$kv" "$moddir" "$out/idxd.env" "$@"
 	vm_plan=tools/vm/vm-plan.sh vm_qemu=() vm_append=''
 	vm_extra=(${saved_extra[@]+"${saved_extra[@]}"})
-else
-	record qemu_build FAIL "see $out/qemu-build.log"
-	tail -20 "$out/qemu-build.log"
-fi
+}
+
+if want idxd && [ -n "$qemu_dir" ]; then
+	for mode in plain iommu; do
+		st=idxd how=''
+		[ $mode = iommu ] && st=idxd-iommu how=' behind intel-iommu'
+		stage "VM: emulated DSA and IAA$how, stock kernel $kver"
+		idxd_stage $st "/boot/vmlinuz-$kver" "$kver" / $mode migaccel.ko
+	done
 fi
 
 if want debug; then
@@ -330,6 +348,12 @@ if kbuild=$(tools/vm/build-debug-kernel.sh 2>"$out/debug-kernel.log"); then
 		vm_stage debug "$kbuild/arch/x86/boot/bzImage" "$dkver" \
 			"$kbuild/modroot" "$out/debug.env" build/debug/migaccel.ko \
 			build/debug/migaccel_test.ko
+		vm_extra=()
+		if want idxd && [ -n "$qemu_dir" ]; then
+			stage "VM: emulated DSA and IAA, debug kernel $dkver"
+			idxd_stage debug-idxd "$kbuild/arch/x86/boot/bzImage" \
+				"$dkver" "$kbuild/modroot" plain build/debug/migaccel.ko
+		fi
 	else
 		record debug_module_build FAIL "see $out/debug-module.log"
 	fi

@@ -14,6 +14,13 @@
  *   idxd_model_test           the operations and errors, no IOMMU
  *   idxd_model_test --iommu   behind intel-iommu: a physical address
  *                             faults and is reported
+ *   idxd_model_test --reg DEVICE OFFSET [VALUE]
+ *                             print the 64-bit BAR0 register at OFFSET of
+ *                             the model with PCI device id DEVICE (0x0b25,
+ *                             0x0cfe) as 0x%016X, or write VALUE to it as a
+ *                             32-bit register: the tests' access to the
+ *                             model's debug window, through sysfs (the
+ *                             debug kernel has no /dev/mem)
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -670,6 +677,21 @@ int main(int argc, char **argv)
 {
 	struct dev dsa = { .name = "dsa" }, iaa = { .name = "iaa" };
 
+	if (argc >= 4 && !strcmp(argv[1], "--reg")) {
+		struct dev d = { .name = argv[2] };
+		unsigned long off = strtoul(argv[3], NULL, 0);
+
+		if (off > 0x4000 - 8 || off % 4 || find_dev(argv[2], &d)) {
+			fprintf(stderr, "no register %s of device %s\n",
+				argv[3], argv[2]);
+			return 1;
+		}
+		if (argc >= 5)
+			reg_write32(&d, off, strtoul(argv[4], NULL, 0));
+		else
+			printf("0x%016" PRIX64 "\n", reg(&d, off));
+		return 0;
+	}
 	printf("TAP version 13\n");
 	if (find_dev("0x0b25", &dsa) || find_dev("0x0cfe", &iaa)) {
 		printf("1..1\nnot ok 1 the model's BARs cannot be mapped\n");

@@ -60,12 +60,10 @@ pci_dev() {
 	return 1
 }
 
-# model_reg DEVICE_ID OFFSET: a 64-bit register of the model's BAR0.
-model_reg() {
-	d=$(pci_dev "$1") || return 1
-	base=$(awk 'NR == 1 { print $1 }' "$d/resource")
-	devmem $((base + $2)) 64
-}
+# model_reg DEVICE_ID OFFSET [VALUE]: read a 64-bit register of the
+# model's BAR0, or write a 32-bit one (through sysfs: the debug kernel has
+# no /dev/mem).
+model_reg() { idxd_model_test --reg "$@"; }
 
 # Executed descriptors of opcode $2 on device $1 (debug window 0x2000).
 model_count() { echo $(($(model_reg "$1" $((0x2000 + 8 * $2))))); }
@@ -80,7 +78,7 @@ engine_completed() {
 
 step models_probed_by_idxd sh -c \
 	'[ -d /sys/bus/dsa/devices/dsa0 ] && [ -d /sys/bus/dsa/devices/iax1 ] &&
-	 [ "$(devmem $(($(awk "NR == 1 { print \$1 }" '"$(pci_dev 0x0b25)"'/resource) + 0x3008)) 64)" = 0x474244445849514F ]'
+	 [ "$(idxd_model_test --reg 0x0b25 0x3008)" = 0x474244445849514F ]'
 step module_load insmod /ko/migaccel.ko soft=0
 step accel_config_load_config accel-config load-config \
 	-c /etc/migaccel-idxd.json -e
@@ -261,11 +259,9 @@ begin device_error_during_work
 /bin-test/ops_paths >/tmp/ops_err.tap 2>&1 &
 pid=$!
 sleep 3
-dsa=$(pci_dev 0x0b25)
-base=$(awk 'NR == 1 { print $1 }' "$dsa/resource")
-devmem $((base + 0x3000)) 32 2
+model_reg 0x0b25 0x3000 2
 sleep 1
-devmem $((base + 0x3000)) 32 1
+model_reg 0x0b25 0x3000 1
 wait $pid
 orc=$?
 cat /tmp/ops_err.tap
