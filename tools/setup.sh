@@ -22,6 +22,10 @@ for p in "${packages[@]}"; do
 		missing+=("$p")
 done
 
+# The project's QEMU (tools/qemu/build-qemu.sh): its source package, meson
+# from bookworm-backports and the build dependencies.
+"$(dirname "$0")/qemu/setup-qemu-src.sh" "$@"
+
 if [ "${1:-}" = --if-needed ] && [ ${#missing[@]} -eq 0 ]; then
 	exit 0
 fi

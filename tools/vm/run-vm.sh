@@ -14,12 +14,15 @@ usage() {
 usage: $0 --kernel BZIMAGE --initrd INITRAMFS --out DIR
           [--timeout SECONDS (1200)] [--mem MB (2048)] [--append "ARGS"]
           [--cpu MODEL (max, plus MOVDIR64B under TCG)]
+          [--qemu BINARY (\$MIGACCEL_QEMU, else qemu-system-x86_64)]
+          [--qemu-args "ARGS" (more QEMU options, e.g. -device ...)]
 EOF
 	exit 2
 }
 die() { echo "run-vm: $*" >&2; exit 1; }
 
 kernel='' initrd='' out='' timeout=1200 mem=2048 append='' cpu=''
+qemu=${MIGACCEL_QEMU:-} qemu_args=''
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || usage
 	case "$1" in
@@ -30,6 +33,8 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2 ;;
 	--append) append=$2 ;;
 	--cpu) cpu=$2 ;;
+	--qemu) qemu=$2 ;;
+	--qemu-args) qemu_args=$2 ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -38,6 +43,19 @@ done
 [ -r "$kernel" ] || die "cannot read kernel $kernel"
 [ -r "$initrd" ] || die "cannot read initramfs $initrd"
 case "$timeout" in '' | *[!0-9]*) die "--timeout wants seconds" ;; esac
+
+# The project's QEMU (tools/qemu/build-qemu.sh) installs no firmware:
+# SeaBIOS comes from Debian's seabios package, linuxboot_dma.bin from
+# qemu-system-data.  It has no network backend; the tests need no network.
+extra=()
+if [ -n "$qemu" ]; then
+	[ -x "$qemu" ] || die "cannot run $qemu"
+	extra+=(-L /usr/share/seabios -L /usr/share/qemu -nic none)
+else
+	qemu=qemu-system-x86_64
+fi
+# shellcheck disable=SC2206 # --qemu-args is a list of words on purpose
+extra+=($qemu_args)
 
 mkdir -p "$out"
 rm -f "$out"/console.log "$out"/results.tap "$out"/dmesg.txt "$out"/qemu.log
@@ -62,7 +80,7 @@ rc=0
 # The -serial order is the ttyS order: ttyS0, ttyS1, ttyS2.
 # Two sockets, not two cores: without ACPI the kernel finds CPUs in
 # SeaBIOS's MP table, which lists one CPU per socket.
-timeout -k 10 "$timeout" qemu-system-x86_64 \
+timeout -k 10 "$timeout" "$qemu" \
 	-M q35 -accel "$accel" -cpu "$cpu" -smp 2,sockets=2,cores=1,threads=1 \
 	-m "$mem" \
 	-nographic -monitor none -no-reboot \
@@ -70,6 +88,7 @@ timeout -k 10 "$timeout" qemu-system-x86_64 \
 	-chardev file,id=con,path="$out/console.log" -serial chardev:con \
 	-chardev file,id=res,path="$out/results.tap" -serial chardev:res \
 	-chardev file,id=log,path="$out/dmesg.txt" -serial chardev:log \
+	"${extra[@]}" \
 	</dev/null 2>"$out/qemu.log" || rc=$?
 elapsed=$(( $(date +%s) - start ))
 
