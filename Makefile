@@ -3,6 +3,7 @@
 # make            build the module (stock Debian kernel), library, tools, tests
 # make check      run every test: static checks, library, VM (stock + debug)
 # make demo       boot the VM and run the demo through the module
+# make cost       count the kernel path's instructions per page (QEMU plugin)
 # make W=1 C=2    module build with extra warnings and sparse
 # make setup      install the Debian packages migaccel needs
 
@@ -13,7 +14,7 @@ IDXD_SRC  ?= $(LINUX_SRC)/drivers/dma/idxd
 
 export LINUX_SRC
 
-.PHONY: all module lib tools selftests clean check demo setup install-deps
+.PHONY: all module lib tools selftests clean check demo cost setup install-deps
 
 all: module lib tools selftests
 
@@ -39,6 +40,10 @@ check:
 demo:
 	tools/setup.sh --if-needed
 	tools/demo.sh
+
+cost:
+	tools/setup.sh --if-needed
+	tools/cost.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -1,0 +1,266 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn the insn-count plugin's intervals into instructions per page.
+
+usage: cost-report.py --sysmap SYSTEM.MAP [--binary PROG] [--top N] RUNDIR...
+
+Each RUNDIR holds one VM run of tools/cost.sh: results.tap (what
+`migaccel-microbench insn` and the plan printed: "insn-interval ID PAGES
+LABEL", "insn-map" lines from /proc/self/maps, "kallsyms" lines of the
+module's symbols, "kallsyms-check" of _stext) and insn.txt (the plugin's
+intervals: per instruction address, instructions and REP iterations).
+
+Kernel addresses are charged to the function that holds them, from the
+kernel's System.map (the VM boots with nokaslr; _stext is checked against
+the VM's /proc/kallsyms) and the module's symbols from the VM's
+/proc/kallsyms.  User addresses are charged to symbols of the benchmark
+binary or of the shared libraries (nm), through the VM's /proc/self/maps.
+
+The first run's table is printed, with the relative difference of every
+figure to the other runs (their agreement).  Exit status 1 if a run lacks
+an interval or the runs disagree by more than --tolerance (default 1 %).
+"""
+import argparse
+import bisect
+import os
+import re
+import subprocess
+import sys
+
+KERNEL_BASE = 0xffff800000000000
+
+# The engines' own work (the soft engine's executors and the kernel's CRC
+# and deflate helpers), left out of the "path" column: what the path costs
+# around a device that would do the work.
+COMPUTE = re.compile(
+    r'^(soft_dsa_one|soft_dsa|soft_iax_one|soft_iax|soft_exec_.*|'
+    r'migaccel_soft_exec_.*|migaccel_cpu_.*|'
+    r'crc32c.*|__crc32c.*|crc32_.*|crc64.*|crc_t10dif.*|chksum_.*|'
+    r'zlib_.*|deflate_.*|longest_match|fill_window|inflate_.*|'
+    r'memcmp|memchr_inv|check_bytes8|bcmp)$')
+
+
+class Symbols:
+    def __init__(self):
+        self.addrs = []
+        self.names = []
+
+    def add(self, addr, name):
+        self.addrs.append(addr)
+        self.names.append(name)
+
+    def done(self):
+        order = sorted(range(len(self.addrs)), key=lambda i: self.addrs[i])
+        self.addrs = [self.addrs[i] for i in order]
+        self.names = [self.names[i] for i in order]
+
+    def lookup(self, addr):
+        i = bisect.bisect_right(self.addrs, addr) - 1
+        return self.names[i] if i >= 0 else None
+
+
+def kernel_symbols(sysmap, module_lines):
+    syms = Symbols()
+    stext = None
+    with open(sysmap) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) < 3:
+                continue
+            if parts[2] == '_stext':
+                stext = int(parts[0], 16)
+            if parts[1] in 'tTwW':
+                syms.add(int(parts[0], 16), parts[2])
+    for line in module_lines:
+        parts = line.split()
+        if len(parts) >= 3 and parts[1] in 'tTwW':
+            mod = parts[3].strip('[]') if len(parts) > 3 else ''
+            syms.add(int(parts[0], 16), parts[2] +
+                     (' [%s]' % mod if mod else ''))
+    syms.done()
+    return syms, stext
+
+
+def nm_symbols(path):
+    """Text symbols of an ELF file: (sorted addrs, names)."""
+    syms = Symbols()
+    for args in (['nm', '--defined-only', path],
+                 ['nm', '-D', '--defined-only', path]):
+        try:
+            out = subprocess.run(args, capture_output=True, text=True,
+                                 check=False).stdout
+        except OSError:
+            return None
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[1] in 'tTwWi':
+                syms.add(int(parts[0], 16), parts[2])
+    syms.done()
+    return syms
+
+
+class UserMaps:
+    def __init__(self, maps, binary):
+        self.maps = []      # (start, end, offset, path)
+        self.cache = {}
+        self.binary = binary
+        for line in maps:
+            parts = line.split()
+            if len(parts) < 6:
+                continue
+            start, end = (int(x, 16) for x in parts[0].split('-'))
+            self.maps.append((start, end, int(parts[2], 16), parts[5]))
+
+    def lookup(self, pc):
+        for start, end, off, path in self.maps:
+            if start <= pc < end:
+                host = path
+                if path.endswith('/migaccel-microbench') and self.binary:
+                    host = self.binary
+                if host not in self.cache:
+                    self.cache[host] = (nm_symbols(host)
+                                        if os.path.exists(host) else None)
+                syms = self.cache[host]
+                name = syms.lookup(pc - start + off) if syms else None
+                return '%s [%s]' % (name or '?', os.path.basename(path))
+        return '? [user]'
+
+
+def parse_run(rundir, binary):
+    labels, maps, modsyms, check = {}, [], [], None
+    with open(os.path.join(rundir, 'results.tap'), errors='replace') as f:
+        for line in f:
+            line = line.rstrip('\n')
+            if line.startswith('insn-interval '):
+                _, iid, pages, label = line.split(' ', 3)
+                labels[int(iid)] = (label, int(pages))
+            elif line.startswith('insn-map '):
+                maps.append(line[len('insn-map '):])
+            elif line.startswith('kallsyms '):
+                modsyms.append(line[len('kallsyms '):])
+            elif line.startswith('kallsyms-check '):
+                check = int(line.split()[1], 16)
+    intervals, errors = {}, []
+    cur = None
+    with open(os.path.join(rundir, 'insn.txt')) as f:
+        for line in f:
+            parts = line.split()
+            if not parts:
+                continue
+            if parts[0] == 'interval':
+                cur = {'insns': int(parts[3]), 'reps': int(parts[5]),
+                       'vcpus': [int(x) for x in parts[7].split(',')],
+                       'sites': []}
+                intervals[int(parts[1])] = cur
+            elif parts[0] == 'site' and cur is not None:
+                cur['sites'].append((int(parts[1], 16), int(parts[2]),
+                                     int(parts[3])))
+            elif parts[0] == 'end':
+                cur = None
+            elif parts[0] == 'error':
+                errors.append(line.strip())
+    return labels, maps, modsyms, check, intervals, errors
+
+
+def attribute(interval, ksyms, umaps):
+    funcs = {}
+    kern = user = 0
+    for pc, insns, reps in interval['sites']:
+        if pc >= KERNEL_BASE:
+            name = ksyms.lookup(pc) or '?'
+            kern += insns
+        else:
+            name = umaps.lookup(pc)
+            user += insns
+        f = funcs.setdefault(name, [0, 0])
+        f[0] += insns
+        f[1] += reps
+    return funcs, kern, user
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--sysmap', required=True)
+    ap.add_argument('--binary')
+    ap.add_argument('--top', type=int, default=12)
+    ap.add_argument('--tolerance', type=float, default=0.01)
+    ap.add_argument('runs', nargs='+')
+    a = ap.parse_args()
+
+    results = []
+    for rundir in a.runs:
+        labels, maps, modsyms, check, intervals, errors = \
+            parse_run(rundir, a.binary)
+        ksyms, stext = kernel_symbols(a.sysmap, modsyms)
+        if check is not None and stext is not None and check != stext:
+            sys.exit('cost-report: %s: _stext is %x in the VM, %x in %s: '
+                     'not booted with nokaslr, or another kernel' %
+                     (rundir, check, stext, a.sysmap))
+        for e in errors:
+            print('cost-report: %s: plugin: %s' % (rundir, e),
+                  file=sys.stderr)
+        umaps = UserMaps(maps, a.binary)
+        rows = {}
+        for iid, (label, pages) in sorted(labels.items()):
+            if iid not in intervals:
+                sys.exit('cost-report: %s: interval %d (%s) was not counted'
+                         ' (no plugin, or the wrong marker?)' %
+                         (rundir, iid, label))
+            iv = intervals[iid]
+            funcs, kern, user = attribute(iv, ksyms, umaps)
+            compute = sum(v[0] for k, v in funcs.items()
+                          if COMPUTE.match(k.split(' ')[0]))
+            rows[label] = {'pages': pages, 'insns': iv['insns'],
+                           'reps': iv['reps'], 'kernel': kern,
+                           'user': user, 'compute': compute,
+                           'funcs': funcs}
+        results.append(rows)
+
+    first = results[0]
+    worst = 0.0
+    print('Instructions per page, counted by the insn-count QEMU plugin '
+          '(every vCPU,')
+    print('single-threaded TCG); "path" leaves out the engines\' compute '
+          'functions.')
+    hdr = '%-44s %6s %10s %9s %9s %9s %9s' % (
+        'path (B = pages per call)', 'pages', 'insns/pg', 'REP it/pg',
+        'kernel', 'user', 'path')
+    print(hdr)
+    for label, r in first.items():
+        p = r['pages']
+        diffs = []
+        for other in results[1:]:
+            o = other.get(label)
+            if not o:
+                sys.exit('cost-report: interval %s missing from a run' %
+                         label)
+            for k in ('insns', 'reps'):
+                base = max(r[k], 1)
+                diffs.append(abs(o[k] - r[k]) / base)
+        d = max(diffs) if diffs else 0.0
+        worst = max(worst, d)
+        print('%-44s %6d %10.1f %9.1f %9.1f %9.1f %9.1f' % (
+            label, p, r['insns'] / p, r['reps'] / p, r['kernel'] / p,
+            r['user'] / p, (r['insns'] - r['compute']) / p) +
+            ('  (runs differ by %.3f %%)' % (100 * d) if diffs else ''))
+    print()
+    for label, r in first.items():
+        p = r['pages']
+        top = sorted(r['funcs'].items(), key=lambda kv: -kv[1][0])[:a.top]
+        print('%s: top functions, instructions (REP iterations) per page' %
+              label)
+        print('   ' + ', '.join('%s %.1f%s' % (
+            name, v[0] / p, ' (%.1f)' % (v[1] / p) if v[1] else '')
+            for name, v in top))
+    print()
+    if len(results) > 1:
+        print('%d runs: every figure agrees within %.3f %% (tolerance %.1f %%)'
+              % (len(results), 100 * worst, 100 * a.tolerance))
+        if worst > a.tolerance:
+            print('cost-report: the runs disagree by more than the tolerance')
+            return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make cost: what the kernel path costs per page, counted exactly (issue 12).
+#
+# Boots the stock kernel (nokaslr) under the project's QEMU
+# (tools/qemu/build-qemu.sh) with single-threaded TCG and the insn-count
+# plugin (tools/qemu/plugins/insn-count.c), runs `migaccel-microbench
+# insn`, which executes every path between two marker instructions, and
+# prints instructions and REP iterations per page for each path with the
+# top functions (tools/cost-report.py).  Runs the VM MIGACCEL_COST_RUNS
+# times (default 2) and says how closely the runs agree; exits 1 when they
+# differ by more than 1 %.
+#
+# Environment: MIGACCEL_COST_OUT (build/cost), MIGACCEL_COST_RUNS (2),
+# MIGACCEL_COST_KERNEL and MIGACCEL_COST_SYSMAP (the stock kernel's
+# vmlinuz and System.map), MIGACCEL_QEMU_DIR (else build-qemu.sh's).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+die() { echo "cost: $*" >&2; exit 1; }
+out=${MIGACCEL_COST_OUT:-$top/build/cost}
+runs=${MIGACCEL_COST_RUNS:-2}
+case "$runs" in '' | *[!0-9]* | 0) die "MIGACCEL_COST_RUNS wants a number >= 1" ;; esac
+kver=$(ls -1 /usr/src | sed -n 's/^linux-headers-\(6\.12\..*-amd64\)$/\1/p' | sort -V | tail -n1)
+kernel=${MIGACCEL_COST_KERNEL:-/boot/vmlinuz-$kver}
+sysmap=${MIGACCEL_COST_SYSMAP:-/boot/System.map-$kver}
+[ -r "$kernel" ] || die "cannot read $kernel"
+[ -r "$sysmap" ] || die "cannot read $sysmap (the kernel's symbols)"
+mkdir -p "$out"
+
+qdir=${MIGACCEL_QEMU_DIR:-$(tools/qemu/build-qemu.sh)}
+qemu=$qdir/bin/qemu-system-x86_64
+[ -x "$qemu" ] || die "no QEMU at $qemu"
+[ -r "$qdir/include/qemu-plugin.h" ] || die "no $qdir/include/qemu-plugin.h: QEMU built without plugins?"
+
+echo "cost: building migaccel for $kver and the insn-count plugin"
+nice -n 10 make -s -j2 module tools >"$out/build.log" 2>&1 ||
+	{ tail -30 "$out/build.log"; exit 1; }
+# shellcheck disable=SC2046 # pkg-config prints a list of options
+cc -O2 -g -Wall -Werror -shared -fPIC -I"$qdir/include" \
+	$(pkg-config --cflags glib-2.0) -o "$out/insn-count.so" \
+	tools/qemu/plugins/insn-count.c
+
+# ASLR off: user addresses map to the same symbols in every run.  The
+# module's symbols come from the VM; the core kernel's from System.map,
+# checked through _stext.
+cat >"$out/cost-plan.sh" <<'PLAN'
+#!/bin/sh
+insmod /ko/migaccel.ko || exit 1
+echo 0 >/proc/sys/kernel/randomize_va_space
+/bin-test/migaccel-microbench insn
+rc=$?
+echo "migaccel-microbench insn: exit status $rc"
+grep ' _stext$' /proc/kallsyms | sed 's/^/kallsyms-check /'
+grep '\[migaccel\]' /proc/kallsyms | sed 's/^/kallsyms /'
+rmmod migaccel
+exit $rc
+PLAN
+tools/vm/mkinitramfs.sh --kver "$kver" --moddir / --modules "idxd crc32c_generic libcrc32c" \
+	--ko migaccel.ko --bin tools/migaccel-microbench \
+	--script "$out/cost-plan.sh" --out "$out/cost.initrd" >"$out/mkinitramfs.log" 2>&1 ||
+	{ tail -20 "$out/mkinitramfs.log"; exit 1; }
+
+dirs=()
+for r in $(seq 1 "$runs"); do
+	d=$out/run$r
+	dirs+=("$d")
+	mkdir -p "$d"
+	echo "cost: run $r of $runs: booting $kver under $qemu (TCG, one thread, plugin)"
+	start=$(date +%s)
+	tools/vm/run-vm.sh --kernel "$kernel" --initrd "$out/cost.initrd" \
+		--out "$d" --mem 2048 --timeout 2400 --append nokaslr \
+		--qemu "$qemu" --accel tcg,thread=single \
+		--qemu-args "-plugin $out/insn-count.so,out=$d/insn.txt" \
+		>"$d/run.log" 2>&1 || { cat "$d/run.log"; die "run $r failed; logs in $d"; }
+	grep -q '^migaccel-microbench insn: exit status 0$' "$d/results.tap" ||
+		{ grep -v '^kallsyms' "$d/results.tap" | tail -20; die "run $r: the benchmark failed"; }
+	echo "cost: run $r took $(( $(date +%s) - start )) s"
+done
+python3 tools/cost-report.py --sysmap "$sysmap" \
+	--binary tools/migaccel-microbench "${dirs[@]}" | tee "$out/report.txt"
