@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -124,18 +125,83 @@ static enum tap_result t_open_kernel(const void *arg)
 	return TAP_PASS;
 }
 
-static enum tap_result t_auto_picks_kernel(const void *arg)
+/* The module's engines, through the kernel channel's descriptor. */
+static int module_engines(uint32_t *engines)
+{
+	struct migaccel_info info = { .size = sizeof(info) };
+
+	if (ioctl(migaccel_channel_fd(kch), MIGACCEL_INFO, &info))
+		return -errno;
+	*engines = info.out_engines;
+	return 0;
+}
+
+static int auto_path(void)
 {
 	struct migaccel_channel *ch = NULL;
-	int ret, path;
+	int ret;
+
+	ret = migaccel_channel_open(0, &ch);
+	if (ret)
+		return ret;
+	ret = migaccel_channel_path(ch);
+	migaccel_channel_close(ch);
+	return ret;
+}
+
+/*
+ * Without flags: the kernel path only when the module has a device; on
+ * the soft engine alone the library's CPU path does the same work
+ * without the round trip.
+ */
+static enum tap_result t_auto_needs_hardware(const void *arg)
+{
+	uint32_t engines = 0;
+	int ret, path, want;
 
 	(void)arg;
 	NEED_KERNEL();
-	ret = migaccel_channel_open(0, &ch);
-	TAP_CHECK(ret == 0, "open(0) = %d", ret);
-	path = migaccel_channel_path(ch);
-	migaccel_channel_close(ch);
-	TAP_CHECK(path == MIGACCEL_PATH_KERNEL, "auto chose path %d", path);
+	ret = module_engines(&engines);
+	TAP_CHECK(ret == 0, "MIGACCEL_INFO: %s", strerror(-ret));
+	want = engines & (MIGACCEL_ENGINE_DSA | MIGACCEL_ENGINE_IAA) ?
+	       MIGACCEL_PATH_KERNEL : MIGACCEL_PATH_CPU;
+	path = auto_path();
+	TAP_CHECK(path == want, "engines %#x: auto chose %d, want %d",
+		  engines, path, want);
+	tap_diag("engines %#x: auto chose the %s path", engines,
+		 want == MIGACCEL_PATH_KERNEL ? "kernel" : "CPU");
+	return TAP_PASS;
+}
+
+/*
+ * Both choices, against the fake module (MIGACCEL_TEST_FAKE=1, set by
+ * make check-fake), whose engines FAKE_ENGINES sets.
+ */
+static enum tap_result t_auto_follows_engines(const void *arg)
+{
+	static const struct { const char *engines; int want; } cases[] = {
+		{ "1", MIGACCEL_PATH_CPU },	/* soft only */
+		{ "3", MIGACCEL_PATH_KERNEL },	/* soft and DSA */
+		{ "4", MIGACCEL_PATH_KERNEL },	/* IAA */
+		{ "0", MIGACCEL_PATH_CPU },
+	};
+	const char *fake = getenv("MIGACCEL_TEST_FAKE");
+	unsigned int i;
+	int path;
+
+	(void)arg;
+	if (!fake || strcmp(fake, "1")) {
+		tap_diag("needs the fake module (make check-fake)");
+		return TAP_SKIP;
+	}
+	NEED_KERNEL();
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		setenv("FAKE_ENGINES", cases[i].engines, 1);
+		path = auto_path();
+		unsetenv("FAKE_ENGINES");
+		TAP_CHECK(path == cases[i].want, "engines %s: path %d, want %d",
+			  cases[i].engines, path, cases[i].want);
+	}
 	return TAP_PASS;
 }
 
@@ -408,7 +474,8 @@ static const enum mix scan_mixes[] = {
 
 static const struct tap_case fixed_cases[] = {
 	CASE(t_open_kernel),
-	CASE(t_auto_picks_kernel),
+	CASE(t_auto_needs_hardware),
+	CASE(t_auto_follows_engines),
 	CASE(t_open_close_no_fd_leak),
 	CASE(t_unaligned_einval_unchanged),
 	CASE(t_unmapped_page_fails_unchanged),
