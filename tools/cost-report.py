@@ -253,6 +253,17 @@ def main():
             name, v[0] / p, ' (%.1f)' % (v[1] / p) if v[1] else '')
             for name, v in top))
     print()
+    head = first.get('ioctl null region zero_scan B=128')
+    cpu = first.get('lib-cpu zero_scan B=128')
+    if head and cpu:
+        print('headline: the kernel path (registered region, null engine, '
+              '128 zero scans per batch) costs %.0f instructions and %.0f '
+              'REP iterations per page (goal 150 and 64); scanning the page '
+              'on the CPU (migaccel_zero_scan) costs %.0f: %.2fx' % (
+                  head['insns'] / head['pages'], head['reps'] / head['pages'],
+                  cpu['insns'] / cpu['pages'],
+                  (head['insns'] / head['pages']) /
+                  (cpu['insns'] / cpu['pages'])))
     if len(results) > 1:
         print('%d runs: every figure agrees within %.3f %% (tolerance %.1f %%)'
               % (len(results), 100 * worst, 100 * a.tolerance))
