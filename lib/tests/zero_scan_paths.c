@@ -152,12 +152,21 @@ static int auto_path(void)
 /*
  * Without flags: the kernel path only when the module has a device; on
  * the soft engine alone the library's CPU path does the same work
- * without the round trip.
+ * without the round trip.  Against the fake module (MIGACCEL_TEST_FAKE=1,
+ * set by make check-fake) also with the engines FAKE_ENGINES sets.
  */
 static enum tap_result t_auto_needs_hardware(const void *arg)
 {
+	static const struct { const char *engines; int want; } fake[] = {
+		{ "1", MIGACCEL_PATH_CPU },	/* soft only */
+		{ "3", MIGACCEL_PATH_KERNEL },	/* soft and DSA */
+		{ "4", MIGACCEL_PATH_KERNEL },	/* IAA */
+		{ "0", MIGACCEL_PATH_CPU },
+	};
+	const char *is_fake = getenv("MIGACCEL_TEST_FAKE");
 	uint32_t engines = 0;
 	int ret, path, want;
+	unsigned int i;
 
 	(void)arg;
 	NEED_KERNEL();
@@ -170,38 +179,41 @@ static enum tap_result t_auto_needs_hardware(const void *arg)
 		  engines, path, want);
 	tap_diag("engines %#x: auto chose the %s path", engines,
 		 want == MIGACCEL_PATH_KERNEL ? "kernel" : "CPU");
+	if (!is_fake || strcmp(is_fake, "1"))
+		return TAP_PASS;
+	for (i = 0; i < sizeof(fake) / sizeof(fake[0]); i++) {
+		setenv("FAKE_ENGINES", fake[i].engines, 1);
+		path = auto_path();
+		unsetenv("FAKE_ENGINES");
+		TAP_CHECK(path == fake[i].want, "engines %s: path %d, want %d",
+			  fake[i].engines, path, fake[i].want);
+	}
+	tap_diag("fake module: engines 1, 3, 4, 0 chose the right paths");
 	return TAP_PASS;
 }
 
-/*
- * Both choices, against the fake module (MIGACCEL_TEST_FAKE=1, set by
- * make check-fake), whose engines FAKE_ENGINES sets.
- */
-static enum tap_result t_auto_follows_engines(const void *arg)
+/* Asked for, the kernel path runs on whatever engine the module has. */
+static enum tap_result t_kernel_path_when_asked(const void *arg)
 {
-	static const struct { const char *engines; int want; } cases[] = {
-		{ "1", MIGACCEL_PATH_CPU },	/* soft only */
-		{ "3", MIGACCEL_PATH_KERNEL },	/* soft and DSA */
-		{ "4", MIGACCEL_PATH_KERNEL },	/* IAA */
-		{ "0", MIGACCEL_PATH_CPU },
-	};
-	const char *fake = getenv("MIGACCEL_TEST_FAKE");
-	unsigned int i;
-	int path;
+	struct migaccel_channel *ch = NULL;
+	int ret, path;
 
 	(void)arg;
-	if (!fake || strcmp(fake, "1")) {
-		tap_diag("needs the fake module (make check-fake)");
-		return TAP_SKIP;
-	}
 	NEED_KERNEL();
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		setenv("FAKE_ENGINES", cases[i].engines, 1);
-		path = auto_path();
-		unsetenv("FAKE_ENGINES");
-		TAP_CHECK(path == cases[i].want, "engines %s: path %d, want %d",
-			  cases[i].engines, path, cases[i].want);
-	}
+	ret = migaccel_channel_open(MIGACCEL_OPEN_KERNEL, &ch);
+	TAP_CHECK(ret == 0, "open(KERNEL) = %d", ret);
+	path = migaccel_channel_path(ch);
+	migaccel_channel_close(ch);
+	TAP_CHECK(path == MIGACCEL_PATH_KERNEL, "OPEN_KERNEL: path %d", path);
+
+	setenv("MIGACCEL_PATH", "kernel", 1);
+	path = auto_path();
+	setenv("MIGACCEL_PATH", "cpu", 1);
+	ret = auto_path();
+	unsetenv("MIGACCEL_PATH");
+	TAP_CHECK(path == MIGACCEL_PATH_KERNEL, "MIGACCEL_PATH=kernel: path %d",
+		  path);
+	TAP_CHECK(ret == MIGACCEL_PATH_CPU, "MIGACCEL_PATH=cpu: path %d", ret);
 	return TAP_PASS;
 }
 
@@ -475,7 +487,7 @@ static const enum mix scan_mixes[] = {
 static const struct tap_case fixed_cases[] = {
 	CASE(t_open_kernel),
 	CASE(t_auto_needs_hardware),
-	CASE(t_auto_follows_engines),
+	CASE(t_kernel_path_when_asked),
 	CASE(t_open_close_no_fd_leak),
 	CASE(t_unaligned_einval_unchanged),
 	CASE(t_unmapped_page_fails_unchanged),
