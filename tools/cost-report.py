@@ -2,18 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 """Turn the insn-count plugin's intervals into instructions per page.
 
-usage: cost-report.py --sysmap SYSTEM.MAP [--binary PROG] [--top N] RUNDIR...
+usage: cost-report.py [--binary PROG] [--top N] RUNDIR...
 
 Each RUNDIR holds one VM run of tools/cost.sh: results.tap (what
 `migaccel-microbench insn` and the plan printed: "insn-interval ID PAGES
-LABEL", "insn-map" lines from /proc/self/maps, "kallsyms" lines of the
-module's symbols, "kallsyms-check" of _stext) and insn.txt (the plugin's
-intervals: per instruction address, instructions and REP iterations).
+LABEL", "insn-map" lines from /proc/self/maps, "kallsyms-gz" lines: the
+text symbols of the VM's /proc/kallsyms, gzip'd and base64'd) and
+insn.txt (the plugin's intervals: per instruction address, instructions
+and REP iterations).
 
 Kernel addresses are charged to the function that holds them, from the
-kernel's System.map (the VM boots with nokaslr; _stext is checked against
-the VM's /proc/kallsyms) and the module's symbols from the VM's
-/proc/kallsyms.  User addresses are charged to symbols of the benchmark
+VM's /proc/kallsyms (the kernel's and the module's).  User addresses are charged to symbols of the benchmark
 binary or of the shared libraries (nm), through the VM's /proc/self/maps.
 
 The first run's table is printed, with the relative difference of every
@@ -21,7 +20,9 @@ figure to the other runs (their agreement).  Exit status 1 if a run lacks
 an interval or the runs disagree by more than --tolerance (default 1 %).
 """
 import argparse
+import base64
 import bisect
+import gzip
 import os
 import re
 import subprocess
@@ -50,7 +51,9 @@ class Symbols:
         self.names.append(name)
 
     def done(self):
-        order = sorted(range(len(self.addrs)), key=lambda i: self.addrs[i])
+        # Of aliases at one address the last wins: prefer a plain name.
+        order = sorted(range(len(self.addrs)), key=lambda i: (
+            self.addrs[i], not self.names[i].startswith('_')))
         self.addrs = [self.addrs[i] for i in order]
         self.names = [self.names[i] for i in order]
 
@@ -59,26 +62,16 @@ class Symbols:
         return self.names[i] if i >= 0 else None
 
 
-def kernel_symbols(sysmap, module_lines):
+def kernel_symbols(lines):
     syms = Symbols()
-    stext = None
-    with open(sysmap) as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) < 3:
-                continue
-            if parts[2] == '_stext':
-                stext = int(parts[0], 16)
-            if parts[1] in 'tTwW':
-                syms.add(int(parts[0], 16), parts[2])
-    for line in module_lines:
+    for line in lines:
         parts = line.split()
         if len(parts) >= 3 and parts[1] in 'tTwW':
             mod = parts[3].strip('[]') if len(parts) > 3 else ''
             syms.add(int(parts[0], 16), parts[2] +
                      (' [%s]' % mod if mod else ''))
     syms.done()
-    return syms, stext
+    return syms
 
 
 def nm_symbols(path):
@@ -127,7 +120,7 @@ class UserMaps:
 
 
 def parse_run(rundir, binary):
-    labels, maps, modsyms, check = {}, [], [], None
+    labels, maps, b64 = {}, [], []
     with open(os.path.join(rundir, 'results.tap'), errors='replace') as f:
         for line in f:
             line = line.rstrip('\n')
@@ -136,10 +129,8 @@ def parse_run(rundir, binary):
                 labels[int(iid)] = (label, int(pages))
             elif line.startswith('insn-map '):
                 maps.append(line[len('insn-map '):])
-            elif line.startswith('kallsyms '):
-                modsyms.append(line[len('kallsyms '):])
-            elif line.startswith('kallsyms-check '):
-                check = int(line.split()[1], 16)
+            elif line.startswith('kallsyms-gz '):
+                b64.append(line[len('kallsyms-gz '):].strip())
     intervals, errors = {}, []
     cur = None
     with open(os.path.join(rundir, 'insn.txt')) as f:
@@ -159,7 +150,11 @@ def parse_run(rundir, binary):
                 cur = None
             elif parts[0] == 'error':
                 errors.append(line.strip())
-    return labels, maps, modsyms, check, intervals, errors
+    try:
+        ksyms = gzip.decompress(base64.b64decode(''.join(b64))).decode()
+    except (ValueError, OSError, EOFError):
+        sys.exit('cost-report: %s: no or a damaged kallsyms dump' % rundir)
+    return labels, maps, ksyms.splitlines(), intervals, errors
 
 
 def attribute(interval, ksyms, umaps):
@@ -180,7 +175,6 @@ def attribute(interval, ksyms, umaps):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--sysmap', required=True)
     ap.add_argument('--binary')
     ap.add_argument('--top', type=int, default=12)
     ap.add_argument('--tolerance', type=float, default=0.01)
@@ -189,13 +183,9 @@ def main():
 
     results = []
     for rundir in a.runs:
-        labels, maps, modsyms, check, intervals, errors = \
+        labels, maps, klines, intervals, errors = \
             parse_run(rundir, a.binary)
-        ksyms, stext = kernel_symbols(a.sysmap, modsyms)
-        if check is not None and stext is not None and check != stext:
-            sys.exit('cost-report: %s: _stext is %x in the VM, %x in %s: '
-                     'not booted with nokaslr, or another kernel' %
-                     (rundir, check, stext, a.sysmap))
+        ksyms = kernel_symbols(klines)
         for e in errors:
             print('cost-report: %s: plugin: %s' % (rundir, e),
                   file=sys.stderr)
