@@ -13,8 +13,10 @@
 # differ by more than 1 %.
 #
 # Environment: MIGACCEL_COST_OUT (build/cost), MIGACCEL_COST_RUNS (2),
-# MIGACCEL_COST_KERNEL (the stock kernel's vmlinuz), MIGACCEL_QEMU_DIR
-# (else build-qemu.sh's).
+# MIGACCEL_COST_KERNEL (the stock kernel's vmlinuz), MIGACCEL_COST_QEMU:
+# "project" (default: tools/qemu/build-qemu.sh's QEMU 10.0, built if
+# missing), a directory holding bin/qemu-system-x86_64 and
+# include/qemu-plugin.h, or "debian" (Debian 12's QEMU 7.2, plugin API 1).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,16 +30,35 @@ kernel=${MIGACCEL_COST_KERNEL:-/boot/vmlinuz-$kver}
 [ -r "$kernel" ] || die "cannot read $kernel"
 mkdir -p "$out"
 
-qdir=${MIGACCEL_QEMU_DIR:-$(tools/qemu/build-qemu.sh)}
-qemu=$qdir/bin/qemu-system-x86_64
-[ -x "$qemu" ] || die "no QEMU at $qemu"
-[ -r "$qdir/include/qemu-plugin.h" ] || die "no $qdir/include/qemu-plugin.h: QEMU built without plugins?"
+# The plugin is built for the QEMU that runs it: the project's 10.0 (API
+# 4) or Debian 12's 7.2 (API 1, no header: qemu-plugin-v1.h).
+plugin_cflags=()
+case "${MIGACCEL_COST_QEMU:-project}" in
+debian)
+	qemu=$(command -v qemu-system-x86_64) || die "no qemu-system-x86_64"
+	plugin_cflags=(-DINSN_COUNT_API1)
+	qemu_opt=()
+	;;
+*)
+	if [ "${MIGACCEL_COST_QEMU:-project}" = project ]; then
+		qdir=$(tools/qemu/build-qemu.sh)
+	else
+		qdir=$MIGACCEL_COST_QEMU
+	fi
+	qemu=$qdir/bin/qemu-system-x86_64
+	[ -x "$qemu" ] || die "no QEMU at $qemu"
+	[ -r "$qdir/include/qemu-plugin.h" ] ||
+		die "no $qdir/include/qemu-plugin.h: QEMU built without plugins?"
+	plugin_cflags=(-I"$qdir/include")
+	qemu_opt=(--qemu "$qemu")
+	;;
+esac
 
 echo "cost: building migaccel for $kver and the insn-count plugin"
 nice -n 10 make -s -j2 module tools >"$out/build.log" 2>&1 ||
 	{ tail -30 "$out/build.log"; exit 1; }
 # shellcheck disable=SC2046 # pkg-config prints a list of options
-cc -O2 -g -Wall -Werror -shared -fPIC -I"$qdir/include" \
+cc -O2 -g -Wall -Werror -shared -fPIC "${plugin_cflags[@]}" \
 	$(pkg-config --cflags glib-2.0) -o "$out/insn-count.so" \
 	tools/qemu/plugins/insn-count.c
 
@@ -72,7 +93,7 @@ for r in $(seq 1 "$runs"); do
 	start=$(date +%s)
 	tools/vm/run-vm.sh --kernel "$kernel" --initrd "$out/cost.initrd" \
 		--out "$d" --mem 2048 --timeout 2400 --append nokaslr \
-		--qemu "$qemu" --accel tcg,thread=single \
+		"${qemu_opt[@]}" --accel tcg,thread=single \
 		--qemu-args "-plugin $out/insn-count.so,out=$d/insn.txt" \
 		>"$d/run.log" 2>&1 || { cat "$d/run.log"; die "run $r failed; logs in $d"; }
 	grep -q '^migaccel-microbench insn: exit status 0$' "$d/results.tap" ||

@@ -619,27 +619,21 @@ err:
 /* ---- exact instruction counts, with tools/qemu/plugins/insn-count.c ---- */
 
 /*
- * The marker of the QEMU plugin: "xchg %rbx,%rbx" (48 87 db), a no-op,
- * with "MGAC", the command (1 start, 2 stop) and the interval's id in
- * %rbx.  Without the plugin it does nothing.
+ * The markers of the QEMU plugin: "nopl 0x4d4743NN(%rax,%rax,1)", a no-op
+ * with a displacement no compiler uses; NN 01 starts an interval, 02 stops
+ * it.  The plugin numbers intervals in the order they start, as
+ * insn_begin() does.  Without the plugin they do nothing.
  */
-#define INSN_MAGIC 0x4d474143ull
-#define INSN_START 1
-#define INSN_STOP 2
 #define INSN_ZPAGES 2048u		/* zero pages the zero scans rotate over */
 #define INSN_TPAGES 1024u		/* text-like pages for the other ops */
 
-static void insn_mark(unsigned int op, unsigned int id)
-{
 #ifdef __x86_64__
-	uint64_t cmd = INSN_MAGIC << 32 | (uint64_t)op << 24 | id;
-
-	asm volatile("xchg %%rbx, %%rbx" : : "b"(cmd) : "memory");
+#define INSN_MARK(cmd) \
+	asm volatile("nopl %c0(%%rax,%%rax,1)" : : "i"(0x4d474300 | (cmd)) : \
+		     "memory")
 #else
-	(void)op;
-	(void)id;
+#define INSN_MARK(cmd) do { } while (0)
 #endif
-}
 
 static unsigned int insn_id;
 
@@ -649,12 +643,12 @@ static void insn_begin(const char *label, unsigned int pages)
 	insn_id++;
 	printf("insn-interval %u %u %s\n", insn_id, pages, label);
 	fflush(stdout);
-	insn_mark(INSN_START, insn_id);
+	INSN_MARK(1);
 }
 
 static void insn_end(void)
 {
-	insn_mark(INSN_STOP, insn_id);
+	INSN_MARK(2);
 }
 
 struct insn_env {

@@ -9,26 +9,37 @@
  * counters are plain integers, updated by callbacks that then never run
  * concurrently.  tools/cost.sh runs it that way.
  *
- * The marker is "xchg %rbx,%rbx" (48 87 db), an architectural no-op that
- * compilers do not emit, with a command in %rbx:
+ * The markers are "nopl 0x4d4743NN(%rax,%rax,1)" (0f 1f 84 00 NN 43 47
+ * 4d), a no-op whose displacement compilers never use: NN 01 starts an
+ * interval, NN 02 stops it.  Intervals are numbered 1, 2, ... in the
+ * order they start; the guest prints its own numbering alongside.
  *
- *   bits 63..32  0x4d474143 ("MGAC"); any other value: not a marker
- *   bits 31..24  1 start interval, 2 stop interval
- *   bits 23..0   the interval's id, chosen by the guest
- *
- * Between "start ID" and "stop ID" every executed instruction is counted
+ * Between start and stop every executed instruction is counted
  * on every vCPU (interrupts, other tasks, the idle loop: whatever runs).
  * The markers themselves are not counted.  An instruction that faults and
  * is restarted counts once per attempt, as it executes twice.
  *
  * REP string instructions (MOVS, STOS, LODS, CMPS, SCAS, INS, OUTS with an
  * F2 or F3 prefix) count as one instruction each, however many iterations
- * they run; their iterations are counted apart: the count register's
- * value when the instruction starts.  That is exact for MOVS, STOS,
- * LODS, INS and OUTS; for REPE/REPNE CMPS and SCAS it is the most
- * iterations the instruction can run (the kernel hardly uses them).  A
- * restart after an interrupt or fault in the middle of a REP (EFLAGS.RF
- * set, as QEMU and the CPU leave it) is not counted again.
+ * they run; their iterations are counted apart.
+ *
+ * With QEMU 10 (plugin API 4, tools/qemu/build-qemu.sh), counting runs in
+ * conditional callbacks, armed only between the markers.  TCG runs up to
+ * 65,535 iterations of a REP per pass through it; the iterations are the
+ * count register's value when the instruction starts: exact for MOVS,
+ * STOS, LODS, INS and OUTS, the most it can run for REPE/REPNE CMPS and
+ * SCAS (the kernel hardly uses them).  A pass that continues one in
+ * progress, after 65,535 iterations, an interrupt or a fault (EFLAGS.RF
+ * set, as QEMU and the CPU leave it), is not counted again.
+ *
+ * Built with -DINSN_COUNT_API1 for Debian 12's QEMU 7.2 (API 1, no
+ * header: qemu-plugin-v1.h), every instruction calls back and the
+ * callbacks return at once outside intervals.  That TCG runs one REP
+ * iteration per pass and then one more pass that finds the count at
+ * zero: a pass right after a pass of the same instruction on the same
+ * vCPU is an iteration, any other pass is the instruction.  An interrupt
+ * taken in the middle of a REP makes the rest count as a new instruction
+ * (one instruction more, one iteration less).
  *
  * Arguments:
  *   out=FILE   where to write the intervals (required)
@@ -46,11 +57,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef INSN_COUNT_API1
+#include "qemu-plugin-v1.h"
+#else
 #include <qemu-plugin.h>
+#endif
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
-#define MARKER_MAGIC	0x4d474143u
+#define MARKER_MAGIC	0x4d4743u	/* "MGC" */
 #define MARKER_START	1
 #define MARKER_STOP	2
 #define MAX_VCPUS	64
@@ -61,18 +76,24 @@ struct site {
 	uint64_t insns;
 	uint64_t reps;
 	bool addr32;		/* REP with an 0x67 prefix: ECX counts */
+	unsigned int marker;	/* MARKER_START or _STOP, else 0 */
 };
 
 static GMutex lock;
 static GHashTable *sites;
-static struct qemu_plugin_scoreboard *active;	/* u64 per vCPU: 1 counting */
-static struct qemu_plugin_register *reg_rbx, *reg_rcx, *reg_eflags;
 static FILE *out;
 static bool running;
 static uint64_t cur_id;
+#ifdef INSN_COUNT_API1
+static uint64_t last_pc[MAX_VCPUS];	/* of the last pass, per vCPU */
+#else
+static struct qemu_plugin_scoreboard *active;	/* u64 per vCPU: 1 counting */
+static struct qemu_plugin_register *reg_rcx, *reg_eflags;
+#endif
 static uint64_t vcpu_insns[MAX_VCPUS];
 static int max_vcpus = 1;
 
+#ifndef INSN_COUNT_API1
 static uint64_t read_reg(struct qemu_plugin_register *reg)
 {
 	g_autoptr(GByteArray) buf = g_byte_array_new();
@@ -95,6 +116,12 @@ static void set_active(uint64_t on)
 	for (int i = 0; i < max_vcpus; i++)
 		qemu_plugin_u64_set(qemu_plugin_scoreboard_u64(active), i, on);
 }
+#else
+static void set_active(uint64_t on)
+{
+	(void)on;
+}
+#endif
 
 static void dump_site(gpointer key, gpointer value, gpointer data)
 {
@@ -127,47 +154,70 @@ static void zero_site(gpointer key, gpointer value, gpointer data)
 
 static void on_marker(unsigned int vcpu, void *udata)
 {
-	uint64_t rbx = read_reg(reg_rbx);
-	unsigned int op = rbx >> 24 & 0xff;
-	uint64_t id = rbx & 0xffffff;
+	const struct site *m = udata;
 	uint64_t sum[2] = { 0, 0 };
 
-	if (rbx >> 32 != MARKER_MAGIC)
-		return;
 	g_mutex_lock(&lock);
-	if (op == MARKER_START) {
+	if (m->marker == MARKER_START) {
 		if (running)
-			fprintf(out, "error start %" PRIu64 " while %" PRIu64 " runs: restarted\n",
-				id, cur_id);
+			fprintf(out, "error start while %" PRIu64 " runs: restarted\n",
+				cur_id);
 		g_hash_table_foreach(sites, zero_site, NULL);
 		memset(vcpu_insns, 0, sizeof(vcpu_insns));
-		cur_id = id;
+		cur_id++;
 		running = true;
 		set_active(1);
-	} else if (op == MARKER_STOP) {
-		if (!running || id != cur_id) {
-			fprintf(out, "error stop %" PRIu64 " without its start\n",
-				id);
-		} else {
-			set_active(0);
-			running = false;
-			g_hash_table_foreach(sites, sum_site, sum);
-			fprintf(out, "interval %" PRIu64 " insns %" PRIu64 " reps %" PRIu64 " vcpus ",
-				id, sum[0], sum[1]);
-			for (int i = 0; i < max_vcpus; i++)
-				fprintf(out, "%s%" PRIu64, i ? "," : "",
-					vcpu_insns[i]);
-			fputc('\n', out);
-			g_hash_table_foreach(sites, dump_site, NULL);
-			fprintf(out, "end %" PRIu64 "\n", id);
-			fflush(out);
-		}
+	} else if (!running) {
+		fprintf(out, "error stop without a start\n");
 	} else {
-		fprintf(out, "error unknown marker op %u\n", op);
+		set_active(0);
+		running = false;
+		g_hash_table_foreach(sites, sum_site, sum);
+		fprintf(out, "interval %" PRIu64 " insns %" PRIu64 " reps %" PRIu64 " vcpus ",
+			cur_id, sum[0], sum[1]);
+		for (int i = 0; i < max_vcpus; i++)
+			fprintf(out, "%s%" PRIu64, i ? "," : "", vcpu_insns[i]);
+		fputc('\n', out);
+		g_hash_table_foreach(sites, dump_site, NULL);
+		fprintf(out, "end %" PRIu64 "\n", cur_id);
+		fflush(out);
 	}
 	g_mutex_unlock(&lock);
+	(void)vcpu;
 }
 
+#ifdef INSN_COUNT_API1
+static void on_insn(unsigned int vcpu, void *udata)
+{
+	struct site *s = udata;
+
+	if (vcpu < MAX_VCPUS)
+		last_pc[vcpu] = s->pc;
+	if (!running)
+		return;
+	s->insns++;
+	if (vcpu < MAX_VCPUS)
+		vcpu_insns[vcpu]++;
+}
+
+static void on_rep(unsigned int vcpu, void *udata)
+{
+	struct site *s = udata;
+	bool again = vcpu < MAX_VCPUS && last_pc[vcpu] == s->pc;
+
+	if (vcpu < MAX_VCPUS)
+		last_pc[vcpu] = s->pc;
+	if (!running)
+		return;
+	if (again) {
+		s->reps++;
+		return;
+	}
+	s->insns++;
+	if (vcpu < MAX_VCPUS)
+		vcpu_insns[vcpu]++;
+}
+#else
 static void on_insn(unsigned int vcpu, void *udata)
 {
 	struct site *s = udata;
@@ -190,6 +240,22 @@ static void on_rep(unsigned int vcpu, void *udata)
 	s->reps += s->addr32 ? (uint32_t)rcx : rcx;
 	if (vcpu < MAX_VCPUS)
 		vcpu_insns[vcpu]++;
+}
+#endif
+
+/* MARKER_START or _STOP for a marker instruction, else 0. */
+static unsigned int marker_of(const uint8_t *b, size_t len)
+{
+	uint32_t disp;
+
+	if (len != 8 || b[0] != 0x0f || b[1] != 0x1f || b[2] != 0x84 ||
+	    b[3] != 0x00)
+		return 0;
+	disp = b[4] | b[5] << 8 | b[6] << 16 | (uint32_t)b[7] << 24;
+	if (disp >> 8 != MARKER_MAGIC ||
+	    ((disp & 0xff) != MARKER_START && (disp & 0xff) != MARKER_STOP))
+		return 0;
+	return disp & 0xff;
 }
 
 /* 0: not a REP string instruction; 64 or 32: its address size. */
@@ -243,42 +309,56 @@ static struct site *site_get(uint64_t pc)
 
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
-	qemu_plugin_u64 on = qemu_plugin_scoreboard_u64(active);
 	size_t n = qemu_plugin_tb_n_insns(tb);
 
 	for (size_t i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 		uint8_t b[16];
-		size_t len = qemu_plugin_insn_data(insn, b, sizeof(b));
+		size_t len;
 		struct site *s;
+		unsigned int marker;
 		int rep;
 
-		if (len == 3 && b[0] == 0x48 && b[1] == 0x87 && b[2] == 0xdb) {
+#ifdef INSN_COUNT_API1
+		len = qemu_plugin_insn_size(insn);
+		if (len > sizeof(b))
+			len = sizeof(b);
+		memcpy(b, qemu_plugin_insn_data(insn), len);
+#else
+		len = qemu_plugin_insn_data(insn, b, sizeof(b));
+#endif
+		s = site_get(qemu_plugin_insn_vaddr(insn));
+		marker = marker_of(b, len);
+		if (marker) {
+			s->marker = marker;
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_marker,
-							       QEMU_PLUGIN_CB_R_REGS,
-							       NULL);
+							       QEMU_PLUGIN_CB_NO_REGS,
+							       s);
 			continue;
 		}
-		s = site_get(qemu_plugin_insn_vaddr(insn));
 		rep = rep_string(b, len);
-		if (rep) {
-			s->addr32 = rep == 32;
-			qemu_plugin_register_vcpu_insn_exec_cond_cb(insn, on_rep,
-				QEMU_PLUGIN_CB_R_REGS, QEMU_PLUGIN_COND_EQ, on,
-				1, s);
-		} else {
-			qemu_plugin_register_vcpu_insn_exec_cond_cb(insn, on_insn,
-				QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_COND_EQ, on,
-				1, s);
-		}
+		s->addr32 = rep == 32;
+#ifdef INSN_COUNT_API1
+		qemu_plugin_register_vcpu_insn_exec_cb(insn,
+						       rep ? on_rep : on_insn,
+						       QEMU_PLUGIN_CB_NO_REGS, s);
+#else
+		qemu_plugin_register_vcpu_insn_exec_cond_cb(insn,
+			rep ? on_rep : on_insn,
+			rep ? QEMU_PLUGIN_CB_R_REGS : QEMU_PLUGIN_CB_NO_REGS,
+			QEMU_PLUGIN_COND_EQ, qemu_plugin_scoreboard_u64(active),
+			1, s);
+#endif
 	}
+	(void)id;
 }
 
+#ifndef INSN_COUNT_API1
 static void vcpu_init(qemu_plugin_id_t id, unsigned int vcpu)
 {
 	g_autoptr(GArray) regs = NULL;
 
-	if (reg_rbx)
+	if (reg_rcx)
 		return;
 	/* Register handles are the same on every vCPU of one target. */
 	regs = qemu_plugin_get_registers();
@@ -286,16 +366,17 @@ static void vcpu_init(qemu_plugin_id_t id, unsigned int vcpu)
 		qemu_plugin_reg_descriptor *r =
 			&g_array_index(regs, qemu_plugin_reg_descriptor, i);
 
-		if (!strcmp(r->name, "rbx"))
-			reg_rbx = r->handle;
-		else if (!strcmp(r->name, "rcx"))
+		if (!strcmp(r->name, "rcx"))
 			reg_rcx = r->handle;
 		else if (!strcmp(r->name, "eflags"))
 			reg_eflags = r->handle;
 	}
-	if (!reg_rbx || !reg_rcx || !reg_eflags)
-		fprintf(stderr, "insn-count: no rbx, rcx or eflags register: not an x86-64 guest?\n");
+	if (!reg_rcx || !reg_eflags)
+		fprintf(stderr, "insn-count: no rcx or eflags register: not an x86-64 guest?\n");
+	(void)id;
+	(void)vcpu;
 }
+#endif
 
 static void plugin_exit(qemu_plugin_id_t id, void *p)
 {
@@ -344,8 +425,10 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 		return -1;
 	}
 	sites = g_hash_table_new(g_int64_hash, g_int64_equal);
+#ifndef INSN_COUNT_API1
 	active = qemu_plugin_scoreboard_new(sizeof(uint64_t));
 	qemu_plugin_register_vcpu_init_cb(id, vcpu_init);
+#endif
 	qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
 	qemu_plugin_register_atexit_cb(id, plugin_exit, NULL);
 	return 0;
