@@ -84,6 +84,8 @@ tools/vm/mkinitramfs.sh --kver "$kver" --moddir / --modules "idxd crc32c_intel c
 	--script "$out/cost-plan.sh" --out "$out/cost.initrd" >"$out/mkinitramfs.log" 2>&1 ||
 	{ tail -20 "$out/mkinitramfs.log"; exit 1; }
 
+# Extra QEMU options, e.g. -icount shift=0 (see benchmarks.rst).
+qemu_args=${MIGACCEL_COST_QEMU_ARGS-}
 dirs=()
 for r in $(seq 1 "$runs"); do
 	d=$out/run$r
@@ -94,7 +96,7 @@ for r in $(seq 1 "$runs"); do
 	tools/vm/run-vm.sh --kernel "$kernel" --initrd "$out/cost.initrd" \
 		--out "$d" --mem 2048 --timeout 2400 --append nokaslr \
 		"${qemu_opt[@]}" --accel tcg,thread=single \
-		--qemu-args "-plugin $out/insn-count.so,out=$d/insn.txt" \
+		--qemu-args "-plugin $out/insn-count.so,out=$d/insn.txt $qemu_args" \
 		>"$d/run.log" 2>&1 || { cat "$d/run.log"; die "run $r failed; logs in $d"; }
 	grep -q '^migaccel-microbench insn: exit status 0$' "$d/results.tap" ||
 		{ grep -v '^kallsyms' "$d/results.tap" | tail -20; die "run $r: the benchmark failed"; }
