@@ -9,8 +9,8 @@
 # insn`, which executes every path between two marker instructions, and
 # prints instructions and REP iterations per page for each path with the
 # top functions (tools/cost-report.py).  Runs the VM MIGACCEL_COST_RUNS
-# times (default 2) and says how closely the runs agree; exits 1 when they
-# differ by more than 1 %.
+# times (default 2) and says how closely the runs agree; exits 1 when the
+# long intervals' instructions differ by more than 1 %.
 #
 # Environment: MIGACCEL_COST_OUT (build/cost), MIGACCEL_COST_RUNS (2),
 # MIGACCEL_COST_KERNEL (the stock kernel's vmlinuz), MIGACCEL_COST_QEMU:
@@ -84,8 +84,10 @@ tools/vm/mkinitramfs.sh --kver "$kver" --moddir / --modules "idxd crc32c_intel c
 	--script "$out/cost-plan.sh" --out "$out/cost.initrd" >"$out/mkinitramfs.log" 2>&1 ||
 	{ tail -20 "$out/mkinitramfs.log"; exit 1; }
 
-# Extra QEMU options, e.g. -icount shift=0 (see benchmarks.rst).
-qemu_args=${MIGACCEL_COST_QEMU_ARGS-}
+# Virtual time from the instruction count (one per nanosecond), not the
+# host's clock: timer ticks and scheduling then fall at the same
+# instructions in every run.  MIGACCEL_COST_QEMU_ARGS replaces it.
+qemu_args=${MIGACCEL_COST_QEMU_ARGS-"-icount shift=0,sleep=off"}
 dirs=()
 for r in $(seq 1 "$runs"); do
 	d=$out/run$r
