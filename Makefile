@@ -4,6 +4,7 @@
 # make check        run every test: static checks, library, VM (stock + debug),
 #                   packages
 # make demo         boot the VM and run the demo through the module
+# make cost         count the kernel path's instructions per page (QEMU plugin)
 # make W=1 C=2      module build with extra warnings and sparse
 # make setup        install the Debian packages migaccel needs
 # make deb          build the Debian packages into build/deb/
@@ -28,7 +29,7 @@ else
 SETUP_MODE := --check
 endif
 
-.PHONY: all module lib tools selftests clean check demo setup deps deb \
+.PHONY: all module lib tools selftests clean check demo cost setup deps deb \
 	fresh-check
 
 all: module lib tools selftests
@@ -67,6 +68,9 @@ deb: deps
 
 fresh-check: deps
 	tools/fresh-check.sh
+
+cost: deps
+	tools/cost.sh
 
 clean:
 	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean

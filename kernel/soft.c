@@ -19,6 +19,7 @@
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/unaligned.h>
 #include <linux/workqueue.h>
 #include <kunit/visibility.h>
 
@@ -85,6 +86,26 @@ static void soft_finish(const struct dsa_hw_desc *desc, u32 len,
 	res->bytes_completed = len;
 }
 
+#define SOFT_W(q, k)	get_unaligned((const u64 *)((q) + 8 * (k)))
+
+/* The OR of the 64 bytes at @q, as words. */
+static u64 soft_or64(const u8 *q)
+{
+	return SOFT_W(q, 0) | SOFT_W(q, 1) | SOFT_W(q, 2) | SOFT_W(q, 3) |
+	       SOFT_W(q, 4) | SOFT_W(q, 5) | SOFT_W(q, 6) | SOFT_W(q, 7);
+}
+
+/*
+ * Do the 64 bytes at @q repeat the 8-byte pattern @pw?  Every word is @pw
+ * iff their OR and their AND both are.
+ */
+static bool soft_match64(const u8 *q, u64 pw)
+{
+	return soft_or64(q) == pw &&
+	       (SOFT_W(q, 0) & SOFT_W(q, 1) & SOFT_W(q, 2) & SOFT_W(q, 3) &
+		SOFT_W(q, 4) & SOFT_W(q, 5) & SOFT_W(q, 6) & SOFT_W(q, 7)) == pw;
+}
+
 /*
  * Compare pattern, as DML's reference model: 8-byte words, then the tail
  * byte by byte.  On a difference bytes_completed is the offset of the word
@@ -95,14 +116,40 @@ static void soft_compval(const struct dsa_hw_desc *desc, u32 len,
 {
 	const u8 *p = soft_va(desc->src_addr, desc->xfer_size);
 	const u8 *pat = (const u8 *)&desc->comp_pattern;
+	u64 pw = desc->comp_pattern;
 	u32 words = desc->xfer_size & ~7u;
-	u32 i;
+	u32 i = 0;
 
 	if (!p) {
 		soft_fault(res, 0, desc->src_addr);
 		return;
 	}
-	for (i = 0; i < len; i++) {
+	/*
+	 * 64 bytes at a time while they match (byte i is compared with
+	 * pattern byte i % 8, so word i / 8 with the whole pattern); the
+	 * word, then the byte, of the first mismatch are found below.
+	 */
+	if (!pw) {
+		/* Zero, the pattern of every ZERO_SCAN: 256 bytes a step. */
+		const u8 *q = p, *end = p + (len & ~255u);
+
+		for (; q < end; q += 256)
+			if (soft_or64(q) | soft_or64(q + 64) |
+			    soft_or64(q + 128) | soft_or64(q + 192))
+				break;
+		i = q - p;
+		for (; i + 64 <= len; i += 64)
+			if (soft_or64(p + i))
+				break;
+	} else {
+		for (; i + 64 <= len; i += 64)
+			if (!soft_match64(p + i, pw))
+				break;
+	}
+	for (; i + 8 <= len; i += 8)
+		if (get_unaligned((const u64 *)(p + i)) != pw)
+			break;
+	for (; i < len; i++) {
 		if (p[i] != pat[i & 7]) {
 			res->status = DSA_COMP_SUCCESS;
 			res->result = 1;

@@ -54,9 +54,11 @@ static int mode_from_flags(unsigned int flags, enum open_mode *mode)
 
 /*
  * Open the device and check that it speaks this API on 4 KiB pages.
- * Returns the descriptor, or a negative errno with nothing left open.
+ * Returns the descriptor, or a negative errno with nothing left open;
+ * *engines is the module's &enum migaccel_engine_mask.
  */
-static int kernel_probe(unsigned int *max_batch_ops, uint64_t *kernel_ops)
+static int kernel_probe(unsigned int *max_batch_ops, uint64_t *kernel_ops,
+			uint32_t *engines)
 {
 	const char *path = secure_getenv("MIGACCEL_DEVICE");
 	struct migaccel_info info;
@@ -86,6 +88,7 @@ static int kernel_probe(unsigned int *max_batch_ops, uint64_t *kernel_ops)
 	}
 
 	*kernel_ops = info.out_ops;
+	*engines = info.out_engines;
 	*max_batch_ops = info.out_max_batch_ops;
 	if (*max_batch_ops > MIGACCEL_LIB_MAX_BATCH_OPS)
 		*max_batch_ops = MIGACCEL_LIB_MAX_BATCH_OPS;
@@ -116,6 +119,7 @@ MIGACCEL_EXPORT int migaccel_channel_open(unsigned int flags,
 	struct migaccel_channel *ch;
 	unsigned int max_batch_ops = 0;
 	uint64_t kernel_ops = 0;
+	uint32_t engines = 0;
 	enum open_mode mode;
 	int fd = -1, ret;
 
@@ -126,9 +130,19 @@ MIGACCEL_EXPORT int migaccel_channel_open(unsigned int flags,
 		return ret;
 
 	if (mode != MODE_CPU) {
-		fd = kernel_probe(&max_batch_ops, &kernel_ops);
+		fd = kernel_probe(&max_batch_ops, &kernel_ops, &engines);
 		if (fd < 0 && mode == MODE_KERNEL)
 			return fd;
+	}
+	/*
+	 * Without a device the module runs everything on its soft engine:
+	 * the same work on the same CPU, plus the round trip.  Only a caller
+	 * who asks for the kernel path gets it then.
+	 */
+	if (fd >= 0 && mode == MODE_AUTO &&
+	    !(engines & (MIGACCEL_ENGINE_DSA | MIGACCEL_ENGINE_IAA))) {
+		migaccel__sys_close(fd);
+		fd = -1;
 	}
 
 	ch = calloc(1, sizeof(*ch));

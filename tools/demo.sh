@@ -62,6 +62,10 @@ echo "demo: simulated migration of $ram of guest RAM over 8 channels; this takes
 tools/vm/run-vm.sh --kernel "/boot/vmlinuz-$kver" --initrd "$out/demo.initrd" \
 	--out "$out/vm" --mem "$mem" --timeout 1500 >"$out/run.log" 2>&1 || true
 grep -v '^# migaccel-vm\|^# insmod' "$out/vm/results.tap" || true
+# Counted exactly by make cost (the project's QEMU and a plugin), not here.
+cost=$top/build/cost/headline.txt
+[ -s "$cost" ] && echo "cost per page: $(cat "$cost")" ||
+	echo "cost per page: run make cost for the kernel path's instructions per page"
 echo "demo: finished in $(( $(date +%s) - start )) s; logs in $out"
 [ -s "$out/vm/dmesg.txt" ] && tools/vm/logcheck.sh "$out/vm/dmesg.txt" >/dev/null ||
 	{ echo "demo: kernel log missing or shows problems: $out/vm/"; cat "$out/run.log"; exit 1; }

@@ -14,6 +14,10 @@
  *                the soft engine's null mode, against zero-scanning the page
  *                on the CPU, at 128 pages per batch: goal <= 0.15; and pins
  *                per batch on a registered region: goal 0
+ *   insn         (in the VM, root, under QEMU with the insn-count plugin
+ *                of tools/qemu/plugins) every path of issue 12 between
+ *                two marker instructions, for the plugin to count its
+ *                instructions exactly; tools/cost.sh runs it and reports
  *
  * Exit status: 0 measured, 1 a failure, 2 usage, 3 kernel-cost cannot run
  * here (no /dev/migaccel, no soft_null knob, no region ioctl, not root).
@@ -59,7 +63,7 @@ struct opts {
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [options] zero-scan|deflate|native|kernel-cost\n"
+		"usage: %s [options] zero-scan|deflate|native|kernel-cost|insn\n"
 		"  -s, --size SIZE     zero-scan buffer, K/M/G suffix (default 1G)\n"
 		"  -r, --rounds N      interleaved rounds, median taken (default 5)\n"
 		"  -b, --per-call N    zero-scan pages per call (default 128)\n"
@@ -612,6 +616,395 @@ err:
 	return 1;
 }
 
+/* ---- exact instruction counts, with tools/qemu/plugins/insn-count.c ---- */
+
+/*
+ * The markers of the QEMU plugin: "nopl 0x4d4743NN(%rax,%rax,1)", a no-op
+ * with a displacement no compiler uses; NN 01 starts an interval, 02 stops
+ * it.  The plugin numbers intervals in the order they start, as
+ * insn_begin() does.  Without the plugin they do nothing.
+ */
+#define INSN_ZPAGES 2048u		/* zero pages the zero scans rotate over */
+#define INSN_TPAGES 1024u		/* text-like pages for the other ops */
+
+#ifdef __x86_64__
+#define INSN_MARK(cmd) \
+	asm volatile("nopl %c0(%%rax,%%rax,1)" : : "i"(0x4d474300 | (cmd)) : \
+		     "memory")
+#else
+#define INSN_MARK(cmd) do { } while (0)
+#endif
+
+static unsigned int insn_id;
+
+/* Say what the next interval is (outside it), then start it. */
+static void insn_begin(const char *label, unsigned int pages)
+{
+	insn_id++;
+	printf("insn-interval %u %u %s\n", insn_id, pages, label);
+	fflush(stdout);
+	INSN_MARK(1);
+}
+
+static void insn_end(void)
+{
+	INSN_MARK(2);
+}
+
+struct insn_env {
+	int fd;				/* raw ioctls */
+	uint32_t zreg, treg, oreg;	/* its regions: zero, text, out */
+	unsigned char *zbuf, *tbuf, *obuf;
+	struct migaccel_op *ops;	/* INSN_ZPAGES of them */
+	uint64_t bitmap[INSN_ZPAGES / 64];
+};
+
+/* @nbatch batches of @nr operations from @ops (rotating over @total). */
+static int insn_ioctl(struct insn_env *e, const struct migaccel_op *ops,
+		      unsigned int total, unsigned int nr, unsigned int nbatch)
+{
+	struct migaccel_batch b;
+	unsigned int k;
+
+	for (k = 0; k < nbatch; k++) {
+		memset(&b, 0, sizeof(b));
+		b.size = sizeof(b);
+		b.nr_ops = nr;
+		b.op_size = sizeof(*ops);
+		b.ops = (uintptr_t)(ops + (size_t)k * nr % total);
+		b.out_zero_bitmap = (uintptr_t)e->bitmap;
+		if (ioctl(e->fd, MIGACCEL_BATCH, &b))
+			return -errno;
+		if (b.out_nr_failed)
+			return -EIO;
+	}
+	return 0;
+}
+
+static uint32_t insn_region(int fd, void *addr, size_t len)
+{
+	struct migaccel_region_register reg = { .size = sizeof(reg) };
+
+	reg.addr = (uintptr_t)addr;
+	reg.length = len;
+	if (ioctl(fd, MIGACCEL_REGION_REGISTER, &reg))
+		return 0;
+	return reg.out_region_id;
+}
+
+/* Zero scans through raw MIGACCEL_BATCH calls, as the issue's table. */
+static int insn_zero_ioctl(struct insn_env *e, const char *label, bool region,
+			   unsigned int nr, unsigned int pages)
+{
+	char name[96];
+	unsigned int p;
+	int ret;
+
+	for (p = 0; p < INSN_ZPAGES; p++) {
+		memset(&e->ops[p], 0, sizeof(e->ops[p]));
+		e->ops[p].opcode = MIGACCEL_OP_ZERO_SCAN;
+		e->ops[p].src = region ? (uint64_t)p * PAGE :
+				(uintptr_t)e->zbuf + (size_t)p * PAGE;
+		e->ops[p].region = region ? e->zreg : 0;
+	}
+	/* Warm-up: first faults, caches, the engine's lazy setup. */
+	ret = insn_ioctl(e, e->ops, INSN_ZPAGES, nr, INSN_ZPAGES / nr);
+	if (ret)
+		return ret;
+	snprintf(name, sizeof(name), "%s B=%u", label, nr);
+	insn_begin(name, pages);
+	ret = insn_ioctl(e, e->ops, INSN_ZPAGES, nr, pages / nr);
+	insn_end();
+	if (!ret)
+		for (p = 0; p < INSN_ZPAGES; p++)
+			if (!e->ops[p].out_result)
+				return -EBADMSG;
+	return ret;
+}
+
+/* COMPRESS of text pages in a region into a buffer region. */
+static int insn_compress_ioctl(struct insn_env *e, const char *label,
+			       unsigned int nr, unsigned int pages)
+{
+	char name[96];
+	unsigned int p;
+	int ret;
+
+	for (p = 0; p < INSN_TPAGES; p++) {
+		memset(&e->ops[p], 0, sizeof(e->ops[p]));
+		e->ops[p].opcode = MIGACCEL_OP_COMPRESS;
+		e->ops[p].src = (uint64_t)p * PAGE;
+		e->ops[p].region = e->treg;
+		e->ops[p].dst = (uint64_t)p * PAGE;
+		e->ops[p].dst_len = PAGE - 1;
+		e->ops[p].buf_region = e->oreg;
+	}
+	ret = insn_ioctl(e, e->ops, INSN_TPAGES, nr, INSN_TPAGES / nr);
+	if (ret)
+		return ret;
+	snprintf(name, sizeof(name), "%s B=%u", label, nr);
+	insn_begin(name, pages);
+	ret = insn_ioctl(e, e->ops, INSN_TPAGES, nr, pages / nr);
+	insn_end();
+	return ret;
+}
+
+enum insn_op { I_ZERO, I_COPY, I_CRC32C, I_CRC64, I_COMPRESS, I_DECOMPRESS,
+	       I_PACKET, I_NR };
+static const char *const insn_op_name[I_NR] = {
+	"zero_scan", "copy", "crc32c", "crc64", "compress", "decompress",
+	"packet_compress",
+};
+
+struct insn_lib {
+	void **zp, **tp, **op, **cp;	/* zero, text, out pages; compressed */
+	uint32_t *caps, *sizes, *csizes, *seeds, *crcs;
+	uint64_t *crc64s, *bitmap;
+	struct migaccel_page_out *res;
+};
+
+/* One library call on pages [off, off + n). */
+static int insn_lib_call(struct migaccel_channel *ch, struct insn_lib *l,
+			 struct insn_env *e, enum insn_op op, unsigned int off,
+			 unsigned int n)
+{
+	switch (op) {
+	case I_ZERO:
+		return migaccel_zero_scan(ch, l->zp + off % INSN_ZPAGES, n,
+					  l->bitmap);
+	case I_COPY:
+		return migaccel_copy(ch, l->op + off % INSN_TPAGES,
+				     (const void *const *)l->tp + off % INSN_TPAGES,
+				     n);
+	case I_CRC32C:
+		return migaccel_crc32c(ch, (const void *const *)l->tp +
+				       off % INSN_TPAGES, l->seeds, n, l->crcs);
+	case I_CRC64:
+		return migaccel_crc64(ch, (const void *const *)l->tp +
+				      off % INSN_TPAGES, n, l->crc64s);
+	case I_COMPRESS:
+		return migaccel_compress(ch, (const void *const *)l->tp +
+					 off % INSN_TPAGES, n,
+					 l->op + off % INSN_TPAGES, l->caps,
+					 l->sizes);
+	case I_DECOMPRESS:
+		return migaccel_decompress(ch, (const void *const *)l->cp +
+					   off % INSN_TPAGES,
+					   l->csizes + off % INSN_TPAGES, n,
+					   l->op + off % INSN_TPAGES);
+	case I_PACKET: {
+		int r = migaccel_packet_compress(ch, l->tp + off % INSN_TPAGES,
+						 n, e->obuf,
+						 MIGACCEL_PACKET_OUT_SIZE(n),
+						 l->res);
+		return r < 0 ? r : 0;
+	}
+	default:
+		return -EINVAL;
+	}
+}
+
+static int insn_lib_run(struct migaccel_channel *ch, struct insn_lib *l,
+			struct insn_env *e, enum insn_op op, const char *path,
+			unsigned int per_call, unsigned int pages)
+{
+	char name[96];
+	unsigned int off, total = op == I_ZERO ? INSN_ZPAGES : INSN_TPAGES;
+	int ret = 0;
+
+	for (off = 0; off < total && !ret; off += per_call)
+		ret = insn_lib_call(ch, l, e, op, off, per_call);
+	if (ret)
+		return ret;
+	snprintf(name, sizeof(name), "%s %s B=%u", path, insn_op_name[op],
+		 per_call);
+	insn_begin(name, pages);
+	for (off = 0; off < pages && !ret; off += per_call)
+		ret = insn_lib_call(ch, l, e, op, off, per_call);
+	insn_end();
+	return ret;
+}
+
+/* Where this process's code is, for tools/cost-report.py's user symbols. */
+static void insn_maps(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, " r-xp "))
+			printf("insn-map %s", line);
+	fclose(f);
+	fflush(stdout);
+}
+
+/*
+ * Every path of issue 12 between markers, for the QEMU plugin to count;
+ * the counts themselves are only in the plugin's output (tools/cost.sh).
+ */
+static int bench_insn(void)
+{
+	static const unsigned int sizes[] = { 128, 512, 1024 };
+	struct migaccel_channel *kch = NULL, *cch = NULL;
+	struct insn_env e = { .fd = -1 };
+	struct insn_lib l = { 0 };
+	const char *step = "setup";
+	uint32_t kid[3];
+	unsigned int i, p;
+	volatile int zeros = 0;
+	int ret = 0, op;
+
+	e.fd = open("/dev/migaccel", O_RDWR | O_CLOEXEC);
+	if (e.fd < 0) {
+		fprintf(stderr, "insn: cannot open /dev/migaccel: %s (load the module)\n",
+			strerror(errno));
+		return EXIT_UNAVAILABLE;
+	}
+	e.zbuf = mmap(NULL, (size_t)INSN_ZPAGES * PAGE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	e.tbuf = mmap(NULL, (size_t)INSN_TPAGES * PAGE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	e.obuf = mmap(NULL, (size_t)INSN_TPAGES * PAGE * 2,
+		      PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	e.ops = calloc(INSN_ZPAGES, sizeof(*e.ops));
+	l.zp = calloc(INSN_ZPAGES, sizeof(void *));
+	l.tp = calloc(INSN_TPAGES, sizeof(void *));
+	l.op = calloc(INSN_TPAGES, sizeof(void *));
+	l.cp = calloc(INSN_TPAGES, sizeof(void *));
+	l.caps = calloc(INSN_TPAGES, sizeof(uint32_t));
+	l.sizes = calloc(INSN_TPAGES, sizeof(uint32_t));
+	l.csizes = calloc(INSN_TPAGES, sizeof(uint32_t));
+	l.seeds = calloc(INSN_TPAGES, sizeof(uint32_t));
+	l.crcs = calloc(INSN_TPAGES, sizeof(uint32_t));
+	l.crc64s = calloc(INSN_TPAGES, sizeof(uint64_t));
+	l.bitmap = calloc(INSN_ZPAGES / 64, sizeof(uint64_t));
+	l.res = calloc(INSN_TPAGES, sizeof(*l.res));
+	if (e.zbuf == MAP_FAILED || e.tbuf == MAP_FAILED ||
+	    e.obuf == MAP_FAILED || !e.ops || !l.zp || !l.tp || !l.op ||
+	    !l.cp || !l.caps || !l.sizes || !l.csizes || !l.seeds || !l.crcs ||
+	    !l.crc64s || !l.bitmap || !l.res) {
+		fprintf(stderr, "insn: out of memory\n");
+		return 1;
+	}
+	memset(e.zbuf, 0, (size_t)INSN_ZPAGES * PAGE);
+	memset(e.obuf, 0, (size_t)INSN_TPAGES * PAGE * 2);
+	for (p = 0; p < INSN_ZPAGES; p++)
+		l.zp[p] = e.zbuf + (size_t)p * PAGE;
+	for (p = 0; p < INSN_TPAGES; p++) {
+		bench_fill_page(e.tbuf + (size_t)p * PAGE, 1, p, BENCH_TEXT);
+		l.tp[p] = e.tbuf + (size_t)p * PAGE;
+		l.op[p] = e.obuf + (size_t)p * PAGE;
+		l.cp[p] = e.obuf + (size_t)(INSN_TPAGES + p) * PAGE;
+		l.caps[p] = PAGE - 1;
+	}
+	e.zreg = insn_region(e.fd, e.zbuf, (size_t)INSN_ZPAGES * PAGE);
+	e.treg = insn_region(e.fd, e.tbuf, (size_t)INSN_TPAGES * PAGE);
+	e.oreg = insn_region(e.fd, e.obuf, (size_t)INSN_TPAGES * PAGE);
+	if (!e.zreg || !e.treg || !e.oreg) {
+		fprintf(stderr, "insn: MIGACCEL_REGION_REGISTER: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	ret = write_str(SOFT_NULL, "0");
+	if (ret) {
+		fprintf(stderr, "insn: %s: %s\n", SOFT_NULL, strerror(-ret));
+		return EXIT_UNAVAILABLE;
+	}
+	if (migaccel_channel_open(MIGACCEL_OPEN_CPU, &cch) ||
+	    migaccel_channel_open(MIGACCEL_OPEN_KERNEL, &kch)) {
+		fprintf(stderr, "insn: cannot open the library's channels\n");
+		return 1;
+	}
+	/* The compressed pages that decompress reads. */
+	if (migaccel_compress(cch, (const void *const *)l.tp, INSN_TPAGES,
+			      l.cp, l.caps, l.csizes)) {
+		fprintf(stderr, "insn: migaccel_compress failed\n");
+		return 1;
+	}
+	for (p = 0; p < INSN_TPAGES; p++)
+		if (l.csizes[p] == MIGACCEL_SIZE_RAW) {
+			fprintf(stderr, "insn: text page %u does not compress\n",
+				p);
+			return 1;
+		}
+	/* The library's kernel channel sees its own regions. */
+	if (migaccel_region_register(kch, e.zbuf, (size_t)INSN_ZPAGES * PAGE,
+				     &kid[0]) ||
+	    migaccel_region_register(kch, e.tbuf, (size_t)INSN_TPAGES * PAGE,
+				     &kid[1]) ||
+	    migaccel_region_register(kch, e.obuf,
+				     (size_t)INSN_TPAGES * PAGE * 2, &kid[2])) {
+		fprintf(stderr, "insn: migaccel_region_register failed\n");
+		return 1;
+	}
+
+	insn_maps();
+
+	/* The path around the engine: the soft engine's null mode. */
+	atexit(soft_null_off);
+	soft_null_set = 1;
+	ret = write_str(SOFT_NULL, "1");
+	for (i = 0; i < 3 && !ret; i++) {
+		step = "null zero_scan";
+		ret = insn_zero_ioctl(&e, "ioctl null region zero_scan", true,
+				      sizes[i], 25600);
+	}
+	if (!ret)
+		ret = insn_zero_ioctl(&e, "ioctl null user-addresses zero_scan",
+				      false, 128, 25600);
+	for (i = 0; i < 3 && !ret; i++) {
+		step = "null compress";
+		ret = insn_compress_ioctl(&e, "ioctl null region compress",
+					  sizes[i], 1024);
+	}
+	if (!ret) {
+		step = "null lib zero_scan";
+		ret = insn_lib_run(kch, &l, &e, I_ZERO, "lib-kernel null", 128,
+				   25600);
+	}
+	soft_null_off();
+
+	/* The soft engine doing the work, against the library's CPU path. */
+	if (!ret) {
+		step = "soft zero_scan";
+		ret = insn_zero_ioctl(&e, "ioctl soft region zero_scan", true,
+				      128, 1280);
+	}
+	for (i = 1; i < 3 && !ret; i++) {
+		step = "soft packet";
+		ret = insn_lib_run(kch, &l, &e, I_PACKET, "lib-kernel soft",
+				   sizes[i], 1024);
+	}
+	for (op = 0; op < I_NR && !ret; op++) {
+		step = insn_op_name[op];
+		ret = insn_lib_run(kch, &l, &e, op, "lib-kernel soft", 128,
+				   op == I_ZERO ? 1280 : 512);
+		if (!ret)
+			ret = insn_lib_run(cch, &l, &e, op, "lib-cpu", 128,
+					   op == I_ZERO ? 25600 : 512);
+	}
+	if (!ret) {
+		step = "page_is_zero";
+		insn_begin("lib-cpu migaccel_page_is_zero B=1", 25600);
+		for (p = 0; p < 25600; p++)
+			zeros += migaccel_page_is_zero(l.zp[p % INSN_ZPAGES]) == 1;
+		insn_end();
+		if (zeros != 25600)
+			ret = -EBADMSG;
+	}
+	migaccel_channel_close(kch);
+	migaccel_channel_close(cch);
+	close(e.fd);
+	if (ret) {
+		fprintf(stderr, "insn: %s: %s\n", step, strerror(-ret));
+		return 1;
+	}
+	printf("insn: %u intervals done\n", insn_id);
+	return 0;
+}
+
 static bool parse_uint(const char *s, unsigned int min, unsigned int max,
 		       unsigned int *out)
 {
@@ -693,6 +1086,8 @@ int main(int argc, char **argv)
 
 	if (!strcmp(cmd, "kernel-cost"))
 		return bench_kernel_cost(&o);
+	if (!strcmp(cmd, "insn"))
+		return bench_insn();
 	if (strcmp(cmd, "zero-scan") && strcmp(cmd, "deflate") &&
 	    strcmp(cmd, "native"))
 		usage(argv[0]);

@@ -12,7 +12,8 @@
  *	tests/ops_paths
  *
  * FAKE_MAX_BATCH sets out_max_batch_ops (default 100: not a multiple of
- * 64, so that the library's chunking is exercised).
+ * 64, so that the library's chunking is exercised); FAKE_ENGINES sets
+ * out_engines (default MIGACCEL_ENGINE_SOFT), read at every MIGACCEL_INFO.
  *
  * What it models: regions (bookkeeping, (region, offset) translation,
  * bounds, -EBUSY while an unreaped batch names one, RLIMIT_MEMLOCK as a
@@ -161,6 +162,14 @@ static unsigned int max_batch(void)
 	const char *env = getenv("FAKE_MAX_BATCH");
 
 	return env && *env ? (unsigned int)strtoul(env, NULL, 0) : 100;
+}
+
+static unsigned int fake_engines(void)
+{
+	const char *env = getenv("FAKE_ENGINES");
+
+	return env && *env ? (unsigned int)strtoul(env, NULL, 0) :
+	       MIGACCEL_ENGINE_SOFT;
 }
 
 /* ---- channels: one per open of the fake device ---- */
@@ -522,7 +531,7 @@ static int fake_ioctl(int fd, struct fake_chan *c, unsigned long req,
 		memset(info, 0, sizeof(*info));
 		info->size = sizeof(*info);
 		info->out_api_version = MIGACCEL_API_VERSION;
-		info->out_engines = MIGACCEL_ENGINE_SOFT;
+		info->out_engines = fake_engines();
 		for (op = MIGACCEL_OP_ZERO_SCAN; op < MIGACCEL_OP_MAX; op++)
 			info->out_ops |= 1ULL << op;
 		info->out_max_batch_ops = max_batch();

@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -124,18 +125,95 @@ static enum tap_result t_open_kernel(const void *arg)
 	return TAP_PASS;
 }
 
-static enum tap_result t_auto_picks_kernel(const void *arg)
+/* The module's engines, through the kernel channel's descriptor. */
+static int module_engines(uint32_t *engines)
+{
+	struct migaccel_info info = { .size = sizeof(info) };
+
+	if (ioctl(migaccel_channel_fd(kch), MIGACCEL_INFO, &info))
+		return -errno;
+	*engines = info.out_engines;
+	return 0;
+}
+
+static int auto_path(void)
+{
+	struct migaccel_channel *ch = NULL;
+	int ret;
+
+	ret = migaccel_channel_open(0, &ch);
+	if (ret)
+		return ret;
+	ret = migaccel_channel_path(ch);
+	migaccel_channel_close(ch);
+	return ret;
+}
+
+/*
+ * Without flags: the kernel path only when the module has a device; on
+ * the soft engine alone the library's CPU path does the same work
+ * without the round trip.  Against the fake module (MIGACCEL_TEST_FAKE=1,
+ * set by make check-fake) also with the engines FAKE_ENGINES sets.
+ */
+static enum tap_result t_auto_needs_hardware(const void *arg)
+{
+	static const struct { const char *engines; int want; } fake[] = {
+		{ "1", MIGACCEL_PATH_CPU },	/* soft only */
+		{ "3", MIGACCEL_PATH_KERNEL },	/* soft and DSA */
+		{ "4", MIGACCEL_PATH_KERNEL },	/* IAA */
+		{ "0", MIGACCEL_PATH_CPU },
+	};
+	const char *is_fake = getenv("MIGACCEL_TEST_FAKE");
+	uint32_t engines = 0;
+	int ret, path, want;
+	unsigned int i;
+
+	(void)arg;
+	NEED_KERNEL();
+	ret = module_engines(&engines);
+	TAP_CHECK(ret == 0, "MIGACCEL_INFO: %s", strerror(-ret));
+	want = engines & (MIGACCEL_ENGINE_DSA | MIGACCEL_ENGINE_IAA) ?
+	       MIGACCEL_PATH_KERNEL : MIGACCEL_PATH_CPU;
+	path = auto_path();
+	TAP_CHECK(path == want, "engines %#x: auto chose %d, want %d",
+		  engines, path, want);
+	tap_diag("engines %#x: auto chose the %s path", engines,
+		 want == MIGACCEL_PATH_KERNEL ? "kernel" : "CPU");
+	if (!is_fake || strcmp(is_fake, "1"))
+		return TAP_PASS;
+	for (i = 0; i < sizeof(fake) / sizeof(fake[0]); i++) {
+		setenv("FAKE_ENGINES", fake[i].engines, 1);
+		path = auto_path();
+		unsetenv("FAKE_ENGINES");
+		TAP_CHECK(path == fake[i].want, "engines %s: path %d, want %d",
+			  fake[i].engines, path, fake[i].want);
+	}
+	tap_diag("fake module: engines 1, 3, 4, 0 chose the right paths");
+	return TAP_PASS;
+}
+
+/* Asked for, the kernel path runs on whatever engine the module has. */
+static enum tap_result t_kernel_path_when_asked(const void *arg)
 {
 	struct migaccel_channel *ch = NULL;
 	int ret, path;
 
 	(void)arg;
 	NEED_KERNEL();
-	ret = migaccel_channel_open(0, &ch);
-	TAP_CHECK(ret == 0, "open(0) = %d", ret);
+	ret = migaccel_channel_open(MIGACCEL_OPEN_KERNEL, &ch);
+	TAP_CHECK(ret == 0, "open(KERNEL) = %d", ret);
 	path = migaccel_channel_path(ch);
 	migaccel_channel_close(ch);
-	TAP_CHECK(path == MIGACCEL_PATH_KERNEL, "auto chose path %d", path);
+	TAP_CHECK(path == MIGACCEL_PATH_KERNEL, "OPEN_KERNEL: path %d", path);
+
+	setenv("MIGACCEL_PATH", "kernel", 1);
+	path = auto_path();
+	setenv("MIGACCEL_PATH", "cpu", 1);
+	ret = auto_path();
+	unsetenv("MIGACCEL_PATH");
+	TAP_CHECK(path == MIGACCEL_PATH_KERNEL, "MIGACCEL_PATH=kernel: path %d",
+		  path);
+	TAP_CHECK(ret == MIGACCEL_PATH_CPU, "MIGACCEL_PATH=cpu: path %d", ret);
 	return TAP_PASS;
 }
 
@@ -408,7 +486,8 @@ static const enum mix scan_mixes[] = {
 
 static const struct tap_case fixed_cases[] = {
 	CASE(t_open_kernel),
-	CASE(t_auto_picks_kernel),
+	CASE(t_auto_needs_hardware),
+	CASE(t_kernel_path_when_asked),
 	CASE(t_open_close_no_fd_leak),
 	CASE(t_unaligned_einval_unchanged),
 	CASE(t_unmapped_page_fails_unchanged),

@@ -16,12 +16,13 @@ usage: $0 --kernel BZIMAGE --initrd INITRAMFS --out DIR
           [--cpu MODEL (max, plus MOVDIR64B under TCG)]
           [--qemu BINARY (\$MIGACCEL_QEMU, else qemu-system-x86_64)]
           [--qemu-args "ARGS" (more QEMU options, e.g. -device ...)]
+          [--accel ACCEL (kvm:tcg with /dev/kvm, else tcg)]
 EOF
 	exit 2
 }
 die() { echo "run-vm: $*" >&2; exit 1; }
 
-kernel='' initrd='' out='' timeout=1200 mem=2048 append='' cpu=''
+kernel='' initrd='' out='' timeout=1200 mem=2048 append='' cpu='' accel=''
 qemu=${MIGACCEL_QEMU:-} qemu_args=''
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || usage
@@ -33,6 +34,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2 ;;
 	--append) append=$2 ;;
 	--cpu) cpu=$2 ;;
+	--accel) accel=$2 ;;
 	--qemu) qemu=$2 ;;
 	--qemu-args) qemu_args=$2 ;;
 	*) usage ;;
@@ -60,15 +62,17 @@ extra+=($qemu_args)
 mkdir -p "$out"
 rm -f "$out"/console.log "$out"/results.tap "$out"/dmesg.txt "$out"/qemu.log
 
-accel=tcg
-[ -w /dev/kvm ] && accel=kvm:tcg
+if [ -z "$accel" ]; then
+	accel=tcg
+	[ -w /dev/kvm ] && accel=kvm:tcg
+fi
 # idxd refuses to load without MOVDIR64B, which TCG does not emulate.  The
 # VM has no DSA device, so idxd never issues the instruction; advertising it
 # lets the module and its sysfs bus be tested.  Code that did execute it
 # would get #UD.
 if [ -z "$cpu" ]; then
 	cpu=max
-	[ "$accel" = tcg ] && cpu=max,+movdir64b,x-force-features=on
+	[ "${accel%%,*}" = tcg ] && cpu=max,+movdir64b,x-force-features=on
 fi
 # panic=-1 turns a panic into a reboot, which -no-reboot turns into an exit.
 # Oopses do not panic: /init goes on and the logs say what happened.
