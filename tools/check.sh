@@ -31,6 +31,11 @@ for s in ${stages//,/ }; do
 	   exit 2 ;;
 	esac
 done
+# in_stages STAGE: whether STAGE runs, silently.
+in_stages() {
+	case ",$stages," in *",$1,"*) return 0 ;; esac
+	return 1
+}
 # want STAGE: whether STAGE runs; says so once when it does not.
 want() {
 	case ",$stages," in *",$1,"*) return 0 ;; esac
@@ -171,7 +176,7 @@ fi
 # emulated DSA and IAA, and the migaccel multifd method.
 # MIGACCEL_QEMU_DIR: another QEMU installed like build-qemu.sh's.
 qemu_dir=''
-if want qemu || want idxd; then
+if in_stages qemu || in_stages idxd; then
 	stage "the project's QEMU (cached under ${MIGACCEL_CACHE:-$HOME/.cache/migaccel})"
 	qstart=$(date +%s)
 	if qemu_dir=${MIGACCEL_QEMU_DIR:-$(tools/qemu/build-qemu.sh 2>"$out/qemu-build.log")}; then
