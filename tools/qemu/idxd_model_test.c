@@ -596,6 +596,52 @@ static void test_iaa(struct dev *d)
 	st = run(d, &x, comp, 64);
 	check(st == 0x0a, "iaa decompress bad block type: 0x0a");
 	out[0] ^= 0x06;
+	/*
+	 * QPL's decompression flags (hw_iaa_flags.h ADDF_*): 0x1f adds
+	 * "select the final block's EOB" (bit 4), what migaccel sends.
+	 */
+	x.b[38] = 0x1f;
+	memset(dst, 0, PAGE);
+	st = run(d, &x, comp, 64);
+	check(st == 0x01 && rec_u32(comp, 24) == PAGE && !memcmp(src, dst, PAGE),
+	      "iaa decompress with select-BFINAL-EOB (0x1f): whole page");
+	x.b[38] = 0x2f;		/* bit 5, big-endian Huffman: not modelled */
+	st = run(d, &x, comp, 64);
+	check(st == 0x30, "iaa decompress with a flag the model lacks: 0x30 (got 0x%02x)",
+	      st);
+	/* Two blocks: stop on EOB stops after the first, unless bit 4. */
+	{
+		z_stream z = { 0 };
+		uint32_t two;
+
+		deflateInit2(&z, 1, Z_DEFLATED, -12, 8, Z_DEFAULT_STRATEGY);
+		z.next_in = src;
+		z.avail_in = PAGE / 2;
+		z.next_out = out;
+		z.avail_out = PAGE;
+		deflate(&z, Z_BLOCK);
+		z.avail_in = PAGE / 2;
+		deflate(&z, Z_FINISH);
+		two = z.total_out;
+		deflateEnd(&z);
+		d_u32(&x, 32, two);
+		x.b[38] = 0x07;	/* enable, flush, stop on (any) EOB */
+		memset(dst, 0, PAGE);
+		st = run(d, &x, comp, 64);
+		check(st == 0x01 && rec_u32(comp, 24) == PAGE / 2 &&
+		      !memcmp(src, dst, PAGE / 2),
+		      "iaa decompress stop on any EOB: first block only (%u bytes)",
+		      rec_u32(comp, 24));
+		x.b[38] = 0x17;	/* the same, final block's EOB */
+		memset(dst, 0, PAGE);
+		st = run(d, &x, comp, 64);
+		check(st == 0x01 && rec_u32(comp, 24) == PAGE &&
+		      !memcmp(src, dst, PAGE),
+		      "iaa decompress stop on the final EOB: both blocks (%u bytes)",
+		      rec_u32(comp, 24));
+		d_u32(&x, 32, clen);
+		x.b[38] = 0xf;
+	}
 	/* Compress into too little room. */
 	d_init(&x, 0x43, F | 0x10000, pc);
 	d_u64(&x, 16, ps);

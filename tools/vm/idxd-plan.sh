@@ -129,6 +129,12 @@ soft_only_async="-T unregister_in_flight_is_ebusy_then_waits
 	-T poll_wakes_when_a_lost_batch_reaches_its_deadline
 	-T killed_mid_batch_leaves_no_pins_and_no_hung_task
 	-T sva_bind_without_a_work_queue_is_enodev"
+soft_only_safety="-T lost_chunk_given_up_on_is_released_at_unload
+	-T region_outlives_sync_batch_that_timed_out_and_closed
+	-T region_outlives_sync_batch_of_killed_process
+	-T region_outlives_async_batch_closed_past_its_deadline
+	-T region_outlives_async_batch_reaped_past_its_deadline
+	-T poll_wakes_at_every_batchs_deadline"
 for t in /bin-test/*; do
 	[ -x "$t" ] || continue
 	name=${t##*/}
@@ -136,11 +142,14 @@ for t in /bin-test/*; do
 	case "$name" in
 	*.so*|migaccel_ctl.sh) continue ;;
 	migaccel_async) args=$soft_only_async ;;
+	migaccel_safety) args=$soft_only_safety ;;
 	migaccel_ops) args="-F fault" ;;
 	esac
 	[ -n "$args" ] && echo "# $name: soft-engine-only cases left out:" $args
 	# shellcheck disable=SC2086 # the options are words
 	run_test "$name" "$t" $args
+	# Which test made an engine count errors or CPU completions.
+	migaccelctl engines | sed "s/^/# after $name: /"
 done
 
 # No descriptor failed: with the IOMMU, a wrong or missing DMA mapping
