@@ -590,18 +590,31 @@ static bool record_ok(enum migaccel_class class, const union migaccel_hw_comp *c
 		migaccel_comp_compress_overflow(&comp->iax));
 }
 
-/* Descriptors of a completed chunk that ended in anything but success. */
-static unsigned int chunk_errors(const struct migaccel_chunk *chunk)
+/*
+ * Operations of a completed chunk the CPU finishes (@cpu), and of those,
+ * the ones whose record the engine wrote with an error status (@errors).
+ * A record left unwritten (status 0) is an operation the engine never ran:
+ * the rest of a chunk a full work queue refused, or what a disabled work
+ * queue dropped.  The CPU finishes it too, but it is no engine error.
+ */
+static void chunk_outcome(const struct migaccel_chunk *chunk,
+			  unsigned int *cpu, unsigned int *errors)
 {
-	unsigned int i, n = 0;
+	unsigned int i;
 
+	*cpu = 0;
+	*errors = 0;
 	if (chunk->class == MIGACCEL_CLASS_DSA && chunk->nr > 1 &&
 	    DSA_COMP_STATUS(READ_ONCE(chunk->batch_comp.status)) ==
 	    DSA_COMP_SUCCESS)
-		return 0;
-	for (i = 0; i < chunk->nr; i++)
-		n += !record_ok(chunk->class, &chunk->comps[i]);
-	return n;
+		return;
+	for (i = 0; i < chunk->nr; i++) {
+		if (record_ok(chunk->class, &chunk->comps[i]))
+			continue;
+		(*cpu)++;
+		if (READ_ONCE(chunk->comps[i].dsa.status))
+			(*errors)++;
+	}
 }
 
 static void job_done(struct migaccel_job *job)
@@ -633,11 +646,12 @@ void migaccel_chunk_complete(struct migaccel_chunk *chunk, bool requeue)
 
 	atomic64_inc(&engine->completed);
 	if (!requeue) {
-		unsigned int errors = chunk_errors(chunk);
+		unsigned int cpu, errors;
 
 		/* Each is finished on the CPU, from where the engine stopped. */
+		chunk_outcome(chunk, &cpu, &errors);
 		atomic64_add(errors, &engine->errors);
-		atomic64_add(errors, &engine->cpu_completions);
+		atomic64_add(cpu, &engine->cpu_completions);
 	}
 	chunk_unpick(chunk, engine);
 	/* Records first, state after: the waiter reads them once it sees it. */

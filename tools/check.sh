@@ -4,11 +4,15 @@
 # make check: every test of migaccel, ending with one line "N passed, N failed".
 #
 #   1. build (stock Debian kernel headers), static checks
-#   2. library tests on the host (CPU path); QEMU's migration tests with the
-#      migaccel multifd method (tools/qemu/build-qemu.sh builds QEMU once)
-#   3. VM on Debian's linux-image-6.12-amd64: kselftests, library kernel path
-#   4. VM on the debug kernel (KASAN, KFENCE, lockdep, kmemleak, KUnit):
-#      KUnit suites, kselftests, library kernel path
+#   2. library tests on the host (CPU path)
+#   3. the project's QEMU (tools/qemu/build-qemu.sh, cached) and the debug
+#      kernel (tools/vm/build-debug-kernel.sh, cached), built if missing
+#   4. in two lanes side by side (a TCG VM keeps about one CPU busy):
+#      lane 1: VMs on Debian's linux-image-6.12-amd64 and on the debug
+#      kernel (KASAN, KFENCE, lockdep, kmemleak, KUnit): kselftests,
+#      library kernel path, KUnit; lane 2: QEMU's migration tests with the
+#      migaccel multifd method, then VMs on the emulated DSA and IAA (stock
+#      kernel plain and behind intel-iommu, debug kernel plain)
 #   5. packages: make deb (lintian clean), install them in a clean Debian
 #      root where DKMS builds the module, a VM on the stock kernel loading
 #      that build with modprobe, then apt purge leaving nothing behind
@@ -17,7 +21,7 @@
 # KASAN, KFENCE, lockdep or kmemleak report.
 #
 # MIGACCEL_CHECK_STAGES: the stages to run, comma-separated, default all of
-# static,host,stock,debug,packages.  The build always runs.  A stage left
+# static,host,qemu,stock,idxd,debug,packages.  The build always runs.  A stage left
 # out is named in the output and its tests are not counted: a partial run
 # is not a make check (tools/fresh-check.sh uses it to stop after stock).
 set -uo pipefail
@@ -187,10 +191,145 @@ if in_stages qemu || in_stages idxd; then
 		qemu_dir=''
 	fi
 	echo "   (QEMU: $(( $(date +%s) - qstart ))s)"
+	# QEMU's patches follow QEMU's coding style.
+	if [ -n "$qemu_dir" ]; then
+		check qemu_patches_checkpatch_clean "$out/qemu-checkpatch.log" bash -c \
+			"for p in \$(grep -v '^#' tools/qemu/patches/series); do
+				'$qemu_dir/share/migaccel/checkpatch.pl' --no-tree \"tools/qemu/patches/\$p\" ||
+					exit 1
+			 done"
+	fi
 fi
 
-if want qemu && [ -n "$qemu_dir" ]; then
-stage "QEMU migration tests on the host (libmigaccel CPU path)"
+# The debug kernel and the module built against it, before the VMs.
+debug_ok=''
+if in_stages debug; then
+	stage "debug kernel (cached under ${MIGACCEL_CACHE:-$HOME/.cache/migaccel})"
+	if kbuild=$(tools/vm/build-debug-kernel.sh 2>"$out/debug-kernel.log"); then
+		record debug_kernel_build OK
+		dkver=$(cat "$kbuild/include/config/kernel.release")
+		mkdir -p build/debug
+		rsync -a --delete Kbuild kernel uapi build/debug/
+		if make -C "$kbuild" M="$top/build/debug" IDXD_SRC="$idxd_src" W=1 \
+			modules >"$out/debug-module.log" 2>&1 &&
+		   ! grep -qE 'warning:|error:' "$out/debug-module.log"; then
+			record debug_module_build OK
+			debug_ok=1
+		else
+			record debug_module_build FAIL "see $out/debug-module.log"
+		fi
+	else
+		record debug_kernel_build FAIL "see $out/debug-kernel.log"
+		tail -20 "$out/debug-kernel.log"
+	fi
+fi
+if in_stages idxd && [ -n "$qemu_dir" ]; then
+	mkdir -p build
+	check idxd_model_test_build "$out/idxd_model_test.log" \
+		cc -O2 -Wall -Wextra -Werror -o build/idxd_model_test \
+		tools/qemu/idxd_model_test.c -lz
+fi
+
+vm_tests=(--bin selftests/migaccel_zero_scan --bin selftests/migaccel_ops
+	  --bin selftests/migaccel_async --bin selftests/migaccel_safety
+	  --bin selftests/migaccel_hostile
+	  --bin lib/tests/zero_scan_paths --bin lib/tests/ops_paths
+	  --bin lib/tests/async_paths
+	  --bin selftests/migaccel_netlink --bin selftests/migaccel_qos
+	  --bin selftests/migaccel_ctl.sh --tool tools/migaccelctl)
+# Kernel modules the VM loads first: idxd, and CRC32C for migaccel.
+vm_modules="idxd crc32c_generic libcrc32c"
+vm_extra=()
+vm_plan=tools/vm/vm-plan.sh
+vm_qemu=()
+vm_append=''
+
+# vm_run NAME KERNEL KVER MODDIR ENV KO...: build the initramfs and boot
+# the VM; the results are counted later by vm_count NAME.  ENV is the
+# tests' settings.  Runs in a lane, beside another one.
+vm_run() {
+	local name=$1 kernel=$2 kv=$3 moddir=$4 env=$5
+	shift 5
+	local kos=() ko start rc
+	for ko in "$@"; do kos+=(--ko "$ko"); done
+	start=$(date +%s)
+	if ! tools/vm/mkinitramfs.sh --kver "$kv" --moddir "$moddir" \
+		--modules "$vm_modules" "${kos[@]}" "${vm_tests[@]}" "${vm_extra[@]}" \
+		--file "$env:/etc/migaccel.env" \
+		--script "$vm_plan" --out "$out/$name.initrd" \
+		>"$out/$name.mkinitramfs.log" 2>&1; then
+		echo initramfs >"$out/$name.status"
+		return
+	fi
+	tools/vm/run-vm.sh --kernel "$kernel" --initrd "$out/$name.initrd" \
+		--out "$out/$name" --timeout 1800 ${vm_qemu[@]+"${vm_qemu[@]}"} \
+		${vm_append:+--append "$vm_append"} >"$out/$name.run.log" 2>&1
+	rc=$?
+	echo "vm $rc $(( $(date +%s) - start ))" >"$out/$name.status"
+}
+
+# vm_count NAME: count what vm_run NAME left.  A VM stage also fails when
+# its kernel log shows a WARNING, BUG, Oops, KASAN, KFENCE, lockdep or
+# kmemleak report.
+vm_count() {
+	local name=$1 what rc secs
+	if [ ! -s "$out/$name.status" ]; then
+		record "$name.vm_ran_to_end" FAIL "it never started"
+		return
+	fi
+	read -r what rc secs <"$out/$name.status"
+	if [ "$what" = initramfs ]; then
+		record "$name.initramfs" FAIL "see $out/$name.mkinitramfs.log"
+		return
+	fi
+	if [ "$rc" = 0 ]; then
+		record "$name.vm_ran_to_end" OK
+	else
+		record "$name.vm_ran_to_end" FAIL "$(tail -1 "$out/$name.run.log")"
+	fi
+	echo "   ($name VM: ${secs}s)"
+	count_sections "$name" "$out/$name/results.tap"
+	# The console has the log even when the VM died before dumping dmesg.
+	check "$name.kernel_log_clean" "$out/$name.logcheck" bash -c \
+		"tools/vm/logcheck.sh '$out/$name/dmesg.txt' &&
+		 tools/vm/logcheck.sh '$out/$name/console.log'"
+}
+
+# The stock kernel runs the bulk tests at full size; the debug kernel,
+# many times slower under KASAN, on a tenth of it.  The hostile-input test
+# runs for a fixed time: 90 s on the stock kernel (over 10^5 calls),
+# 60 s on the debug kernel.
+printf 'MIGACCEL_PAGES=100000\nMIGACCEL_OPS_PAGES=10000\nMIGACCEL_HOSTILE_SECONDS=90\n' \
+	>"$out/stock.env"
+printf 'MIGACCEL_PAGES=10000\nMIGACCEL_OPS_PAGES=2000\nMIGACCEL_STRESS_BATCHES=200\n' \
+	>"$out/debug.env"
+printf 'MIGACCEL_SAFETY_BATCHES=2000\nMIGACCEL_HOSTILE_SECONDS=60\n' >>"$out/debug.env"
+# The emulated DSA and IAA: 128 pages, one IAA chunk (128 descriptors, one
+# per operation) fits the IAA work queue (128 entries, as on silicon);
+# more chunks at once overflow it and migaccel finishes the rest on the
+# CPU, which migaccel_ops counts as a failure.
+printf 'MIGACCEL_PAGES=128\nMIGACCEL_OPS_PAGES=128\nMIGACCEL_STRESS_BATCHES=50\nMIGACCEL_HOSTILE_SECONDS=30\n' \
+	>"$out/idxd.env"
+
+# idxd_run NAME KERNEL KVER MODDIR iommu|plain KO...: a VM with one
+# emulated DSA and one IAA (tools/qemu), work queues bound to migaccel by
+# accel-config, the soft engine kept out, the plan tools/vm/idxd-plan.sh.
+idxd_run() {
+	local name=$1 kernel=$2 kv=$3 moddir=$4 mode=$5
+	shift 5
+	local devs="-device idxd-dsa,addr=04.0,stats=$out/$name.dsa-stats
+		    -device idxd-iaa,addr=05.0,stats=$out/$name.iaa-stats"
+	local vm_extra=(--tool /usr/bin/accel-config --tool build/idxd_model_test
+			--file tools/vm/idxd-config.json:/etc/migaccel-idxd.json)
+	local vm_plan=tools/vm/idxd-plan.sh vm_append=''
+	if [ "$mode" = iommu ]; then
+		devs="-device intel-iommu,intremap=off $devs"
+		vm_append='intel_iommu=on iommu.strict=1'
+	fi
+	local vm_qemu=(--qemu "$qemu_dir/bin/qemu-system-x86_64" --qemu-args "$devs")
+	vm_run "$name" "$kernel" "$kv" "$moddir" "$out/idxd.env" "$@"
+}
+
 # QEMU's own migration-test, from the project's QEMU (tools/qemu/), run with
 # the tree's current library: the existing precopy multifd tests and the
 # migaccel ones (method, zero-page detection, a corrupted stream, a method
@@ -207,165 +346,91 @@ qemu_tests=(multifd/tcp/uri/plain/none
 	    multifd/tcp/plain/migaccel/zero-page/none
 	    multifd/tcp/plain/migaccel/corrupt
 	    multifd/tcp/plain/migaccel/mismatch)
-# qemu_test PREFIX TEST [ENV...]: one migration-test run, counted.
-qemu_test() {
-	local prefix=$1 t=$2 log
-	shift 2
-	log=$out/qemu-migration-test.${t//\//_}
-	env "$@" LD_LIBRARY_PATH="$top/lib" \
+qemu_log() { echo "$out/qemu-migration-test.${1//\//_}"; }
+# qemu_run TEST: one migration-test run on the library's CPU path.
+qemu_run() {
+	local log
+	log=$(qemu_log "$1")
+	env MIGACCEL_PATH=cpu LD_LIBRARY_PATH="$top/lib" \
 		QTEST_QEMU_BINARY="$qemu_dir/tests/qemu-system-x86_64" \
 		timeout 600 "$qemu_dir/tests/migration-test" --tap --full \
-		-p "/x86_64/migration/$t" >"$log.tap" 2>"$log.log"
-	local rc=$?
-	count "$prefix" "$log.tap"
-	[ $rc -eq 0 ] || grep -q '^not ok\|^Bail out' "$log.tap" ||
-		record "$prefix.$t.exit_status" FAIL "rc=$rc, see $log.log"
+		-p "/x86_64/migration/$1" >"$log.tap" 2>"$log.log"
+	echo $? >"$log.rc"
 }
-for t in "${qemu_tests[@]}"; do
-	qemu_test host.qemu "$t" MIGACCEL_PATH=cpu
-done
-fi
-
-vm_tests=(--bin selftests/migaccel_zero_scan --bin selftests/migaccel_ops
-	  --bin selftests/migaccel_async --bin selftests/migaccel_safety
-	  --bin selftests/migaccel_hostile
-	  --bin lib/tests/zero_scan_paths --bin lib/tests/ops_paths
-	  --bin lib/tests/async_paths
-	  --bin selftests/migaccel_netlink --bin selftests/migaccel_qos
-	  --bin selftests/migaccel_ctl.sh --tool tools/migaccelctl)
-# Kernel modules the VM loads first: idxd, and CRC32C for migaccel.
-vm_modules="idxd crc32c_generic libcrc32c"
-# Only the debug kernel has fault injection.
-vm_extra=()
-
-# What vm_stage runs: the test plan, the QEMU and its extra options, the
-# kernel command line; the idxd stage changes them.
-vm_plan=tools/vm/vm-plan.sh
-vm_qemu=()
-vm_append=''
-
-# vm_stage NAME KERNEL KVER MODDIR ENV KO...: ENV is the tests' settings.
-vm_stage() {
-	local name=$1 kernel=$2 kv=$3 moddir=$4 env=$5
-	shift 5
-	local kos=() ko
-	for ko in "$@"; do kos+=(--ko "$ko"); done
-	if ! tools/vm/mkinitramfs.sh --kver "$kv" --moddir "$moddir" \
-		--modules "$vm_modules" "${kos[@]}" "${vm_tests[@]}" "${vm_extra[@]}" \
-		--file "$env:/etc/migaccel.env" \
-		--script "$vm_plan" --out "$out/$name.initrd" \
-		>"$out/$name.mkinitramfs.log" 2>&1; then
-		record "$name.initramfs" FAIL "see $out/$name.mkinitramfs.log"
-		return
-	fi
-	local start=$(date +%s)
-	if tools/vm/run-vm.sh --kernel "$kernel" --initrd "$out/$name.initrd" \
-		--out "$out/$name" --timeout 1800 ${vm_qemu[@]+"${vm_qemu[@]}"} \
-		${vm_append:+--append "$vm_append"} >"$out/$name.run.log" 2>&1; then
-		record "$name.vm_ran_to_end" OK
-	else
-		record "$name.vm_ran_to_end" FAIL "$(tail -1 "$out/$name.run.log")"
-	fi
-	echo "   ($name VM: $(( $(date +%s) - start ))s)"
-	count_sections "$name" "$out/$name/results.tap"
-	# The console has the log even when the VM died before dumping dmesg.
-	check "$name.kernel_log_clean" "$out/$name.logcheck" bash -c \
-		"tools/vm/logcheck.sh '$out/$name/dmesg.txt' &&
-		 tools/vm/logcheck.sh '$out/$name/console.log'"
+# qemu_count TEST
+qemu_count() {
+	local log rc
+	log=$(qemu_log "$1")
+	rc=$(cat "$log.rc" 2>/dev/null || echo none)
+	count host.qemu "$log.tap"
+	[ "$rc" = 0 ] || grep -q '^not ok\|^Bail out' "$log.tap" 2>/dev/null ||
+		record "host.qemu.$1.exit_status" FAIL "rc=$rc, see $log.log"
 }
 
-# The stock kernel runs the bulk tests at full size; the debug kernel,
-# many times slower under KASAN, on a tenth of it.  The hostile-input test
-# runs for a fixed time: 150 s on the stock kernel (over 10^6 calls),
-# 60 s on the debug kernel.
-printf 'MIGACCEL_PAGES=100000\nMIGACCEL_OPS_PAGES=10000\nMIGACCEL_HOSTILE_SECONDS=150\n' \
-	>"$out/stock.env"
-printf 'MIGACCEL_PAGES=10000\nMIGACCEL_OPS_PAGES=2000\nMIGACCEL_STRESS_BATCHES=200\n' \
-	>"$out/debug.env"
-printf 'MIGACCEL_SAFETY_BATCHES=2000\nMIGACCEL_HOSTILE_SECONDS=60\n' >>"$out/debug.env"
-
-if want stock; then
-stage "VM: Debian's stock kernel $kver"
-vm_stage stock "/boot/vmlinuz-$kver" "$kver" / "$out/stock.env" migaccel.ko
-fi
-
-# The emulated DSA and IAA (tools/qemu): the project's QEMU, one DSA and
-# one IAA, work queues bound to migaccel by accel-config, the soft engine
-# kept out.  On the stock kernel once plain and once behind an emulated
-# IOMMU doing DMA remapping; on the debug kernel plain (it has no ACPI, so
-# no DMAR table and no intel-iommu).
-# 128 pages: one IAA chunk (128 descriptors, one per operation) fits the
-# IAA work queue (128 entries, as on silicon); more chunks at once
-# overflow it and migaccel finishes the rest on the CPU, which
-# migaccel_ops counts as a failure.
-printf 'MIGACCEL_PAGES=128\nMIGACCEL_OPS_PAGES=128\nMIGACCEL_STRESS_BATCHES=50\nMIGACCEL_HOSTILE_SECONDS=30\n' \
-	>"$out/idxd.env"
-idxd_tool_built=''
-# idxd_stage NAME KERNEL KVER MODDIR iommu|plain KO...
-idxd_stage() {
-	local name=$1 kernel=$2 kv=$3 moddir=$4 mode=$5
-	shift 5
-	if [ -z "$idxd_tool_built" ]; then
-		mkdir -p build
-		check idxd_model_test_build "$out/idxd_model_test.log" \
-			cc -O2 -Wall -Wextra -Werror -o build/idxd_model_test \
-			tools/qemu/idxd_model_test.c -lz
-		idxd_tool_built=1
-	fi
-	local saved_extra=(${vm_extra[@]+"${vm_extra[@]}"})
-	local devs="-device idxd-dsa,addr=04.0,stats=$out/$name.dsa-stats
-		    -device idxd-iaa,addr=05.0,stats=$out/$name.iaa-stats"
-	vm_extra=(--tool /usr/bin/accel-config --tool build/idxd_model_test
-		  --file tools/vm/idxd-config.json:/etc/migaccel-idxd.json)
-	vm_plan=tools/vm/idxd-plan.sh vm_append=''
-	if [ "$mode" = iommu ]; then
-		devs="-device intel-iommu,intremap=off $devs"
-		vm_append='intel_iommu=on iommu.strict=1'
-	fi
-	vm_qemu=(--qemu "$qemu_dir/bin/qemu-system-x86_64" --qemu-args "$devs")
-	vm_stage "$name" "$kernel" "$kv" "$moddir" "$out/idxd.env" "$@"
-	vm_plan=tools/vm/vm-plan.sh vm_qemu=() vm_append=''
-	vm_extra=(${saved_extra[@]+"${saved_extra[@]}"})
-}
-
-if want idxd && [ -n "$qemu_dir" ]; then
-	for mode in plain iommu; do
-		st=idxd how=''
-		[ $mode = iommu ] && st=idxd-iommu how=' behind intel-iommu'
-		stage "VM: emulated DSA and IAA$how, stock kernel $kver"
-		idxd_stage $st "/boot/vmlinuz-$kver" "$kver" / $mode migaccel.ko
-	done
-fi
-
-if want debug; then
-stage "debug kernel (cached under ${MIGACCEL_CACHE:-$HOME/.cache/migaccel})"
-if kbuild=$(tools/vm/build-debug-kernel.sh 2>"$out/debug-kernel.log"); then
-	record debug_kernel_build OK
-	dkver=$(cat "$kbuild/include/config/kernel.release")
-	mkdir -p build/debug
-	rsync -a --delete Kbuild kernel uapi build/debug/
-	if make -C "$kbuild" M="$top/build/debug" IDXD_SRC="$idxd_src" W=1 \
-		modules >"$out/debug-module.log" 2>&1 &&
-	   ! grep -qE 'warning:|error:' "$out/debug-module.log"; then
-		record debug_module_build OK
-		vm_extra=(--bin selftests/migaccel_fail_nth)
-		stage "VM: debug kernel $dkver"
-		vm_stage debug "$kbuild/arch/x86/boot/bzImage" "$dkver" \
+# The slow stages run in two lanes side by side: a VM under TCG keeps
+# about one of the two CPUs busy.  Lane 1: the stock kernel's and the
+# debug kernel's VMs; lane 2: QEMU's migration tests and the VMs on the
+# emulated devices.  Their results are counted afterwards, in order.
+lane1() {
+	in_stages stock &&
+		vm_run stock "/boot/vmlinuz-$kver" "$kver" / "$out/stock.env" migaccel.ko
+	if in_stages debug && [ -n "$debug_ok" ]; then
+		local vm_extra=(--bin selftests/migaccel_fail_nth)
+		vm_run debug "$kbuild/arch/x86/boot/bzImage" "$dkver" \
 			"$kbuild/modroot" "$out/debug.env" build/debug/migaccel.ko \
 			build/debug/migaccel_test.ko
-		vm_extra=()
-		if want idxd && [ -n "$qemu_dir" ]; then
-			stage "VM: emulated DSA and IAA, debug kernel $dkver"
-			idxd_stage debug-idxd "$kbuild/arch/x86/boot/bzImage" \
+	fi
+}
+lane2() {
+	local t
+	if in_stages qemu && [ -n "$qemu_dir" ]; then
+		for t in "${qemu_tests[@]}"; do
+			qemu_run "$t"
+		done
+	fi
+	if in_stages idxd && [ -n "$qemu_dir" ]; then
+		idxd_run idxd "/boot/vmlinuz-$kver" "$kver" / plain migaccel.ko
+		idxd_run idxd-iommu "/boot/vmlinuz-$kver" "$kver" / iommu migaccel.ko
+		if in_stages debug && [ -n "$debug_ok" ]; then
+			idxd_run debug-idxd "$kbuild/arch/x86/boot/bzImage" \
 				"$dkver" "$kbuild/modroot" plain build/debug/migaccel.ko
 		fi
-	else
-		record debug_module_build FAIL "see $out/debug-module.log"
 	fi
-else
-	record debug_kernel_build FAIL "see $out/debug-kernel.log"
-	tail -20 "$out/debug-kernel.log"
+}
+stage "VMs and QEMU's migration tests, in two lanes"
+lstart=$(date +%s)
+lane1 >"$out/lane1.log" 2>&1 &
+l1=$!
+lane2 >"$out/lane2.log" 2>&1 &
+l2=$!
+wait $l1
+echo "   (lane 1, stock and debug VMs: $(( $(date +%s) - lstart ))s)"
+wait $l2
+echo "   (lane 2, migration tests and emulated devices: $(( $(date +%s) - lstart ))s)"
+
+if want qemu && [ -n "$qemu_dir" ]; then
+	stage "QEMU migration tests on the host (libmigaccel CPU path)"
+	for t in "${qemu_tests[@]}"; do
+		qemu_count "$t"
+	done
 fi
+if want stock; then
+	stage "VM: Debian's stock kernel $kver"
+	vm_count stock
+fi
+if want idxd && [ -n "$qemu_dir" ]; then
+	stage "VM: emulated DSA and IAA, stock kernel $kver"
+	vm_count idxd
+	stage "VM: emulated DSA and IAA behind intel-iommu, stock kernel $kver"
+	vm_count idxd-iommu
+fi
+if want debug && [ -n "$debug_ok" ]; then
+	stage "VM: debug kernel $dkver"
+	vm_count debug
+	if in_stages idxd && [ -n "$qemu_dir" ]; then
+		stage "VM: emulated DSA and IAA, debug kernel $dkver"
+		vm_count debug-idxd
+	fi
 fi
 
 if want packages; then
@@ -398,7 +463,8 @@ if [ ${#debs[@]} -eq 4 ]; then
 			  --file "$v/libmigaccel.so.0:/usr/lib/x86_64-linux-gnu/libmigaccel.so.0"
 			  --file "$v/accel-config.conf:/etc/migaccel/accel-config.conf"
 			  --file "$v/modprobe.conf:/etc/modprobe.d/migaccel.conf")
-		vm_stage packages "/boot/vmlinuz-$kver" "$kver" / "$out/packages.env"
+		vm_run packages "/boot/vmlinuz-$kver" "$kver" / "$out/packages.env"
+		vm_count packages
 	else
 		record packages.vm FAIL "no DKMS-built migaccel.ko, see $out/pkg-install.tap"
 	fi

@@ -106,6 +106,9 @@ start=$(date +%s)
 	printf '#!/bin/sh\nexec %s -L /usr/share/seabios -L /usr/share/qemu -L /usr/lib/ipxe/qemu "$@"\n' \
 		"$out/bin/qemu-system-x86_64" >"$out/tests/qemu-system-x86_64"
 	chmod 755 "$out/tests/qemu-system-x86_64"
+	# QEMU's style checker, for the static check of the patches.
+	install -D -m 755 ../scripts/checkpatch.pl \
+		"$out/share/migaccel/checkpatch.pl"
 } >"$log" 2>&1 || { tail -30 "$log" >&2; die "build failed (log: $log)"; }
 "$out/bin/qemu-system-x86_64" --version >>"$log" 2>&1 ||
 	die "the built QEMU does not run (log: $log)"
