@@ -262,7 +262,7 @@ vm_run() {
 		return
 	fi
 	tools/vm/run-vm.sh --kernel "$kernel" --initrd "$out/$name.initrd" \
-		--out "$out/$name" --timeout 1800 ${vm_qemu[@]+"${vm_qemu[@]}"} \
+		--out "$out/$name" --timeout 2700 ${vm_qemu[@]+"${vm_qemu[@]}"} \
 		${vm_append:+--append "$vm_append"} >"$out/$name.run.log" 2>&1
 	rc=$?
 	echo "vm $rc $(( $(date +%s) - start ))" >"$out/$name.status"
