@@ -148,7 +148,17 @@ if [ -n "$load" ]; then
 	engines=$(migaccelctl --json engines | tr '{' '\n' | grep -c '"name"')
 	migaccelctl --json monitor --count "$engines" >/tmp/ctl.mon 2>&1 &
 	mon=$!
-	sleep 1
+	# Unload only once the monitor joined the group (a generic netlink
+	# socket, protocol 16, with a group in /proc/net/netlink; nothing else
+	# in the test VM listens there): a loaded machine may take longer than
+	# a fixed sleep to start it.
+	i=0
+	while [ $i -lt 300 ] && ! awk \
+		'$2 == 16 && $4 != "00000000" { f = 1 } END { exit !f }' \
+		/proc/net/netlink; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 	rmmod migaccel
 	i=0
 	while [ $i -lt 50 ] && kill -0 $mon 2>/dev/null; do
