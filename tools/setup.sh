@@ -42,8 +42,16 @@ done
 
 # The project's QEMU (tools/qemu/build-qemu.sh): its source package, meson
 # from bookworm-backports and the build dependencies.  Building the module
-# and the library (--check) does not need them.
-[ "${1:-}" = --check ] || "$(dirname "$0")/qemu/setup-qemu-src.sh" "$@"
+# and the library (--check) does not need them, nor a make check limited
+# to stages that do not use that QEMU (MIGACCEL_CHECK_STAGES without qemu
+# and idxd, as make fresh-check runs it).
+need_qemu=1
+[ "${1:-}" = --check ] && need_qemu=''
+case ",${MIGACCEL_CHECK_STAGES:-qemu}," in
+*,qemu,* | *,idxd,*) ;;
+*) need_qemu='' ;;
+esac
+[ -z "$need_qemu" ] || "$(dirname "$0")/qemu/setup-qemu-src.sh" "$@"
 
 if [ ${#missing[@]} -eq 0 ]; then
 	[ -z "${1:-}" ] && echo "setup: all packages present"
