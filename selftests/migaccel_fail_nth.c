@@ -186,19 +186,6 @@ TEST_F(fail_nth, open_unwinds_at_every_allocation)
 	ASSERT_LE(1, failures);
 }
 
-static long vm_locked_kb(void)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		sscanf(line, "VmLck: %ld kB", &kb);
-	if (f)
-		fclose(f);
-	return kb;
-}
-
 TEST_F(fail_nth, region_register_unwinds_at_every_allocation)
 {
 	struct migaccel_region_register r;
@@ -249,30 +236,18 @@ TEST_F(fail_nth, region_beyond_memlock_allocates_nothing)
 
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		struct __user_cap_header_struct h = {
-			.version = _LINUX_CAPABILITY_VERSION_3,
-		};
-		struct __user_cap_data_struct d[2] = {};
 		struct migaccel_region_register r = {
 			.size = sizeof(r), .addr = (uintptr_t)self->buf,
 			.length = 2 * PAGE,
 		};
-		struct rlimit rl;
 		int fd, nth, ret;
 
 		fd = open("/dev/migaccel", O_RDWR);
 		nth = fail_nth_open();
 		if (fd < 0 || nth < 0)
 			_exit(1);
-		if (syscall(SYS_capget, &h, d))
+		if (memlock_allow(0))
 			_exit(2);
-		d[0].effective &= ~(1u << CAP_IPC_LOCK);
-		if (syscall(SYS_capset, &h, d))
-			_exit(3);
-		rl.rlim_cur = vm_locked_kb() * 1024;
-		rl.rlim_max = rl.rlim_cur;
-		if (setrlimit(RLIMIT_MEMLOCK, &rl))
-			_exit(4);
 		if (arm_fail_nth(nth, 1))
 			_exit(5);
 		ret = ioctl(fd, MIGACCEL_REGION_REGISTER, &r) ? -errno : 0;

@@ -573,35 +573,6 @@ TEST_F(safety, async_batches_are_bounded_per_channel)
 				 MIGACCEL_BATCH_ASYNC, i));
 }
 
-/* Drop CAP_IPC_LOCK and allow @pages more locked pages than now. */
-static int memlock_allow(unsigned long pages)
-{
-	struct __user_cap_header_struct h = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct d[2] = {};
-	long locked = -1;
-	char line[128];
-	struct rlimit rl;
-	FILE *f;
-
-	if (syscall(SYS_capget, &h, d))
-		return -1;
-	d[0].effective &= ~(1u << CAP_IPC_LOCK);
-	if (syscall(SYS_capset, &h, d))
-		return -1;
-	f = fopen("/proc/self/status", "r");
-	while (f && fgets(line, sizeof(line), f))
-		sscanf(line, "VmLck: %ld kB", &locked);
-	if (f)
-		fclose(f);
-	if (locked < 0)
-		return -1;
-	rl.rlim_cur = locked * 1024 + pages * PAGE;
-	rl.rlim_max = rl.rlim_cur;
-	return setrlimit(RLIMIT_MEMLOCK, &rl);
-}
-
 TEST_F(safety, unregistered_pins_count_against_memlock_while_held)
 {
 	pid_t pid = fork();
@@ -616,7 +587,7 @@ TEST_F(safety, unregistered_pins_count_against_memlock_while_held)
 		int fd = dev_open();
 
 		/* Room for one batch of 8 copies: 16 pinned pages. */
-		if (fd < 0 || memlock_allow(16))
+		if (fd < 0 || memlock_allow(16 * PAGE))
 			_exit(10);
 		copy_ops(self->ops, 8, 0, self->ram);
 		copy_ops(ops2, 8, 0, self->ram + 16 * PAGE);

@@ -10,6 +10,9 @@
 #include <unistd.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include <linux/migaccel.h>
 
 static inline int write_file(const char *path, const char *val)
@@ -74,6 +77,46 @@ static inline int _region_unregister(int fd, uint32_t id, uint32_t flags)
 	};
 
 	return ioctl(fd, MIGACCEL_REGION_UNREGISTER, &u) ? -errno : 0;
+}
+
+/* VmLck of this process in KiB, or -1. */
+static inline long vm_locked_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		sscanf(line, "VmLck: %ld kB", &kb);
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/*
+ * Drop CAP_IPC_LOCK, so that RLIMIT_MEMLOCK applies, and set that limit
+ * to what the process has locked now plus @bytes.  0, or -1.
+ */
+static inline int memlock_allow(unsigned long bytes)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2] = {};
+	struct rlimit rl;
+	long locked;
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[0].effective &= ~(1u << CAP_IPC_LOCK);
+	if (syscall(SYS_capset, &h, d))
+		return -1;
+	locked = vm_locked_kb();
+	if (locked < 0)
+		return -1;
+	rl.rlim_cur = locked * 1024 + bytes;
+	rl.rlim_max = rl.rlim_cur;
+	return setrlimit(RLIMIT_MEMLOCK, &rl);
 }
 
 #endif /* MIGACCEL_SELFTEST_UTIL_H */
