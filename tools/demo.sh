@@ -30,6 +30,17 @@ mem=${MIGACCEL_DEMO_MEM:-3072}
 mkdir -p "$out"
 start=$(date +%s)
 
+# verdict DIR RUNLOG WHAT: a demo VM's kernel log is clean and its
+# migration-bench run was verified, or the demo fails.
+verdict() {
+	local dir=$out/$1
+	[ -s "$dir/dmesg.txt" ] && tools/vm/logcheck.sh "$dir/dmesg.txt" >/dev/null ||
+		{ echo "demo: kernel log missing or shows problems: $dir/"; cat "$out/$2"; exit 1; }
+	grep -q '^verified: destination equals source' "$dir/results.tap" &&
+		grep -Eq '^migaccel-bench: exit status 0( |$)' "$dir/results.tap" ||
+		{ echo "demo: $3 was not verified"; exit 1; }
+}
+
 kver=$(ls -1 /usr/src | sed -n 's/^linux-headers-\(6\.12\..*-amd64\)$/\1/p' | sort -V | tail -n1)
 echo "demo: building migaccel for $kver"
 make -s -j"$(nproc)" all >"$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
@@ -69,11 +80,7 @@ cost=$top/build/cost/headline.txt
 [ -s "$cost" ] && echo "cost per page: $(cat "$cost")" ||
 	echo "cost per page: run make cost for the kernel path's instructions per page"
 echo "demo: finished in $(( $(date +%s) - start )) s; logs in $out"
-[ -s "$out/vm/dmesg.txt" ] && tools/vm/logcheck.sh "$out/vm/dmesg.txt" >/dev/null ||
-	{ echo "demo: kernel log missing or shows problems: $out/vm/"; cat "$out/run.log"; exit 1; }
-grep -q '^verified: destination equals source' "$out/vm/results.tap" &&
-	grep -q '^migaccel-bench: exit status 0 ' "$out/vm/results.tap" ||
-	{ echo "demo: the migration was not verified"; exit 1; }
+verdict vm run.log "the migration"
 
 # The kernel mode again, on the emulated DSA and IAA of the project's QEMU
 # (tools/qemu): the module with its soft engine kept out (soft=0), work
@@ -116,11 +123,7 @@ tools/vm/run-vm.sh --kernel "/boot/vmlinuz-$kver" --initrd "$out/demo-idxd.initr
 grep -v '^# migaccel-vm\|^# insmod' "$out/vm-idxd/results.tap" || true
 echo "the devices' own counts of executed descriptors:"
 cat "$out/idxd.dsa-stats" "$out/idxd.iaa-stats" 2>/dev/null | sed 's/^/    /'
-[ -s "$out/vm-idxd/dmesg.txt" ] && tools/vm/logcheck.sh "$out/vm-idxd/dmesg.txt" >/dev/null ||
-	{ echo "demo: kernel log missing or shows problems: $out/vm-idxd/"; cat "$out/run-idxd.log"; exit 1; }
-grep -q '^verified: destination equals source' "$out/vm-idxd/results.tap" &&
-	grep -q '^migaccel-bench: exit status 0$' "$out/vm-idxd/results.tap" ||
-	{ echo "demo: the migration on the emulated devices was not verified"; exit 1; }
+verdict vm-idxd run-idxd.log "the migration on the emulated devices"
 
 # The real thing: QEMU migrates a running Linux guest through migaccel.
 echo
