@@ -27,21 +27,20 @@ packages=(
 	debhelper dh-dkms dkms dpkg-dev fakeroot lintian debootstrap
 	accel-config systemd
 )
+# The project's QEMU (tools/qemu/build-qemu.sh) needs these besides, and
+# meson >= 1.5 and Debian's qemu source package, whose apt sources
+# tools/qemu/setup-qemu-src.sh adds.
+qemu_packages=(ninja-build python3-pycotap python3-venv libfdt-dev
+	libglib2.0-dev libpixman-1-dev seabios qemu-system-data patch)
 
 case "${1:-}" in
---list) printf '%s\n' "${packages[@]}"; exit 0 ;;
+--list) printf '%s\n' "${packages[@]}" "${qemu_packages[@]}"; exit 0 ;;
 '' | --if-needed | --check) ;;
 *) echo "usage: $0 [--if-needed | --check | --list]" >&2; exit 2 ;;
 esac
 
-missing=()
-for p in "${packages[@]}"; do
-	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-		missing+=("$p")
-done
-
-# The project's QEMU (tools/qemu/build-qemu.sh): its source package, meson
-# from bookworm-backports and the build dependencies.  Building the module
+# The project's QEMU: its build dependencies, meson from bookworm-backports
+# and the source package's apt sources.  Building the module
 # and the library (--check) does not need them, nor a make check limited
 # to stages that do not use that QEMU (MIGACCEL_CHECK_STAGES without qemu
 # and idxd, as make fresh-check runs it).
@@ -51,6 +50,13 @@ case ",${MIGACCEL_CHECK_STAGES:-qemu}," in
 *,qemu,* | *,idxd,*) ;;
 *) need_qemu='' ;;
 esac
+[ -z "$need_qemu" ] || packages+=("${qemu_packages[@]}")
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
 [ -z "$need_qemu" ] || "$(dirname "$0")/qemu/setup-qemu-src.sh" "$@"
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -1,19 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Make Debian's qemu 10.0 source package and its build dependencies
-# available for tools/qemu/build-qemu.sh.  Called by tools/setup.sh.
+# Make Debian's qemu 10.0 source package and meson >= 1.5 available for
+# tools/qemu/build-qemu.sh.  Called by tools/setup.sh, which installs the
+# other build dependencies from its own list.
 #   - adds /etc/apt/sources.list.d/migaccel-qemu-src.sources: deb + deb-src
 #     for bookworm-backports (meson >= 1.5 for QEMU 10.0) and deb-src for
 #     trixie (the qemu 10.0 source package);
-#   - installs meson from bookworm-backports and the other build deps.
+#   - installs meson from bookworm-backports.
 # Idempotent; with --if-needed it does nothing when all is in place.
 set -euo pipefail
 
 list=/etc/apt/sources.list.d/migaccel-qemu-src.sources
-deps=(ninja-build python3-pycotap python3-venv libfdt-dev libglib2.0-dev
-      libpixman-1-dev zlib1g-dev dpkg-dev flex bison seabios qemu-system-data
-      patch)
 
 sudo=
 [ "$(id -u)" -eq 0 ] || sudo=sudo
@@ -36,11 +34,6 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
 }
 
-missing=()
-for p in "${deps[@]}"; do
-	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-		missing+=("$p")
-done
 meson_ok=0
 if command -v meson >/dev/null &&
    dpkg --compare-versions "$(meson --version 2>/dev/null || echo 0)" ge 1.5; then
@@ -49,8 +42,7 @@ fi
 list_ok=0
 [ -f "$list" ] && cmp -s "$list" <(want_list) && list_ok=1
 
-if [ "${1:-}" = --if-needed ] && [ ${#missing[@]} -eq 0 ] &&
-   [ $meson_ok -eq 1 ] && [ $list_ok -eq 1 ]; then
+if [ "${1:-}" = --if-needed ] && [ $meson_ok -eq 1 ] && [ $list_ok -eq 1 ]; then
 	exit 0
 fi
 
@@ -58,14 +50,11 @@ if [ $list_ok -eq 0 ]; then
 	echo "setup-qemu-src: writing $list"
 	want_list | $sudo tee "$list" >/dev/null
 fi
-$sudo apt-get update -qq
+# Another apt (unattended-upgrades, a second checkout) may hold the lock.
+apt=(apt-get -o DPkg::Lock::Timeout=600)
+$sudo "${apt[@]}" update -qq
 if [ $meson_ok -eq 0 ]; then
 	echo "setup-qemu-src: installing meson from bookworm-backports"
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+	DEBIAN_FRONTEND=noninteractive $sudo "${apt[@]}" install -y -qq \
 		--no-install-recommends -t bookworm-backports meson
-fi
-if [ ${#missing[@]} -ne 0 ]; then
-	echo "setup-qemu-src: installing ${missing[*]}"
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-		--no-install-recommends "${missing[@]}"
 fi
