@@ -283,19 +283,20 @@ static void pages_read(struct page **pages, u32 off, u8 *dst, u32 len)
 	}
 }
 
-static int prepare_regions(struct migaccel_channel *ch,
-			   struct migaccel_jop *jop)
+static int prepare_regions(struct migaccel_job *job, struct migaccel_jop *jop)
 {
+	int ret;
+
+	jop->region = NULL;
+	jop->buf_region = NULL;
 	if (jop->op.region) {
-		jop->region = migaccel_region_get(ch, jop->op.region);
-		if (!jop->region)
-			return -ENOENT;
+		ret = migaccel_job_region(job, jop->op.region, &jop->region);
+		if (ret)
+			return ret;
 	}
-	if (jop->op.buf_region) {
-		jop->buf_region = migaccel_region_get(ch, jop->op.buf_region);
-		if (!jop->buf_region)
-			return -ENOENT;
-	}
+	if (jop->op.buf_region)
+		return migaccel_job_region(job, jop->op.buf_region,
+					   &jop->buf_region);
 	return 0;
 }
 
@@ -303,7 +304,7 @@ static int prepare_regions(struct migaccel_channel *ch,
  * Pin (or find in a region) what an operation reads and writes and fill
  * its bounce buffer.  Returns 0, or the error that refuses the batch.
  */
-static int batch_prepare_op(struct migaccel_channel *ch,
+static int batch_prepare_op(struct migaccel_job *job,
 			    struct migaccel_jop *jop)
 {
 	struct migaccel_op *op = &jop->op;
@@ -312,7 +313,7 @@ static int batch_prepare_op(struct migaccel_channel *ch,
 	int ret;
 
 	jop->class = migaccel_op_class(op->opcode);
-	ret = prepare_regions(ch, jop);
+	ret = prepare_regions(job, jop);
 	if (ret)
 		return ret;
 	if ((used & F_SRC) && !(used & F_SLEN)) {
@@ -571,7 +572,7 @@ static int bctx_prepare(struct migaccel_channel *ch,
 	if (ret)
 		goto free;
 	for (i = 0; i < job->nr; i++) {
-		ret = batch_prepare_op(ch, &job->ops[i]);
+		ret = batch_prepare_op(job, &job->ops[i]);
 		if (ret)
 			goto free;
 	}

@@ -386,6 +386,8 @@ struct migaccel_job *migaccel_job_alloc(unsigned int nr)
 	kref_init(&job->ref);
 	init_completion(&job->done);
 	job->nr = nr;
+	job->regions = job->regions_inline;
+	job->max_regions = ARRAY_SIZE(job->regions_inline);
 	return job;
 }
 EXPORT_SYMBOL_IF_KUNIT(migaccel_job_alloc);
@@ -408,12 +410,12 @@ static void migaccel_job_release(struct kref *ref)
 		if (jop->pinned & MIGACCEL_PIN_UBUF)
 			unpin_user_pages_dirty_lock(jop->ubuf, jop->nr_ubuf,
 						    true);
-		if (jop->region)
-			migaccel_region_put(jop->region, &job->ch->wait);
-		if (jop->buf_region)
-			migaccel_region_put(jop->buf_region, &job->ch->wait);
 		kfree(jop->bounce);
 	}
+	for (i = 0; i < job->nr_regions; i++)
+		migaccel_region_put(job->regions[i], &job->ch->wait);
+	if (job->regions != job->regions_inline)
+		kfree(job->regions);
 	for (i = 0; i < job->nr_chunks; i++)
 		kmem_cache_free(migaccel_chunk_cache, job->chunks[i]);
 	if (job->locked)

@@ -212,8 +212,9 @@ struct migaccel_stats {
  * @slot: index of its descriptor in @chunk
  * @pinned: MIGACCEL_PIN_* bits: which of @src, @src2, @dst, @ubuf the job
  *	pinned (the others belong to a region)
- * @region: region of its pages, holding a use count, or NULL
- * @buf_region: region of its buffers, holding a use count, or NULL
+ * @region: region of its pages, or NULL; the job holds it
+ *	(&migaccel_job.regions)
+ * @buf_region: region of its buffers, or NULL; the job holds it
  * @src_idx: index of @src in @region
  * @src2_idx: index of @src2 in @region
  * @dst_idx: index of @dst in @region
@@ -245,15 +246,15 @@ struct migaccel_jop {
 /**
  * struct migaccel_region - guest RAM pinned once (region.c)
  * @ref: held by the channel while the region is registered, and by each
- *	operation of a job that names it, until the job is released (its
- *	submitter and every engine let go); the last put unmaps, unpins,
- *	uncharges and frees
+ *	job that names it, until the job is released (its submitter and
+ *	every engine let go); the last put unmaps, unpins, uncharges and
+ *	frees
  * @id: its id in the channel, never 0
  * @addr: user address of its first byte
  * @length: bytes
  * @nr_pages: pages
  * @pages: the pinned pages
- * @users: operations of jobs that name it; unregistering waits for 0
+ * @users: jobs that name it; unregistering waits for 0
  * @mm: address space it is charged to
  * @node: in the list of every region, under migaccel_regions_lock
  * @dma: per engine id, the bus address of each page, or NULL
@@ -354,6 +355,12 @@ struct migaccel_chunk {
  * @nr_chunks: entries of @chunks
  * @locked: user pages its operations pinned, charged to the RLIMIT_MEMLOCK
  *	of @ch's address space until the job is released
+ * @nr_regions: entries of @regions
+ * @max_regions: room in @regions
+ * @regions: the regions its operations name, each looked up once per
+ *	batch and held (a use count and a reference) until the job is
+ *	released; @regions_inline, or an array allocated when more are named
+ * @regions_inline: room for the first few regions
  * @chunks: submissions, MIGACCEL_CHUNK_DESCS operations each at most
  */
 struct migaccel_job {
@@ -373,6 +380,10 @@ struct migaccel_job {
 	unsigned int max_chunks;
 	unsigned int nr_chunks;
 	unsigned long locked;
+	unsigned int nr_regions;
+	unsigned int max_regions;
+	struct migaccel_region **regions;
+	struct migaccel_region *regions_inline[4];
 	struct migaccel_chunk *chunks[] __counted_by(nr_chunks);
 };
 
@@ -617,11 +628,31 @@ void migaccel_memlock_uncharge(struct mm_struct *mm, unsigned long pages);
 struct migaccel_region *migaccel_region_get(struct migaccel_channel *ch,
 					    u32 id);
 void migaccel_region_put(struct migaccel_region *r, wait_queue_head_t *wait);
-struct page *migaccel_region_page(struct migaccel_region *r, u64 offset,
-				  u64 len, unsigned long *index);
 void migaccel_regions_release(struct migaccel_channel *ch);
+int migaccel_job_region(struct migaccel_job *job, u32 id,
+			struct migaccel_region **out);
 void migaccel_regions_engine_add(struct migaccel_engine *engine);
 void migaccel_regions_engine_del(struct migaccel_engine *engine);
+
+/**
+ * migaccel_region_page() - the page at an offset of a region
+ * @r: the region
+ * @offset: offset of the page, page aligned
+ * @len: bytes from @offset the caller will use
+ * @index: set to the page's index in the region
+ *
+ * Context: any.
+ * Return: the page, or NULL when the range is outside the region.
+ */
+static inline struct page *migaccel_region_page(struct migaccel_region *r,
+						u64 offset, u64 len,
+						unsigned long *index)
+{
+	if (offset >= r->length || len > r->length - offset)
+		return NULL;
+	*index = offset >> PAGE_SHIFT;
+	return r->pages[*index];
+}
 
 /* inject.c */
 extern struct migaccel_stats migaccel_stats;
