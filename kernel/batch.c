@@ -312,7 +312,13 @@ static int batch_prepare_op(struct migaccel_job *job,
 	struct page *in[3];
 	int ret;
 
+	/* A spare job's operation: every field used is set here. */
 	jop->class = migaccel_op_class(op->opcode);
+	jop->src = NULL;
+	jop->src2 = NULL;
+	jop->dst = NULL;
+	jop->nr_ubuf = 0;
+	jop->chunk = NULL;
 	ret = prepare_regions(job, jop);
 	if (ret)
 		return ret;
@@ -352,7 +358,9 @@ static int batch_prepare_op(struct migaccel_job *job,
 	    op->opcode == MIGACCEL_OP_CRC32C || op->opcode == MIGACCEL_OP_CRC64)
 		return 0;
 
-	jop->bounce = kmalloc(MIGACCEL_BOUNCE_SIZE, GFP_KERNEL_ACCOUNT);
+	/* Kept with the job for the channel's next batches. */
+	if (!jop->bounce)
+		jop->bounce = kmalloc(MIGACCEL_BOUNCE_SIZE, GFP_KERNEL_ACCOUNT);
 	if (!jop->bounce)
 		return -ENOMEM;
 	if ((used & F_SLEN) && jop->buf_region) {
@@ -548,7 +556,7 @@ static int bctx_prepare(struct migaccel_channel *ch,
 	if (!ctx)
 		return -ENOMEM;
 	ctx->cmd = *cmd;
-	job = migaccel_job_alloc(cmd->nr_ops);
+	job = migaccel_job_get(ch, cmd->nr_ops);
 	ctx->bitmap = bitmap_zalloc(BITS_TO_U64(cmd->nr_ops) * 64,
 				    GFP_KERNEL_ACCOUNT);
 	if (!job || !ctx->bitmap) {

@@ -355,9 +355,75 @@ void migaccel_engine_put(struct migaccel_engine *engine)
 }
 EXPORT_SYMBOL_IF_KUNIT(migaccel_engine_put);
 
+/* Chunks of at least the smaller size, one partial per kind. */
+static unsigned int job_max_chunks(unsigned int nr, unsigned int dsa_chunk,
+				   unsigned int iaa_chunk)
+{
+	return DIV_ROUND_UP(nr, min(dsa_chunk, iaa_chunk)) + 1;
+}
+
+static struct migaccel_job *job_alloc(unsigned int nr, unsigned int dsa_chunk,
+				      unsigned int iaa_chunk)
+{
+	unsigned int max_chunks = job_max_chunks(nr, dsa_chunk, iaa_chunk);
+	struct migaccel_job *job;
+
+	job = kzalloc(struct_size(job, chunks, max_chunks),
+		      GFP_KERNEL_ACCOUNT);
+	if (!job)
+		return NULL;
+	job->max_chunks = max_chunks;
+	job->ops = kvcalloc(nr, sizeof(*job->ops), GFP_KERNEL_ACCOUNT);
+	if (!job->ops) {
+		kfree(job);
+		return NULL;
+	}
+	job->cap = nr;
+	job->regions = job->regions_inline;
+	job->max_regions = ARRAY_SIZE(job->regions_inline);
+	init_completion(&job->done);
+	return job;
+}
+
+/* Set up an allocated or spare job for a batch of @nr operations. */
+static void job_reset(struct migaccel_job *job, unsigned int nr,
+		      unsigned int dsa_chunk, unsigned int iaa_chunk)
+{
+	kref_init(&job->ref);
+	atomic_set(&job->pending, 0);
+	job->notify = NULL;
+	job->listed = false;
+	job->done_unlisted = false;
+	job->ch = NULL;
+	memset(&job->fault, 0, sizeof(job->fault));
+	job->stats = NULL;
+	job->nr = nr;
+	job->dsa_chunk = dsa_chunk;
+	job->iaa_chunk = iaa_chunk;
+	job->nr_chunks = 0;
+	job->locked = 0;
+	job->nr_regions = 0;
+}
+
+static void job_free(struct migaccel_job *job)
+{
+	unsigned int i;
+
+	for (i = 0; i < job->cap; i++)
+		kfree(job->ops[i].bounce);
+	for (i = 0; i < job->nr_alloc; i++)
+		kmem_cache_free(migaccel_chunk_cache, job->chunks[i]);
+	if (job->regions != job->regions_inline)
+		kfree(job->regions);
+	kvfree(job->ops);
+	kfree(job);
+}
+
 /**
  * migaccel_job_alloc() - allocate a job for a number of operations
  * @nr: number of operations, 1 to MIGACCEL_MAX_BATCH_OPS
+ *
+ * Its operations are zeroed.
  *
  * Context: process context, may sleep.
  * Return: the job holding one reference, or NULL.
@@ -366,40 +432,72 @@ struct migaccel_job *migaccel_job_alloc(unsigned int nr)
 {
 	unsigned int dsa_chunk = migaccel_engine_chunk_size(MIGACCEL_CLASS_DSA);
 	unsigned int iaa_chunk = migaccel_engine_chunk_size(MIGACCEL_CLASS_IAA);
-	/* Chunks of at least the smaller size, one partial per kind. */
-	unsigned int max_chunks = DIV_ROUND_UP(nr, min(dsa_chunk, iaa_chunk)) +
-				  1;
-	struct migaccel_job *job;
+	struct migaccel_job *job = job_alloc(nr, dsa_chunk, iaa_chunk);
 
-	job = kzalloc(struct_size(job, chunks, max_chunks),
-		      GFP_KERNEL_ACCOUNT);
-	if (!job)
-		return NULL;
-	job->dsa_chunk = dsa_chunk;
-	job->iaa_chunk = iaa_chunk;
-	job->max_chunks = max_chunks;
-	job->ops = kvcalloc(nr, sizeof(*job->ops), GFP_KERNEL_ACCOUNT);
-	if (!job->ops) {
-		kfree(job);
-		return NULL;
-	}
-	kref_init(&job->ref);
-	init_completion(&job->done);
-	job->nr = nr;
-	job->regions = job->regions_inline;
-	job->max_regions = ARRAY_SIZE(job->regions_inline);
+	if (job)
+		job_reset(job, nr, dsa_chunk, iaa_chunk);
 	return job;
 }
 EXPORT_SYMBOL_IF_KUNIT(migaccel_job_alloc);
 
-static void migaccel_job_release(struct kref *ref)
+/**
+ * migaccel_job_get() - a job for a batch of a channel
+ * @ch: the channel
+ * @nr: number of operations, 1 to MIGACCEL_MAX_BATCH_OPS
+ *
+ * The channel's spare job when it has room, else a new one.  The
+ * operations of a spare job are not zeroed: whoever fills one sets every
+ * field its opcode uses (@op, @class, @src, @src2, @dst, @nr_ubuf,
+ * @region, @buf_region, @chunk); @pinned is 0 and @bounce is NULL or a
+ * buffer to reuse.  The caller sets @ch (with a reference) and @stats.
+ *
+ * Context: process context, may sleep.
+ * Return: the job holding one reference, or NULL.
+ */
+struct migaccel_job *migaccel_job_get(struct migaccel_channel *ch,
+				      unsigned int nr)
 {
-	struct migaccel_job *job = container_of(ref, struct migaccel_job, ref);
+	unsigned int dsa_chunk = migaccel_engine_chunk_size(MIGACCEL_CLASS_DSA);
+	unsigned int iaa_chunk = migaccel_engine_chunk_size(MIGACCEL_CLASS_IAA);
+	struct migaccel_job *job = xchg(&ch->spare, NULL);
+
+	if (job && (job->cap < nr || job->max_chunks <
+		    job_max_chunks(nr, dsa_chunk, iaa_chunk))) {
+		job_free(job);
+		job = NULL;
+	}
+	if (!job)
+		job = job_alloc(nr, dsa_chunk, iaa_chunk);
+	if (job)
+		job_reset(job, nr, dsa_chunk, iaa_chunk);
+	return job;
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_job_get);
+
+/**
+ * migaccel_job_free_spare() - free a channel's spare job
+ * @ch: the channel, being freed
+ *
+ * Context: any in which kvfree() may run.
+ */
+void migaccel_job_free_spare(struct migaccel_channel *ch)
+{
+	struct migaccel_job *job = xchg(&ch->spare, NULL);
+
+	if (job)
+		job_free(job);
+}
+
+/* Unpin what the job pinned; its operations are left with @pinned 0. */
+static void job_unpin(struct migaccel_job *job)
+{
 	unsigned int i;
 
 	for (i = 0; i < job->nr; i++) {
 		struct migaccel_jop *jop = &job->ops[i];
 
+		if (!jop->pinned)
+			continue;
 		if (jop->pinned & MIGACCEL_PIN_SRC)
 			unpin_user_page(jop->src);
 		if (jop->pinned & MIGACCEL_PIN_SRC2)
@@ -410,20 +508,33 @@ static void migaccel_job_release(struct kref *ref)
 		if (jop->pinned & MIGACCEL_PIN_UBUF)
 			unpin_user_pages_dirty_lock(jop->ubuf, jop->nr_ubuf,
 						    true);
-		kfree(jop->bounce);
+		jop->pinned = 0;
 	}
+}
+
+static void migaccel_job_release(struct kref *ref)
+{
+	struct migaccel_job *job = container_of(ref, struct migaccel_job, ref);
+	struct migaccel_channel *ch = job->ch;
+	unsigned int i;
+
+	/* Every pin of a channel's job is charged: none charged, none pinned. */
+	if (job->locked || !ch)
+		job_unpin(job);
 	for (i = 0; i < job->nr_regions; i++)
-		migaccel_region_put(job->regions[i], &job->ch->wait);
-	if (job->regions != job->regions_inline)
-		kfree(job->regions);
-	for (i = 0; i < job->nr_chunks; i++)
-		kmem_cache_free(migaccel_chunk_cache, job->chunks[i]);
+		migaccel_region_put(job->regions[i], &ch->wait);
+	job->nr_regions = 0;
 	if (job->locked)
-		migaccel_memlock_uncharge(job->ch->mm, job->locked);
-	if (job->ch)
-		migaccel_channel_put(job->ch);
-	kvfree(job->ops);
-	kfree(job);
+		migaccel_memlock_uncharge(ch->mm, job->locked);
+	if (!ch) {
+		job_free(job);
+		return;
+	}
+	/* The channel's next batch reuses it, unless it has one already. */
+	job->ch = NULL;
+	if (cmpxchg(&ch->spare, NULL, job))
+		job_free(job);
+	migaccel_channel_put(ch);
 }
 
 /**
@@ -457,9 +568,15 @@ int migaccel_job_add_chunk(struct migaccel_job *job, enum migaccel_class class,
 	if (WARN_ON_ONCE(job->nr_chunks == job->max_chunks ||
 			 nr > MIGACCEL_CHUNK_DESCS))
 		return -EINVAL;
-	chunk = kmem_cache_alloc(migaccel_chunk_cache, GFP_KERNEL_ACCOUNT);
-	if (!chunk)
-		return -ENOMEM;
+	if (job->nr_chunks < job->nr_alloc) {
+		chunk = job->chunks[job->nr_chunks];
+	} else {
+		chunk = kmem_cache_alloc(migaccel_chunk_cache,
+					 GFP_KERNEL_ACCOUNT);
+		if (!chunk)
+			return -ENOMEM;
+		job->chunks[job->nr_alloc++] = chunk;
+	}
 	chunk->job = job;
 	spin_lock_init(&chunk->lock);
 	chunk->engine = NULL;
@@ -478,7 +595,6 @@ int migaccel_job_add_chunk(struct migaccel_job *job, enum migaccel_class class,
 		job->ops[ops[i]].slot = i;
 	}
 	job->nr_chunks++;
-	job->chunks[job->nr_chunks - 1] = chunk;
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(migaccel_job_add_chunk);

@@ -207,7 +207,8 @@ struct migaccel_stats {
  * @ubuf: pinned pages under a destination buffer (COMPRESS, DELTA_CREATE,
  *	DELTA_CREATE), at most three
  * @nr_ubuf: entries of @ubuf
- * @bounce: kernel buffer of MIGACCEL_BOUNCE_SIZE bytes, or NULL
+ * @bounce: kernel buffer of MIGACCEL_BOUNCE_SIZE bytes, or NULL; kept with
+ *	the job for later batches, freed with it
  * @chunk: chunk holding its descriptor, or NULL when it needs none
  * @slot: index of its descriptor in @chunk
  * @pinned: MIGACCEL_PIN_* bits: which of @src, @src2, @dst, @ubuf the job
@@ -338,7 +339,10 @@ struct migaccel_chunk {
 
 /**
  * struct migaccel_job - the engine work of one batch call
- * @ref: held by the submitter and by each chunk in flight
+ * @ref: held by the submitter and by each chunk in flight; once the last
+ *	is dropped, a job of a channel is cleaned (pins, regions, charge) and
+ *	kept as the channel's spare, its operations, chunks and bounce
+ *	buffers allocated for the next batch (migaccel_job_get())
  * @pending: chunks in flight
  * @done: completed each time @pending reaches zero
  * @notify: called (any context) when @done completes, or NULL
@@ -351,8 +355,11 @@ struct migaccel_chunk {
  * @ops: the operations
  * @dsa_chunk: most operations in one DSA chunk (the WQs' batch limit)
  * @iaa_chunk: most operations in one IAA chunk (the WQs' descriptor pools)
+ * @cap: room in @ops
  * @max_chunks: room in @chunks
- * @nr_chunks: entries of @chunks
+ * @nr_chunks: chunks of this batch, @chunks[0] to @chunks[@nr_chunks - 1]
+ * @nr_alloc: chunks allocated, kept for the channel's next batch; from
+ *	@nr_chunks on they are unused
  * @locked: user pages its operations pinned, charged to the RLIMIT_MEMLOCK
  *	of @ch's address space until the job is released
  * @nr_regions: entries of @regions
@@ -377,14 +384,16 @@ struct migaccel_job {
 	struct migaccel_jop *ops;
 	unsigned int dsa_chunk;
 	unsigned int iaa_chunk;
+	unsigned int cap;
 	unsigned int max_chunks;
 	unsigned int nr_chunks;
+	unsigned int nr_alloc;
 	unsigned long locked;
 	unsigned int nr_regions;
 	unsigned int max_regions;
 	struct migaccel_region **regions;
 	struct migaccel_region *regions_inline[4];
-	struct migaccel_chunk *chunks[] __counted_by(nr_chunks);
+	struct migaccel_chunk *chunks[] __counted_by(max_chunks);
 };
 
 /**
@@ -534,7 +543,10 @@ struct migaccel_engine *migaccel_engine_pick(enum migaccel_class class,
 					     u32 exclude);
 void migaccel_engine_put(struct migaccel_engine *engine);
 struct migaccel_job *migaccel_job_alloc(unsigned int nr);
+struct migaccel_job *migaccel_job_get(struct migaccel_channel *ch,
+				      unsigned int nr);
 void migaccel_job_put(struct migaccel_job *job);
+void migaccel_job_free_spare(struct migaccel_channel *ch);
 int migaccel_job_add_chunk(struct migaccel_job *job, enum migaccel_class class,
 			   const unsigned int *ops, unsigned int nr);
 int migaccel_job_run(struct migaccel_job *job);
@@ -690,6 +702,8 @@ void migaccel_debugfs_exit(void);
  * @sva_dev: the device each of @sva binds
  * @client: the opener's process, as the control plane sees it
  * @qos: this channel's share of its client group's bandwidth
+ * @spare: a released job kept for the next batch, or NULL; taken and
+ *	put back with xchg()/cmpxchg(), freed with the channel
  */
 struct migaccel_channel {
 	struct kref ref;
@@ -709,6 +723,7 @@ struct migaccel_channel {
 	struct device *sva_dev[MIGACCEL_MAX_ENGINES];
 	struct migaccel_client *client;
 	struct migaccel_channel_qos qos;
+	struct migaccel_job *spare;
 };
 
 void migaccel_channel_put(struct migaccel_channel *ch);

@@ -112,7 +112,11 @@ void migaccel_op_build(struct migaccel_jop *jop, struct migaccel_chunk *chunk,
 		src2 = op_page_addr(jop, chunk, jop->src2, jop->src2_idx);
 	if (jop->dst)
 		dst = op_page_addr(jop, chunk, jop->dst, jop->dst_idx);
-	if (jop->bounce)
+	/* Only these use it; others may keep one from an earlier batch. */
+	if (op->opcode == MIGACCEL_OP_DELTA_CREATE ||
+	    op->opcode == MIGACCEL_OP_DELTA_APPLY ||
+	    op->opcode == MIGACCEL_OP_COMPRESS ||
+	    op->opcode == MIGACCEL_OP_DECOMPRESS)
 		bounce = eops->kernel_addr(engine, chunk, jop->bounce);
 
 	switch (op->opcode) {
