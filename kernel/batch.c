@@ -25,18 +25,6 @@
 
 #include "migaccel.h"
 
-/* The caller's op array, copied in whole; results go back in place. */
-struct batch_ops {
-	u8 *raw;
-	size_t raw_size;
-	u32 stride;
-};
-
-static struct migaccel_op *batch_raw_op(struct batch_ops *b, u32 i)
-{
-	return (struct migaccel_op *)(b->raw + (size_t)i * b->stride);
-}
-
 /* A page operand: a user address, or an offset in a region (0 allowed). */
 static bool page_operand_ok(const struct migaccel_op *op, u64 addr)
 {
@@ -128,57 +116,111 @@ static int batch_check_op(const struct migaccel_op *op)
 	return 0;
 }
 
-static int batch_copy_ops(struct batch_ops *b, const struct migaccel_batch *cmd,
-			  struct migaccel_job *job)
+static struct migaccel_op __user *batch_user_op(const struct migaccel_batch *cmd,
+						u32 i)
 {
-	size_t known = sizeof(struct migaccel_op);
-	u32 i;
-	int ret;
+	return u64_to_user_ptr(cmd->ops + (u64)i * cmd->op_size);
+}
 
-	b->stride = cmd->op_size;
-	b->raw_size = (size_t)cmd->nr_ops * cmd->op_size;
-	b->raw = kvmalloc(b->raw_size, GFP_KERNEL_ACCOUNT);
-	if (!b->raw)
-		return -ENOMEM;
-	if (copy_from_user(b->raw, u64_to_user_ptr(cmd->ops), b->raw_size))
+/*
+ * Read the caller's op array into the job's operations, field by field:
+ * nothing is copied twice.  Bytes past the fields this module knows must
+ * be 0: *@nr_known is set to the index of the first op with any other
+ * byte there (-E2BIG once the ops before it are checked), or to nr_ops.
+ */
+static int batch_read_ops(const struct migaccel_batch *cmd,
+			  struct migaccel_job *job, u32 *nr_known)
+{
+	const size_t known = sizeof(struct migaccel_op);
+	bool ids = cmd->op_size >= offsetofend(struct migaccel_op, buf_region);
+	u32 i, first_unknown = cmd->nr_ops;
+
+	if (!user_read_access_begin(u64_to_user_ptr(cmd->ops),
+				    (size_t)cmd->nr_ops * cmd->op_size))
 		return -EFAULT;
-
 	for (i = 0; i < cmd->nr_ops; i++) {
-		const u8 *src = (const u8 *)batch_raw_op(b, i);
+		struct migaccel_op __user *u = batch_user_op(cmd, i);
 		struct migaccel_op *op = &job->ops[i].op;
 
-		memset(op, 0, known);
-		memcpy(op, src, min_t(size_t, known, b->stride));
-		if (b->stride > known &&
-		    memchr_inv(src + known, 0, b->stride - known))
-			return -E2BIG;
-		ret = batch_check_op(op);
-		if (ret)
-			return ret;
+		unsafe_get_user(op->opcode, &u->opcode, efault);
+		unsafe_get_user(op->flags, &u->flags, efault);
+		unsafe_get_user(op->src, &u->src, efault);
+		unsafe_get_user(op->src2, &u->src2, efault);
+		unsafe_get_user(op->dst, &u->dst, efault);
+		unsafe_get_user(op->src_len, &u->src_len, efault);
+		unsafe_get_user(op->dst_len, &u->dst_len, efault);
+		unsafe_get_user(op->seed, &u->seed, efault);
 		op->out_status = 0;
 		op->out_flags = 0;
 		op->out_result = 0;
+		op->region = 0;
+		op->buf_region = 0;
+		if (ids) {
+			unsafe_get_user(op->region, &u->region, efault);
+			unsafe_get_user(op->buf_region, &u->buf_region, efault);
+		}
+		if (cmd->op_size > known && first_unknown == cmd->nr_ops) {
+			const u64 __user *w = (const u64 __user *)(u + 1);
+			size_t n = (cmd->op_size - known) / sizeof(u64);
+			u64 v, any = 0;
+
+			while (n--) {
+				unsafe_get_user(v, w++, efault);
+				any |= v;
+			}
+			if (any)
+				first_unknown = i;
+		}
 	}
-	/*
-	 * Results are written back over the same bytes; make sure now that
-	 * they can be, so a read-only op array fails before any work.
-	 */
-	if (copy_to_user(u64_to_user_ptr(cmd->ops), b->raw, b->raw_size))
-		return -EFAULT;
+	user_read_access_end();
+	*nr_known = first_unknown;
 	return 0;
+
+efault:
+	user_read_access_end();
+	return -EFAULT;
 }
 
-static int batch_probe_bitmap(u64 ubitmap, unsigned long *bitmap, u32 nr)
+/*
+ * Results are written back over the op array (its out_ fields) and the
+ * bitmap: make sure now that they can be, so that a read-only array fails
+ * before any work.  Each page of [@uaddr, @uaddr + @len) gets one of its
+ * bytes read and written back unchanged.
+ */
+static int batch_probe_writable(u64 uaddr, size_t len)
 {
-	size_t len = BITS_TO_U64(nr) * sizeof(u64);
+	u8 __user *p = u64_to_user_ptr(uaddr);
+	u8 __user *end = p + len;
+	u8 v;
 
-	if (!ubitmap)
-		return 0;
-	/* Read and write back the same words: writable, yet unchanged. */
-	if (copy_from_user(bitmap, u64_to_user_ptr(ubitmap), len) ||
-	    copy_to_user(u64_to_user_ptr(ubitmap), bitmap, len))
+	if (!user_access_begin(p, len))
 		return -EFAULT;
+	while (p < end) {
+		unsafe_get_user(v, p, efault);
+		unsafe_put_user(v, p, efault);
+		p = (u8 __user *)(((unsigned long)p & PAGE_MASK) + PAGE_SIZE);
+	}
+	user_access_end();
 	return 0;
+
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
+/* Every op of the batch is well formed: 0, or the first op's error. */
+static int batch_check_ops(const struct migaccel_batch *cmd,
+			   struct migaccel_job *job, u32 nr_known)
+{
+	u32 i;
+	int ret;
+
+	for (i = 0; i < nr_known; i++) {
+		ret = batch_check_op(&job->ops[i].op);
+		if (ret)
+			return ret;
+	}
+	return nr_known < cmd->nr_ops ? -E2BIG : 0;
 }
 
 static int pin_one(u64 addr, unsigned int gup_flags, struct page **page)
@@ -445,7 +487,7 @@ static int batch_chunk(struct migaccel_job *job, enum migaccel_class class)
 }
 
 /* Outcomes to user memory: outputs, then the op array, then the bitmap. */
-static int batch_write_back(struct batch_ops *b, struct migaccel_batch *cmd,
+static int batch_write_back(struct migaccel_batch *cmd,
 			    struct migaccel_job *job, unsigned long *bitmap)
 {
 	u32 i, failed = 0, cpu = 0;
@@ -453,7 +495,6 @@ static int batch_write_back(struct batch_ops *b, struct migaccel_batch *cmd,
 	for (i = 0; i < job->nr; i++) {
 		struct migaccel_jop *jop = &job->ops[i];
 		struct migaccel_op *op = &jop->op;
-		struct migaccel_op *raw = batch_raw_op(b, i);
 		bool out = !op->out_status && !(op->out_flags & MIGACCEL_OUT_RAW);
 
 		switch (op->opcode) {
@@ -473,23 +514,35 @@ static int batch_write_back(struct batch_ops *b, struct migaccel_batch *cmd,
 				       MIGACCEL_PAGE_SIZE);
 			break;
 		}
-		/* Only the out_ fields change. */
-		raw->out_status = op->out_status;
-		raw->out_flags = op->out_flags;
-		raw->out_result = op->out_result;
 		failed += !!op->out_status;
 		cpu += !!(op->out_flags & MIGACCEL_OUT_CPU);
 	}
 	cmd->out_nr_failed = failed;
 	cmd->out_nr_cpu = cpu;
 	migaccel_count(job->stats, MIGACCEL_STAT_CPU_OPS, cpu);
-	if (copy_to_user(u64_to_user_ptr(cmd->ops), b->raw, b->raw_size))
+
+	/* Only the out_ fields change. */
+	if (!user_write_access_begin(u64_to_user_ptr(cmd->ops),
+				     (size_t)cmd->nr_ops * cmd->op_size))
 		return -EFAULT;
+	for (i = 0; i < job->nr; i++) {
+		struct migaccel_op __user *u = batch_user_op(cmd, i);
+		const struct migaccel_op *op = &job->ops[i].op;
+
+		unsafe_put_user(op->out_status, &u->out_status, efault);
+		unsafe_put_user(op->out_flags, &u->out_flags, efault);
+		unsafe_put_user(op->out_result, &u->out_result, efault);
+	}
+	user_write_access_end();
 	if (cmd->out_zero_bitmap &&
 	    copy_to_user(u64_to_user_ptr(cmd->out_zero_bitmap), bitmap,
 			 BITS_TO_U64(cmd->nr_ops) * sizeof(u64)))
 		return -EFAULT;
 	return 0;
+
+efault:
+	user_write_access_end();
+	return -EFAULT;
 }
 
 static int batch_check(const struct migaccel_batch *cmd)
@@ -509,7 +562,6 @@ static int batch_check(const struct migaccel_batch *cmd)
  * struct migaccel_bctx - one batch call, from validation to write-back
  * @node: in the channel's list of async batches
  * @cmd: the command as the caller gave it
- * @b: the caller's op array
  * @bitmap: zero-scan results
  * @job: the engine work
  * @deadline: jiffies after which an async batch is given up on
@@ -521,7 +573,6 @@ static int batch_check(const struct migaccel_batch *cmd)
 struct migaccel_bctx {
 	struct list_head node;
 	struct migaccel_batch cmd;
-	struct batch_ops b;
 	unsigned long *bitmap;
 	struct migaccel_job *job;
 	unsigned long deadline;
@@ -534,7 +585,6 @@ static void bctx_free(struct migaccel_bctx *ctx)
 {
 	if (ctx->job)
 		migaccel_job_put(ctx->job);
-	kvfree(ctx->b.raw);
 	bitmap_free(ctx->bitmap);
 	kfree(ctx);
 }
@@ -547,6 +597,7 @@ static int bctx_prepare(struct migaccel_channel *ch,
 	struct migaccel_bctx *ctx;
 	struct migaccel_job *job;
 	unsigned int i;
+	u32 nr_known;
 	int ret;
 
 	ret = batch_check(cmd);
@@ -569,13 +620,15 @@ static int bctx_prepare(struct migaccel_channel *ch,
 	kref_get(&ch->ref);
 	job->ch = ch;
 	job->stats = &ch->stats;
-	ret = batch_copy_ops(&ctx->b, cmd, job);
+	ret = batch_read_ops(cmd, job, &nr_known) ?:
+	      batch_check_ops(cmd, job, nr_known) ?:
+	      batch_probe_writable(cmd->ops, (size_t)cmd->nr_ops * cmd->op_size);
+	if (!ret && cmd->out_zero_bitmap)
+		ret = batch_probe_writable(cmd->out_zero_bitmap,
+					   BITS_TO_U64(cmd->nr_ops) *
+					   sizeof(u64));
 	if (ret)
 		goto free;
-	ret = batch_probe_bitmap(cmd->out_zero_bitmap, ctx->bitmap, cmd->nr_ops);
-	if (ret)
-		goto free;
-	bitmap_zero(ctx->bitmap, BITS_TO_U64(cmd->nr_ops) * 64);
 	ret = batch_charge_pins(job);
 	if (ret)
 		goto free;
@@ -616,7 +669,7 @@ static int bctx_finish(struct migaccel_bctx *ctx)
 			migaccel_client_account(job->ch->client, i, per_op[i]);
 	migaccel_count(job->stats, MIGACCEL_STAT_BATCHES, 1);
 	migaccel_count(job->stats, MIGACCEL_STAT_OPS, job->nr);
-	return batch_write_back(&ctx->b, &ctx->cmd, job, ctx->bitmap);
+	return batch_write_back(&ctx->cmd, job, ctx->bitmap);
 }
 
 /*
