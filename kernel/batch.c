@@ -208,10 +208,17 @@ efault:
 	return -EFAULT;
 }
 
-/* Every op of the batch is well formed: 0, or the first op's error. */
+static unsigned int op_pins(const struct migaccel_op *op);
+
+/*
+ * Every op of the batch is well formed: 0, or the first op's error.
+ * *@pins is set to the user pages the batch will pin.
+ */
 static int batch_check_ops(const struct migaccel_batch *cmd,
-			   struct migaccel_job *job, u32 nr_known)
+			   struct migaccel_job *job, u32 nr_known,
+			   unsigned long *pins)
 {
+	unsigned long n = 0;
 	u32 i;
 	int ret;
 
@@ -219,7 +226,9 @@ static int batch_check_ops(const struct migaccel_batch *cmd,
 		ret = batch_check_op(&job->ops[i].op);
 		if (ret)
 			return ret;
+		n += op_pins(&job->ops[i].op);
 	}
+	*pins = n;
 	return nr_known < cmd->nr_ops ? -E2BIG : 0;
 }
 
@@ -325,21 +334,24 @@ static void pages_read(struct page **pages, u32 off, u8 *dst, u32 len)
 	}
 }
 
+/* Region @id of the job (NULL for 0): the first one it named is at hand. */
+static int op_region(struct migaccel_job *job, u32 id,
+		     struct migaccel_region **r)
+{
+	*r = NULL;
+	if (!id)
+		return 0;
+	if (job->nr_regions && job->regions[0]->id == id) {
+		*r = job->regions[0];
+		return 0;
+	}
+	return migaccel_job_region(job, id, r);
+}
+
 static int prepare_regions(struct migaccel_job *job, struct migaccel_jop *jop)
 {
-	int ret;
-
-	jop->region = NULL;
-	jop->buf_region = NULL;
-	if (jop->op.region) {
-		ret = migaccel_job_region(job, jop->op.region, &jop->region);
-		if (ret)
-			return ret;
-	}
-	if (jop->op.buf_region)
-		return migaccel_job_region(job, jop->op.buf_region,
-					   &jop->buf_region);
-	return 0;
+	return op_region(job, jop->op.region, &jop->region) ?:
+	       op_region(job, jop->op.buf_region, &jop->buf_region);
 }
 
 /*
@@ -447,61 +459,71 @@ static unsigned int op_pins(const struct migaccel_op *op)
  * registered regions are: they stay pinned as long as the job is held
  * (until an async batch is reaped, or an engine lets go).
  */
-static int batch_charge_pins(struct migaccel_job *job)
+static int batch_charge_pins(struct migaccel_job *job, unsigned long n)
 {
-	unsigned long n = 0;
-	unsigned int i;
 	int ret;
 
-	for (i = 0; i < job->nr; i++)
-		n += op_pins(&job->ops[i].op);
 	ret = account_locked_vm(current->mm, n, true);
 	if (!ret)
 		job->locked = n;
 	return ret;
 }
 
-/* Gather the operations of one kind into chunks a work queue can take. */
-static int batch_chunk(struct migaccel_job *job, enum migaccel_class class)
+/*
+ * Put operation @i in the open chunk of its kind, a new one when that is
+ * full: chunks a work queue can take, in the batch's order.
+ */
+static int batch_chunk_op(struct migaccel_job *job,
+			  struct migaccel_chunk **open, unsigned int i)
 {
-	unsigned int size = class == MIGACCEL_CLASS_DSA ? job->dsa_chunk :
+	struct migaccel_jop *jop = &job->ops[i];
+	struct migaccel_chunk *chunk = open[jop->class];
+	unsigned int size = jop->class == MIGACCEL_CLASS_DSA ? job->dsa_chunk :
 			    job->iaa_chunk;
-	unsigned int idx[MIGACCEL_CHUNK_DESCS];
-	unsigned int i, n = 0;
-	int ret;
 
-	for (i = 0; i < job->nr; i++) {
-		struct migaccel_jop *jop = &job->ops[i];
-
-		if (jop->class != class || jop->op.out_status)
-			continue;
-		idx[n++] = i;
-		if (n < size && i + 1 < job->nr)
-			continue;
-		ret = migaccel_job_add_chunk(job, class, idx, n);
-		if (ret)
-			return ret;
-		n = 0;
+	if (!chunk || chunk->nr == size) {
+		chunk = migaccel_job_new_chunk(job, jop->class);
+		if (!chunk)
+			return -ENOMEM;
+		open[jop->class] = chunk;
 	}
-	return n ? migaccel_job_add_chunk(job, class, idx, n) : 0;
+	chunk->op[chunk->nr] = i;
+	jop->chunk = chunk;
+	jop->slot = chunk->nr++;
+	return 0;
 }
 
-/* Outcomes to user memory: outputs, then the op array, then the bitmap. */
-static int batch_write_back(struct migaccel_batch *cmd,
-			    struct migaccel_job *job, unsigned long *bitmap)
+/*
+ * Every chunk is DONE: read each outcome (finishing on the CPU where the
+ * engine stopped), put outputs in place, count.
+ */
+static void batch_finish_ops(struct migaccel_batch *cmd,
+			     struct migaccel_job *job, unsigned long *bitmap)
 {
+	u32 per_op[MIGACCEL_OP_MAX] = {};
 	u32 i, failed = 0, cpu = 0;
 
 	for (i = 0; i < job->nr; i++) {
 		struct migaccel_jop *jop = &job->ops[i];
 		struct migaccel_op *op = &jop->op;
-		bool out = !op->out_status && !(op->out_flags & MIGACCEL_OUT_RAW);
+		bool out;
 
-		switch (op->opcode) {
-		case MIGACCEL_OP_ZERO_SCAN:
+		per_op[op->opcode]++;
+		if (!jop->chunk) {
+			failed += !!op->out_status;
+			continue;
+		}
+		if (migaccel_op_finish(jop))
+			op->out_flags |= MIGACCEL_OUT_CPU;
+		cpu += !!(op->out_flags & MIGACCEL_OUT_CPU);
+		failed += !!op->out_status;
+		if (op->opcode == MIGACCEL_OP_ZERO_SCAN) {
 			if (op->out_result)
 				__set_bit(i, bitmap);
-			break;
+			continue;
+		}
+		out = !op->out_status && !(op->out_flags & MIGACCEL_OUT_RAW);
+		switch (op->opcode) {
 		case MIGACCEL_OP_COMPRESS:
 		case MIGACCEL_OP_DELTA_CREATE:
 			if (out && op->out_result)
@@ -514,12 +536,23 @@ static int batch_write_back(struct migaccel_batch *cmd,
 				       MIGACCEL_PAGE_SIZE);
 			break;
 		}
-		failed += !!op->out_status;
-		cpu += !!(op->out_flags & MIGACCEL_OUT_CPU);
 	}
+	for (i = 0; i < MIGACCEL_OP_MAX; i++)
+		if (per_op[i])
+			migaccel_client_account(job->ch->client, i, per_op[i]);
+	migaccel_count(job->stats, MIGACCEL_STAT_BATCHES, 1);
+	migaccel_count(job->stats, MIGACCEL_STAT_OPS, job->nr);
+	migaccel_count(job->stats, MIGACCEL_STAT_CPU_OPS, cpu);
 	cmd->out_nr_failed = failed;
 	cmd->out_nr_cpu = cpu;
-	migaccel_count(job->stats, MIGACCEL_STAT_CPU_OPS, cpu);
+}
+
+/* Outcomes to user memory: the op array's out_ fields, then the bitmap. */
+static int batch_write_back(const struct migaccel_batch *cmd,
+			    struct migaccel_job *job,
+			    const unsigned long *bitmap)
+{
+	u32 i;
 
 	/* Only the out_ fields change. */
 	if (!user_write_access_begin(u64_to_user_ptr(cmd->ops),
@@ -595,7 +628,9 @@ static int bctx_prepare(struct migaccel_channel *ch,
 			struct migaccel_bctx **out)
 {
 	struct migaccel_bctx *ctx;
+	struct migaccel_chunk *open[MIGACCEL_NR_CLASSES] = {};
 	struct migaccel_job *job;
+	unsigned long pins;
 	unsigned int i;
 	u32 nr_known;
 	int ret;
@@ -621,7 +656,7 @@ static int bctx_prepare(struct migaccel_channel *ch,
 	job->ch = ch;
 	job->stats = &ch->stats;
 	ret = batch_read_ops(cmd, job, &nr_known) ?:
-	      batch_check_ops(cmd, job, nr_known) ?:
+	      batch_check_ops(cmd, job, nr_known, &pins) ?:
 	      batch_probe_writable(cmd->ops, (size_t)cmd->nr_ops * cmd->op_size);
 	if (!ret && cmd->out_zero_bitmap)
 		ret = batch_probe_writable(cmd->out_zero_bitmap,
@@ -629,18 +664,16 @@ static int bctx_prepare(struct migaccel_channel *ch,
 					   sizeof(u64));
 	if (ret)
 		goto free;
-	ret = batch_charge_pins(job);
+	ret = batch_charge_pins(job, pins);
 	if (ret)
 		goto free;
 	for (i = 0; i < job->nr; i++) {
 		ret = batch_prepare_op(job, &job->ops[i]);
+		if (!ret && !job->ops[i].op.out_status)
+			ret = batch_chunk_op(job, open, i);
 		if (ret)
 			goto free;
 	}
-	ret = batch_chunk(job, MIGACCEL_CLASS_DSA) ?:
-	      batch_chunk(job, MIGACCEL_CLASS_IAA);
-	if (ret)
-		goto free;
 	migaccel_inject_take(&ch->inject, &job->fault);
 	*out = ctx;
 	return 0;
@@ -653,23 +686,8 @@ free:
 /* Every chunk is DONE: finish on the CPU, write the results back. */
 static int bctx_finish(struct migaccel_bctx *ctx)
 {
-	struct migaccel_job *job = ctx->job;
-	u32 per_op[MIGACCEL_OP_MAX] = {};
-	unsigned int i;
-
-	for (i = 0; i < job->nr; i++) {
-		struct migaccel_jop *jop = &job->ops[i];
-
-		if (jop->chunk && migaccel_op_finish(jop))
-			jop->op.out_flags |= MIGACCEL_OUT_CPU;
-		per_op[jop->op.opcode]++;
-	}
-	for (i = 0; i < MIGACCEL_OP_MAX; i++)
-		if (per_op[i])
-			migaccel_client_account(job->ch->client, i, per_op[i]);
-	migaccel_count(job->stats, MIGACCEL_STAT_BATCHES, 1);
-	migaccel_count(job->stats, MIGACCEL_STAT_OPS, job->nr);
-	return batch_write_back(&ctx->cmd, job, ctx->bitmap);
+	batch_finish_ops(&ctx->cmd, ctx->job, ctx->bitmap);
+	return batch_write_back(&ctx->cmd, ctx->job, ctx->bitmap);
 }
 
 /*

@@ -550,6 +550,47 @@ void migaccel_job_put(struct migaccel_job *job)
 EXPORT_SYMBOL_IF_KUNIT(migaccel_job_put);
 
 /**
+ * migaccel_job_new_chunk() - add an empty chunk of one kind to a job
+ * @job: the job
+ * @class: the device kind of its operations
+ *
+ * The caller puts up to MIGACCEL_CHUNK_DESCS operations in it: @op[@nr],
+ * then the operation's @chunk and @slot, then @nr.  A chunk a spare job
+ * kept is reused.
+ *
+ * Context: process context, may sleep.
+ * Return: the chunk, or NULL (no memory, or no room in @job).
+ */
+struct migaccel_chunk *migaccel_job_new_chunk(struct migaccel_job *job,
+					      enum migaccel_class class)
+{
+	struct migaccel_chunk *chunk;
+
+	if (WARN_ON_ONCE(job->nr_chunks == job->max_chunks))
+		return NULL;
+	if (job->nr_chunks < job->nr_alloc) {
+		chunk = job->chunks[job->nr_chunks];
+	} else {
+		chunk = kmem_cache_alloc(migaccel_chunk_cache,
+					 GFP_KERNEL_ACCOUNT);
+		if (!chunk)
+			return NULL;
+		job->chunks[job->nr_alloc++] = chunk;
+	}
+	chunk->job = job;
+	spin_lock_init(&chunk->lock);
+	chunk->engine = NULL;
+	chunk->class = class;
+	chunk->nr = 0;
+	chunk->tried = 0;
+	chunk->refused = 0;
+	chunk->priv = NULL;
+	atomic_set(&chunk->state, MIGACCEL_CHUNK_IDLE);
+	job->nr_chunks++;
+	return chunk;
+}
+
+/**
  * migaccel_job_add_chunk() - add a chunk of operations of one kind
  * @job: the job
  * @class: their device kind
@@ -565,51 +606,43 @@ int migaccel_job_add_chunk(struct migaccel_job *job, enum migaccel_class class,
 	struct migaccel_chunk *chunk;
 	unsigned int i;
 
-	if (WARN_ON_ONCE(job->nr_chunks == job->max_chunks ||
-			 nr > MIGACCEL_CHUNK_DESCS))
+	if (WARN_ON_ONCE(nr > MIGACCEL_CHUNK_DESCS))
 		return -EINVAL;
-	if (job->nr_chunks < job->nr_alloc) {
-		chunk = job->chunks[job->nr_chunks];
-	} else {
-		chunk = kmem_cache_alloc(migaccel_chunk_cache,
-					 GFP_KERNEL_ACCOUNT);
-		if (!chunk)
-			return -ENOMEM;
-		job->chunks[job->nr_alloc++] = chunk;
-	}
-	chunk->job = job;
-	spin_lock_init(&chunk->lock);
-	chunk->engine = NULL;
-	chunk->class = class;
-	chunk->nr = nr;
-	chunk->tried = 0;
-	chunk->refused = 0;
-	chunk->priv = NULL;
-	atomic_set(&chunk->state, MIGACCEL_CHUNK_IDLE);
-	/* Records of a chunk no engine takes must read as "nothing done". */
-	memset(chunk->comps, 0, nr * sizeof(chunk->comps[0]));
-	memset(&chunk->batch_comp, 0, sizeof(chunk->batch_comp));
+	chunk = migaccel_job_new_chunk(job, class);
+	if (!chunk)
+		return -ENOMEM;
 	for (i = 0; i < nr; i++) {
 		chunk->op[i] = ops[i];
 		job->ops[ops[i]].chunk = chunk;
 		job->ops[ops[i]].slot = i;
 	}
-	job->nr_chunks++;
+	chunk->nr = nr;
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(migaccel_job_add_chunk);
+
+/* No engine runs @chunk: its records read as "nothing done", the CPU's. */
+static void chunk_to_cpu(struct migaccel_chunk *chunk)
+{
+	memset(chunk->comps, 0, chunk->nr * sizeof(chunk->comps[0]));
+	memset(&chunk->batch_comp, 0, sizeof(chunk->batch_comp));
+	atomic_set(&chunk->state, MIGACCEL_CHUNK_DONE);
+}
 
 /* Descriptors of @chunk for @engine, completion records cleared. */
 static void chunk_build(struct migaccel_chunk *chunk,
 			struct migaccel_engine *engine)
 {
 	const struct migaccel_engine_ops *ops = engine->ops;
+	struct migaccel_jop *jops = chunk->job->ops;
 	unsigned int i;
 
-	memset(chunk->comps, 0, chunk->nr * sizeof(chunk->comps[0]));
+	/* The records lie in a row: one address, each one's from it. */
+	chunk->comps_addr = ops->kernel_addr(engine, chunk, chunk->comps);
 	memset(&chunk->batch_comp, 0, sizeof(chunk->batch_comp));
+	/* Each builder clears its record. */
 	for (i = 0; i < chunk->nr; i++)
-		migaccel_op_build(&chunk->job->ops[chunk->op[i]], chunk, i);
+		migaccel_op_build(&jops[chunk->op[i]], chunk, i);
 	if (chunk->class == MIGACCEL_CLASS_DSA && chunk->nr > 1)
 		migaccel_desc_batch(&chunk->batch,
 				    ops->kernel_addr(engine, chunk, chunk->descs),
@@ -788,7 +821,7 @@ void migaccel_job_start(struct migaccel_job *job)
 		if (atomic_read(&chunk->state) != MIGACCEL_CHUNK_IDLE)
 			continue;
 		if (!chunk_start(chunk))
-			atomic_set(&chunk->state, MIGACCEL_CHUNK_DONE);
+			chunk_to_cpu(chunk);
 	}
 	if (atomic_dec_and_test(&job->pending))
 		job_done(job);
@@ -809,7 +842,7 @@ void migaccel_job_start_on_cpu(struct migaccel_job *job)
 
 	reinit_completion(&job->done);
 	for (i = 0; i < job->nr_chunks; i++)
-		atomic_set(&job->chunks[i]->state, MIGACCEL_CHUNK_DONE);
+		chunk_to_cpu(job->chunks[i]);
 	atomic_set(&job->pending, 0);
 	job_done(job);
 }
@@ -871,8 +904,7 @@ bool migaccel_job_abort(struct migaccel_job *job)
 		/* Ours again, unrun: the CPU finishes it. */
 		atomic64_add(chunk->nr, &engine->cpu_completions);
 		chunk_unpick(chunk, engine);
-		memset(chunk->comps, 0, chunk->nr * sizeof(chunk->comps[0]));
-		atomic_set(&chunk->state, MIGACCEL_CHUNK_DONE);
+		chunk_to_cpu(chunk);
 		atomic_dec(&job->pending);
 		migaccel_job_put(job);
 	}

@@ -311,6 +311,7 @@ enum migaccel_chunk_state {
  * @tried: engines this chunk already failed on, to fail over elsewhere
  * @refused: soft engine: busy refusals injected so far
  * @priv: the engine's per-chunk state (idxd: DMA mappings)
+ * @comps_addr: engine address of @comps, once built for an engine
  * @node: soft engine: on its list of lost chunks
  * @work: soft engine execution
  *
@@ -333,6 +334,7 @@ struct migaccel_chunk {
 	u32 tried;
 	u32 refused;
 	void *priv;
+	u64 comps_addr;
 	struct list_head node;
 	struct work_struct work;
 };
@@ -402,7 +404,9 @@ struct migaccel_job {
  *	reachable by the engine (DMA mapping); may fail with -ENOMEM
  * @page_addr: address the engine uses for @page, after @prepare
  * @kernel_addr: address the engine uses for kernel memory at @ptr, which
- *	lies in the chunk or in an op's bounce buffer, after @prepare
+ *	lies in the chunk or in an op's bounce buffer, after @prepare; over
+ *	the chunk, linear (the record of slot i lies i records after the
+ *	first one)
  * @submit: start @chunk; the engine later calls migaccel_chunk_complete()
  *	once, from any context.  -EBUSY: try again; other errors: the
  *	engine cannot take it
@@ -449,6 +453,9 @@ struct migaccel_engine_ops {
  * @max_batch: DSA: most descriptors in one batch; IAA: descriptors its
  *	work queue can hold at once
  * @ops: how to reach memory and submit
+ * @phys: @ops->page_addr is page_to_phys() and @ops->kernel_addr
+ *	virt_to_phys() (the soft engine): descriptors are built without
+ *	calling them
  * @node: in migaccel_engines (or, once unpublished and until its id is
  *	freed, the dying engines), under migaccel_engines_lock
  * @dead: set once it is going away: pick it no more
@@ -471,6 +478,7 @@ struct migaccel_engine {
 	u64 ops_mask;
 	u32 max_batch;
 	const struct migaccel_engine_ops *ops;
+	bool phys;
 	struct list_head node;
 	bool dead;
 	atomic_t inflight;
@@ -547,6 +555,8 @@ struct migaccel_job *migaccel_job_get(struct migaccel_channel *ch,
 				      unsigned int nr);
 void migaccel_job_put(struct migaccel_job *job);
 void migaccel_job_free_spare(struct migaccel_channel *ch);
+struct migaccel_chunk *migaccel_job_new_chunk(struct migaccel_job *job,
+					      enum migaccel_class class);
 int migaccel_job_add_chunk(struct migaccel_job *job, enum migaccel_class class,
 			   const unsigned int *ops, unsigned int nr);
 int migaccel_job_run(struct migaccel_job *job);
@@ -617,11 +627,29 @@ void migaccel_cpu_exit(void);
 
 /* ops.c */
 int migaccel_chunk_slot_of(const struct migaccel_chunk *chunk, u32 op);
-enum migaccel_class migaccel_op_class(u32 opcode);
 void migaccel_op_build(struct migaccel_jop *jop, struct migaccel_chunk *chunk,
 		       unsigned int slot);
 bool migaccel_op_finish(struct migaccel_jop *jop);
 bool migaccel_comp_compress_overflow(const struct iax_completion_record *comp);
+
+/**
+ * migaccel_op_class() - the device kind that runs an operation
+ * @opcode: a valid &enum migaccel_opcode
+ *
+ * Context: any.
+ * Return: MIGACCEL_CLASS_IAA for (de)compression and CRC64, else DSA.
+ */
+static inline enum migaccel_class migaccel_op_class(u32 opcode)
+{
+	switch (opcode) {
+	case MIGACCEL_OP_COMPRESS:
+	case MIGACCEL_OP_DECOMPRESS:
+	case MIGACCEL_OP_CRC64:
+		return MIGACCEL_CLASS_IAA;
+	default:
+		return MIGACCEL_CLASS_DSA;
+	}
+}
 
 /* batch.c */
 int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd);

@@ -13,32 +13,13 @@
  *   COMPRESS: @src page, stream built in @bounce
  *   DECOMPRESS: stream in @bounce, page built at @bounce + page size
  */
+#include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/string.h>
 #include <kunit/visibility.h>
 
 #include "migaccel.h"
-
-/**
- * migaccel_op_class() - the device kind that runs an operation
- * @opcode: a valid &enum migaccel_opcode
- *
- * Context: any.
- * Return: MIGACCEL_CLASS_IAA for (de)compression and CRC64, else DSA.
- */
-enum migaccel_class migaccel_op_class(u32 opcode)
-{
-	switch (opcode) {
-	case MIGACCEL_OP_COMPRESS:
-	case MIGACCEL_OP_DECOMPRESS:
-	case MIGACCEL_OP_CRC64:
-		return MIGACCEL_CLASS_IAA;
-	default:
-		return MIGACCEL_CLASS_DSA;
-	}
-}
-EXPORT_SYMBOL_IF_KUNIT(migaccel_op_class);
 
 /**
  * migaccel_chunk_slot_of() - where an operation sits in a chunk
@@ -83,16 +64,39 @@ static u64 op_page_addr(struct migaccel_jop *jop, struct migaccel_chunk *chunk,
 {
 	struct migaccel_engine *engine = chunk->engine;
 
+	if (engine->phys)
+		return page_to_phys(page);
 	if (jop->region && engine->ops->region_addr)
 		return engine->ops->region_addr(engine, chunk, jop->region, idx);
 	return engine->ops->page_addr(engine, chunk, page);
 }
 
+/* Clear the record of @slot: what the engine writes, then reads back. */
+static void comp_clear(struct migaccel_chunk *chunk, unsigned int slot)
+{
+	u64 *w = (u64 *)&chunk->comps[slot];
+
+	BUILD_BUG_ON(sizeof(chunk->comps[0]) != 8 * sizeof(u64) ||
+		     sizeof(struct dsa_completion_record) != 4 * sizeof(u64));
+	w[0] = 0;
+	w[1] = 0;
+	w[2] = 0;
+	w[3] = 0;
+	if (chunk->class == MIGACCEL_CLASS_DSA)
+		return;
+	w[4] = 0;
+	w[5] = 0;
+	w[6] = 0;
+	w[7] = 0;
+}
+
 /**
  * migaccel_op_build() - build the descriptor of an operation
  * @jop: the operation, its pages pinned and buffers set up
- * @chunk: its chunk, prepared for its engine
+ * @chunk: its chunk, prepared for its engine, @comps_addr set
  * @slot: its index in @chunk
+ *
+ * Its completion record is cleared.
  *
  * Context: any.
  */
@@ -103,9 +107,10 @@ void migaccel_op_build(struct migaccel_jop *jop, struct migaccel_chunk *chunk,
 	const struct migaccel_engine_ops *eops = engine->ops;
 	union migaccel_hw_desc *desc = &chunk->descs[slot];
 	const struct migaccel_op *op = &jop->op;
-	u64 comp = eops->kernel_addr(engine, chunk, &chunk->comps[slot]);
+	u64 comp = chunk->comps_addr + slot * sizeof(chunk->comps[0]);
 	u64 src = 0, src2 = 0, dst = 0, bounce = 0;
 
+	comp_clear(chunk, slot);
 	if (jop->src)
 		src = op_page_addr(jop, chunk, jop->src, jop->src_idx);
 	if (jop->src2)
@@ -117,7 +122,8 @@ void migaccel_op_build(struct migaccel_jop *jop, struct migaccel_chunk *chunk,
 	    op->opcode == MIGACCEL_OP_DELTA_APPLY ||
 	    op->opcode == MIGACCEL_OP_COMPRESS ||
 	    op->opcode == MIGACCEL_OP_DECOMPRESS)
-		bounce = eops->kernel_addr(engine, chunk, jop->bounce);
+		bounce = engine->phys ? virt_to_phys(jop->bounce) :
+			 eops->kernel_addr(engine, chunk, jop->bounce);
 
 	switch (op->opcode) {
 	case MIGACCEL_OP_ZERO_SCAN:

@@ -806,6 +806,7 @@ struct migaccel_engine migaccel_soft_engine = {
 	.numa_node = NUMA_NO_NODE,
 	.max_batch = SOFT_MAX_BATCH,
 	.ops = &soft_ops,
+	.phys = true,
 	.wq_id = -1,
 	.ops_mask = GENMASK_ULL(MIGACCEL_OP_MAX - 1, MIGACCEL_OP_ZERO_SCAN),
 };
