@@ -487,6 +487,7 @@ void migaccel_job_free_spare(struct migaccel_channel *ch)
 	if (job)
 		job_free(job);
 }
+EXPORT_SYMBOL_IF_KUNIT(migaccel_job_free_spare);
 
 /* Unpin what the job pinned; its operations are left with @pinned 0. */
 static void job_unpin(struct migaccel_job *job)
