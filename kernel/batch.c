@@ -265,21 +265,6 @@ static int pin_ubuf(struct migaccel_jop *jop, u64 addr, u32 len)
 	return ret < 0 ? ret : -EFAULT;
 }
 
-static void ubuf_write(struct migaccel_jop *jop, const u8 *src, u32 len)
-{
-	u32 off = offset_in_page(jop->op.dst);
-	unsigned int i;
-
-	for (i = 0; len; i++) {
-		u32 n = min_t(u32, len, PAGE_SIZE - off);
-
-		memcpy(page_address(jop->ubuf[i]) + off, src, n);
-		src += n;
-		len -= n;
-		off = 0;
-	}
-}
-
 /* Largest output a COMPRESS or DELTA_CREATE op may write to its buffer. */
 static u32 op_out_max(const struct migaccel_op *op)
 {
@@ -289,8 +274,9 @@ static u32 op_out_max(const struct migaccel_op *op)
 }
 
 /* Page operand @addr: pinned now, or found in the op's region. */
-static int page_operand(struct migaccel_jop *jop, u64 addr, bool write,
-			struct page **page, unsigned long *idx, u8 pin_bit)
+static __always_inline int page_operand(struct migaccel_jop *jop, u64 addr,
+					bool write, struct page **page,
+					unsigned long *idx, u8 pin_bit)
 {
 	int ret;
 
@@ -493,58 +479,23 @@ static int batch_chunk_op(struct migaccel_job *job,
 	return 0;
 }
 
-/*
- * Every chunk is DONE: read each outcome (finishing on the CPU where the
- * engine stopped), put outputs in place, count.
- */
+/* Every chunk is DONE: read each outcome, put outputs in place, count. */
 static void batch_finish_ops(struct migaccel_batch *cmd,
 			     struct migaccel_job *job, unsigned long *bitmap)
 {
-	u32 per_op[MIGACCEL_OP_MAX] = {};
-	u32 i, failed = 0, cpu = 0;
+	u32 count[2 + MIGACCEL_OP_MAX];
+	u32 i;
 
-	for (i = 0; i < job->nr; i++) {
-		struct migaccel_jop *jop = &job->ops[i];
-		struct migaccel_op *op = &jop->op;
-		bool out;
-
-		per_op[op->opcode]++;
-		if (!jop->chunk) {
-			failed += !!op->out_status;
-			continue;
-		}
-		if (migaccel_op_finish(jop))
-			op->out_flags |= MIGACCEL_OUT_CPU;
-		cpu += !!(op->out_flags & MIGACCEL_OUT_CPU);
-		failed += !!op->out_status;
-		if (op->opcode == MIGACCEL_OP_ZERO_SCAN) {
-			if (op->out_result)
-				__set_bit(i, bitmap);
-			continue;
-		}
-		out = !op->out_status && !(op->out_flags & MIGACCEL_OUT_RAW);
-		switch (op->opcode) {
-		case MIGACCEL_OP_COMPRESS:
-		case MIGACCEL_OP_DELTA_CREATE:
-			if (out && op->out_result)
-				ubuf_write(jop, jop->bounce, op->out_result);
-			break;
-		case MIGACCEL_OP_DECOMPRESS:
-			if (out)
-				memcpy(page_address(jop->dst),
-				       jop->bounce + MIGACCEL_PAGE_SIZE,
-				       MIGACCEL_PAGE_SIZE);
-			break;
-		}
-	}
+	migaccel_job_finish(job, bitmap, count);
 	for (i = 0; i < MIGACCEL_OP_MAX; i++)
-		if (per_op[i])
-			migaccel_client_account(job->ch->client, i, per_op[i]);
+		if (count[2 + i])
+			migaccel_client_account(job->ch->client, i,
+						count[2 + i]);
 	migaccel_count(job->stats, MIGACCEL_STAT_BATCHES, 1);
 	migaccel_count(job->stats, MIGACCEL_STAT_OPS, job->nr);
-	migaccel_count(job->stats, MIGACCEL_STAT_CPU_OPS, cpu);
-	cmd->out_nr_failed = failed;
-	cmd->out_nr_cpu = cpu;
+	migaccel_count(job->stats, MIGACCEL_STAT_CPU_OPS, count[1]);
+	cmd->out_nr_failed = count[0];
+	cmd->out_nr_cpu = count[1];
 }
 
 /* Outcomes to user memory: the op array's out_ fields, then the bitmap. */

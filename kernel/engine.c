@@ -635,15 +635,12 @@ static void chunk_build(struct migaccel_chunk *chunk,
 			struct migaccel_engine *engine)
 {
 	const struct migaccel_engine_ops *ops = engine->ops;
-	struct migaccel_jop *jops = chunk->job->ops;
-	unsigned int i;
 
 	/* The records lie in a row: one address, each one's from it. */
 	chunk->comps_addr = ops->kernel_addr(engine, chunk, chunk->comps);
 	memset(&chunk->batch_comp, 0, sizeof(chunk->batch_comp));
-	/* Each builder clears its record. */
-	for (i = 0; i < chunk->nr; i++)
-		migaccel_op_build(&jops[chunk->op[i]], chunk, i);
+	/* Each descriptor's builder clears its record. */
+	migaccel_chunk_build(chunk);
 	if (chunk->class == MIGACCEL_CLASS_DSA && chunk->nr > 1)
 		migaccel_desc_batch(&chunk->batch,
 				    ops->kernel_addr(engine, chunk, chunk->descs),

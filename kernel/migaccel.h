@@ -629,7 +629,10 @@ void migaccel_cpu_exit(void);
 int migaccel_chunk_slot_of(const struct migaccel_chunk *chunk, u32 op);
 void migaccel_op_build(struct migaccel_jop *jop, struct migaccel_chunk *chunk,
 		       unsigned int slot);
+void migaccel_chunk_build(struct migaccel_chunk *chunk);
 bool migaccel_op_finish(struct migaccel_jop *jop);
+void migaccel_job_finish(struct migaccel_job *job, unsigned long *bitmap,
+			 u32 *count);
 bool migaccel_comp_compress_overflow(const struct iax_completion_record *comp);
 
 /**
