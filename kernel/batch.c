@@ -26,13 +26,13 @@
 #include "migaccel.h"
 
 /* A page operand: a user address, or an offset in a region (0 allowed). */
-static bool page_operand_ok(const struct migaccel_op *op, u64 addr)
+static __always_inline bool page_operand_ok(const struct migaccel_op *op, u64 addr)
 {
 	return PAGE_ALIGNED(addr) && (addr || op->region);
 }
 
 /* A buffer operand: a user address, or an offset in a buffer region. */
-static bool buffer_operand_ok(const struct migaccel_op *op, u64 addr)
+static __always_inline bool buffer_operand_ok(const struct migaccel_op *op, u64 addr)
 {
 	return addr || op->buf_region;
 }
@@ -56,7 +56,7 @@ static const u8 batch_op_fields[MIGACCEL_OP_MAX] = {
 	[MIGACCEL_OP_CRC64] = F_SRC,
 };
 
-static int batch_check_op(const struct migaccel_op *op)
+static __always_inline int batch_check_op(const struct migaccel_op *op)
 {
 	u8 used;
 
@@ -122,18 +122,24 @@ static struct migaccel_op __user *batch_user_op(const struct migaccel_batch *cmd
 	return u64_to_user_ptr(cmd->ops + (u64)i * cmd->op_size);
 }
 
+static __always_inline unsigned int op_pins(const struct migaccel_op *op);
+
 /*
- * Read the caller's op array into the job's operations, field by field:
- * nothing is copied twice.  Bytes past the fields this module knows must
- * be 0: *@nr_known is set to the index of the first op with any other
- * byte there (-E2BIG once the ops before it are checked), or to nr_ops.
+ * Read the caller's op array into the job's operations, field by field,
+ * and check each op as it is read: nothing is copied twice.  Returns
+ * -EFAULT when any of the array cannot be read, else the error of the
+ * first malformed op (bytes past the fields this module knows must be 0:
+ * -E2BIG), else 0 with *@pins set to the user pages the batch will pin.
+ * Only computation runs between reads: no call, with user access on.
  */
 static int batch_read_ops(const struct migaccel_batch *cmd,
-			  struct migaccel_job *job, u32 *nr_known)
+			  struct migaccel_job *job, unsigned long *pins)
 {
 	const size_t known = sizeof(struct migaccel_op);
 	bool ids = cmd->op_size >= offsetofend(struct migaccel_op, buf_region);
-	u32 i, first_unknown = cmd->nr_ops;
+	unsigned long n = 0;
+	int err = 0;
+	u32 i;
 
 	if (!user_read_access_begin(u64_to_user_ptr(cmd->ops),
 				    (size_t)cmd->nr_ops * cmd->op_size))
@@ -159,22 +165,29 @@ static int batch_read_ops(const struct migaccel_batch *cmd,
 			unsafe_get_user(op->region, &u->region, efault);
 			unsafe_get_user(op->buf_region, &u->buf_region, efault);
 		}
-		if (cmd->op_size > known && first_unknown == cmd->nr_ops) {
+		/* The first malformed op decides; the rest is still read. */
+		if (err)
+			continue;
+		if (cmd->op_size > known) {
 			const u64 __user *w = (const u64 __user *)(u + 1);
-			size_t n = (cmd->op_size - known) / sizeof(u64);
+			size_t words = (cmd->op_size - known) / sizeof(u64);
 			u64 v, any = 0;
 
-			while (n--) {
+			while (words--) {
 				unsafe_get_user(v, w++, efault);
 				any |= v;
 			}
-			if (any)
-				first_unknown = i;
+			if (any) {
+				err = -E2BIG;
+				continue;
+			}
 		}
+		err = batch_check_op(op);
+		n += op_pins(op);
 	}
 	user_read_access_end();
-	*nr_known = first_unknown;
-	return 0;
+	*pins = n;
+	return err;
 
 efault:
 	user_read_access_end();
@@ -206,30 +219,6 @@ static int batch_probe_writable(u64 uaddr, size_t len)
 efault:
 	user_access_end();
 	return -EFAULT;
-}
-
-static unsigned int op_pins(const struct migaccel_op *op);
-
-/*
- * Every op of the batch is well formed: 0, or the first op's error.
- * *@pins is set to the user pages the batch will pin.
- */
-static int batch_check_ops(const struct migaccel_batch *cmd,
-			   struct migaccel_job *job, u32 nr_known,
-			   unsigned long *pins)
-{
-	unsigned long n = 0;
-	u32 i;
-	int ret;
-
-	for (i = 0; i < nr_known; i++) {
-		ret = batch_check_op(&job->ops[i].op);
-		if (ret)
-			return ret;
-		n += op_pins(&job->ops[i].op);
-	}
-	*pins = n;
-	return nr_known < cmd->nr_ops ? -E2BIG : 0;
 }
 
 static int pin_one(u64 addr, unsigned int gup_flags, struct page **page)
@@ -266,7 +255,7 @@ static int pin_ubuf(struct migaccel_jop *jop, u64 addr, u32 len)
 }
 
 /* Largest output a COMPRESS or DELTA_CREATE op may write to its buffer. */
-static u32 op_out_max(const struct migaccel_op *op)
+static __always_inline u32 op_out_max(const struct migaccel_op *op)
 {
 	if (op->opcode == MIGACCEL_OP_COMPRESS)
 		return min(op->dst_len, MIGACCEL_PAGE_SIZE - 1);
@@ -424,7 +413,7 @@ static int batch_prepare_op(struct migaccel_job *job,
 }
 
 /* User pages an operation pins for its job (none in a region). */
-static unsigned int op_pins(const struct migaccel_op *op)
+static __always_inline unsigned int op_pins(const struct migaccel_op *op)
 {
 	u8 used = batch_op_fields[op->opcode];
 	unsigned int n = 0;
@@ -583,7 +572,6 @@ static int bctx_prepare(struct migaccel_channel *ch,
 	struct migaccel_job *job;
 	unsigned long pins;
 	unsigned int i;
-	u32 nr_known;
 	int ret;
 
 	ret = batch_check(cmd);
@@ -606,8 +594,7 @@ static int bctx_prepare(struct migaccel_channel *ch,
 	kref_get(&ch->ref);
 	job->ch = ch;
 	job->stats = &ch->stats;
-	ret = batch_read_ops(cmd, job, &nr_known) ?:
-	      batch_check_ops(cmd, job, nr_known, &pins) ?:
+	ret = batch_read_ops(cmd, job, &pins) ?:
 	      batch_probe_writable(cmd->ops, (size_t)cmd->nr_ops * cmd->op_size);
 	if (!ret && cmd->out_zero_bitmap)
 		ret = batch_probe_writable(cmd->out_zero_bitmap,
