@@ -63,10 +63,10 @@ static __always_inline int batch_check_op(const struct migaccel_op *op)
 	if (!op->opcode || op->opcode >= MIGACCEL_OP_MAX || op->flags)
 		return -EOPNOTSUPP;
 	used = batch_op_fields[op->opcode];
-	if ((!(used & F_SRC2) && op->src2) || (!(used & F_DST) && op->dst) ||
-	    (!(used & F_SLEN) && op->src_len) ||
-	    (!(used & F_DLEN) && op->dst_len) ||
-	    (!(used & F_SEED) && op->seed))
+	/* Every field the opcode does not use is 0. */
+	if (((op->src2 ? F_SRC2 : 0) | (op->dst ? F_DST : 0) |
+	     (op->src_len ? F_SLEN : 0) | (op->dst_len ? F_DLEN : 0) |
+	     (op->seed ? F_SEED : 0)) & ~used)
 		return -EINVAL;
 
 	switch (op->opcode) {
@@ -124,8 +124,36 @@ static struct migaccel_op __user *batch_user_op(const struct migaccel_batch *cmd
 
 static __always_inline unsigned int op_pins(const struct migaccel_op *op);
 
+/* The 8-byte words of a struct migaccel_op, as read from user space. */
+enum {
+	OPW_CODE,	/* opcode, flags */
+	OPW_SRC,
+	OPW_SRC2,
+	OPW_DST,
+	OPW_LENS,	/* src_len, dst_len */
+	OPW_SEED,
+	OPW_OUT,	/* out_status, out_flags */
+	OPW_RESULT,
+	OPW_IDS,	/* region, buf_region */
+	OPW_NR
+};
+
+static_assert(offsetof(struct migaccel_op, flags) == OPW_CODE * 8 + 4 &&
+	      offsetof(struct migaccel_op, src) == OPW_SRC * 8 &&
+	      offsetof(struct migaccel_op, src2) == OPW_SRC2 * 8 &&
+	      offsetof(struct migaccel_op, dst) == OPW_DST * 8 &&
+	      offsetof(struct migaccel_op, src_len) == OPW_LENS * 8 &&
+	      offsetof(struct migaccel_op, dst_len) == OPW_LENS * 8 + 4 &&
+	      offsetof(struct migaccel_op, seed) == OPW_SEED * 8 &&
+	      offsetof(struct migaccel_op, out_status) == OPW_OUT * 8 &&
+	      offsetof(struct migaccel_op, out_flags) == OPW_OUT * 8 + 4 &&
+	      offsetof(struct migaccel_op, out_result) == OPW_RESULT * 8 &&
+	      offsetof(struct migaccel_op, region) == OPW_IDS * 8 &&
+	      offsetof(struct migaccel_op, buf_region) == OPW_IDS * 8 + 4 &&
+	      sizeof(struct migaccel_op) == OPW_NR * 8);
+
 /*
- * Read the caller's op array into the job's operations, field by field,
+ * Read the caller's op array into the job's operations, word by word,
  * and check each op as it is read: nothing is copied twice.  Returns
  * -EFAULT when any of the array cannot be read, else the error of the
  * first malformed op (bytes past the fields this module knows must be 0:
@@ -148,23 +176,21 @@ static int batch_read_ops(const struct migaccel_batch *cmd,
 		struct migaccel_op __user *u = batch_user_op(cmd, i);
 		struct migaccel_op *op = &job->ops[i].op;
 
-		unsafe_get_user(op->opcode, &u->opcode, efault);
-		unsafe_get_user(op->flags, &u->flags, efault);
-		unsafe_get_user(op->src, &u->src, efault);
-		unsafe_get_user(op->src2, &u->src2, efault);
-		unsafe_get_user(op->dst, &u->dst, efault);
-		unsafe_get_user(op->src_len, &u->src_len, efault);
-		unsafe_get_user(op->dst_len, &u->dst_len, efault);
-		unsafe_get_user(op->seed, &u->seed, efault);
-		op->out_status = 0;
-		op->out_flags = 0;
-		op->out_result = 0;
-		op->region = 0;
-		op->buf_region = 0;
-		if (ids) {
-			unsafe_get_user(op->region, &u->region, efault);
-			unsafe_get_user(op->buf_region, &u->buf_region, efault);
-		}
+		const u64 __user *uw = (const u64 __user *)u;
+		u64 *w = (u64 *)op;
+
+		/* Whole words: the pairs of u32 fields in one read each. */
+		unsafe_get_user(w[OPW_CODE], &uw[OPW_CODE], efault);
+		unsafe_get_user(w[OPW_SRC], &uw[OPW_SRC], efault);
+		unsafe_get_user(w[OPW_SRC2], &uw[OPW_SRC2], efault);
+		unsafe_get_user(w[OPW_DST], &uw[OPW_DST], efault);
+		unsafe_get_user(w[OPW_LENS], &uw[OPW_LENS], efault);
+		unsafe_get_user(w[OPW_SEED], &uw[OPW_SEED], efault);
+		w[OPW_OUT] = 0;
+		w[OPW_RESULT] = 0;
+		w[OPW_IDS] = 0;
+		if (ids)
+			unsafe_get_user(w[OPW_IDS], &uw[OPW_IDS], efault);
 		/* The first malformed op decides; the rest is still read. */
 		if (err)
 			continue;
@@ -463,6 +489,7 @@ static int batch_chunk_op(struct migaccel_job *job,
 		open[jop->class] = chunk;
 	}
 	chunk->op[chunk->nr] = i;
+	chunk->ops |= BIT_ULL(jop->op.opcode);
 	jop->chunk = chunk;
 	jop->slot = chunk->nr++;
 	return 0;

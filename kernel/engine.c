@@ -556,7 +556,7 @@ EXPORT_SYMBOL_IF_KUNIT(migaccel_job_put);
  * @class: the device kind of its operations
  *
  * The caller puts up to MIGACCEL_CHUNK_DESCS operations in it: @op[@nr],
- * then the operation's @chunk and @slot, then @nr.  A chunk a spare job
+ * its opcode's bit in @ops, the operation's @chunk and @slot, then @nr.  A chunk a spare job
  * kept is reused.
  *
  * Context: process context, may sleep.
@@ -583,6 +583,7 @@ struct migaccel_chunk *migaccel_job_new_chunk(struct migaccel_job *job,
 	chunk->engine = NULL;
 	chunk->class = class;
 	chunk->nr = 0;
+	chunk->ops = 0;
 	chunk->tried = 0;
 	chunk->refused = 0;
 	chunk->priv = NULL;
@@ -614,6 +615,7 @@ int migaccel_job_add_chunk(struct migaccel_job *job, enum migaccel_class class,
 		return -ENOMEM;
 	for (i = 0; i < nr; i++) {
 		chunk->op[i] = ops[i];
+		chunk->ops |= BIT_ULL(job->ops[ops[i]].op.opcode);
 		job->ops[ops[i]].chunk = chunk;
 		job->ops[ops[i]].slot = i;
 	}
@@ -671,17 +673,6 @@ static void chunk_unpick(struct migaccel_chunk *chunk,
 	migaccel_engine_put(engine);
 }
 
-/* The operations of @chunk, as bits of an engine's ops_mask. */
-static u64 chunk_ops(const struct migaccel_chunk *chunk)
-{
-	u64 ops = 0;
-	unsigned int i;
-
-	for (i = 0; i < chunk->nr; i++)
-		ops |= BIT_ULL(chunk->job->ops[chunk->op[i]].op.opcode);
-	return ops;
-}
-
 /*
  * Put @chunk on an engine: pick, map, build, submit.  Returns true when an
  * engine took it; false when none would, and the CPU must do it all.
@@ -690,7 +681,7 @@ static bool chunk_start(struct migaccel_chunk *chunk)
 {
 	struct migaccel_job *job = chunk->job;
 	struct migaccel_engine *engine;
-	u64 ops = chunk_ops(chunk);
+	u64 ops = chunk->ops;
 	unsigned int tries;
 	int ret;
 

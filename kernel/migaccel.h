@@ -306,6 +306,8 @@ enum migaccel_chunk_state {
  * @class: DSA or IAA descriptors
  * @nr: number of member descriptors
  * @op: index in the job of the operation of each member
+ * @ops: bit (1 << opcode) for each of its operations, as an engine's
+ *	ops_mask
  * @state: &enum migaccel_chunk_state, changed with cmpxchg
  * @pending: IAA: members still in flight
  * @tried: engines this chunk already failed on, to fail over elsewhere
@@ -329,6 +331,7 @@ struct migaccel_chunk {
 	enum migaccel_class class;
 	unsigned int nr;
 	u16 op[MIGACCEL_CHUNK_DESCS];
+	u64 ops;
 	atomic_t state;
 	atomic_t pending;
 	u32 tried;

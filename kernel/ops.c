@@ -214,8 +214,9 @@ static bool dsa_progress(const struct dsa_completion_record *comp,
 	return *resume;
 }
 
-static void finish_zero(struct migaccel_jop *jop,
-			const struct dsa_completion_record *comp, bool *cpu)
+static __always_inline void
+finish_zero(struct migaccel_jop *jop, const struct dsa_completion_record *comp,
+	    bool *cpu)
 {
 	u32 resume;
 

@@ -681,13 +681,15 @@ EXPORT_SYMBOL_IF_KUNIT(migaccel_soft_exec_iax);
  */
 static void soft_null_run(struct migaccel_chunk *chunk)
 {
-	union migaccel_hw_comp ok = {};
 	unsigned int i;
 
-	/* No output size: a compression is redone on the CPU, not copied. */
-	ok.dsa.status = DSA_COMP_SUCCESS;
+	/*
+	 * The records were cleared when the descriptors were built: only
+	 * the status is left to write.  No output size: a compression is
+	 * redone on the CPU, not copied.
+	 */
 	for (i = 0; i < chunk->nr; i++)
-		chunk->comps[i] = ok;
+		chunk->comps[i].dsa.status = DSA_COMP_SUCCESS;
 	chunk->batch_comp.status = DSA_COMP_SUCCESS;
 }
 
