@@ -56,17 +56,75 @@ static const u8 batch_op_fields[MIGACCEL_OP_MAX] = {
 	[MIGACCEL_OP_CRC64] = F_SRC,
 };
 
+/*
+ * The same as masks: per opcode, the bits of src2, dst, src_len, dst_len
+ * and seed it does not use, which must all be 0.
+ */
+struct op_unused {
+	u64 src2;
+	u64 dst;
+	u32 src_len;
+	u32 dst_len;
+	u64 seed;
+};
+
+/* Must say what batch_op_fields says. */
+static const struct op_unused batch_op_unused[MIGACCEL_OP_MAX] = {
+	[MIGACCEL_OP_ZERO_SCAN] = {
+		.src2 = U64_MAX, .dst = U64_MAX,
+		.src_len = U32_MAX, .dst_len = U32_MAX,
+		.seed = U64_MAX,
+	},
+	[MIGACCEL_OP_COPY] = {
+		.src2 = U64_MAX, .dst = 0,
+		.src_len = U32_MAX, .dst_len = U32_MAX,
+		.seed = U64_MAX,
+	},
+	[MIGACCEL_OP_CRC32C] = {
+		.src2 = U64_MAX, .dst = U64_MAX,
+		.src_len = U32_MAX, .dst_len = U32_MAX,
+		.seed = 0,
+	},
+	[MIGACCEL_OP_DELTA_CREATE] = {
+		.src2 = 0, .dst = 0,
+		.src_len = U32_MAX, .dst_len = 0,
+		.seed = U64_MAX,
+	},
+	[MIGACCEL_OP_DELTA_APPLY] = {
+		.src2 = U64_MAX, .dst = 0,
+		.src_len = 0, .dst_len = U32_MAX,
+		.seed = U64_MAX,
+	},
+	[MIGACCEL_OP_COMPRESS] = {
+		.src2 = U64_MAX, .dst = 0,
+		.src_len = U32_MAX, .dst_len = 0,
+		.seed = U64_MAX,
+	},
+	[MIGACCEL_OP_DECOMPRESS] = {
+		.src2 = U64_MAX, .dst = 0,
+		.src_len = 0, .dst_len = U32_MAX,
+		.seed = U64_MAX,
+	},
+	[MIGACCEL_OP_CRC64] = {
+		.src2 = U64_MAX, .dst = U64_MAX,
+		.src_len = U32_MAX, .dst_len = U32_MAX,
+		.seed = U64_MAX,
+	},
+};
+
 static __always_inline int batch_check_op(const struct migaccel_op *op)
 {
+	const struct op_unused *unused;
 	u8 used;
 
 	if (!op->opcode || op->opcode >= MIGACCEL_OP_MAX || op->flags)
 		return -EOPNOTSUPP;
 	used = batch_op_fields[op->opcode];
+	unused = &batch_op_unused[op->opcode];
 	/* Every field the opcode does not use is 0. */
-	if (((op->src2 ? F_SRC2 : 0) | (op->dst ? F_DST : 0) |
-	     (op->src_len ? F_SLEN : 0) | (op->dst_len ? F_DLEN : 0) |
-	     (op->seed ? F_SEED : 0)) & ~used)
+	if ((op->src2 & unused->src2) | (op->dst & unused->dst) |
+	    (op->src_len & unused->src_len) | (op->dst_len & unused->dst_len) |
+	    (op->seed & unused->seed))
 		return -EINVAL;
 
 	switch (op->opcode) {
