@@ -267,7 +267,9 @@ static int batch_read_ops(const struct migaccel_batch *cmd,
 			}
 		}
 		err = batch_check_op(op);
-		n += op_pins(op);
+		/* Only a valid opcode indexes the tables. */
+		if (!err)
+			n += op_pins(op);
 	}
 	user_read_access_end();
 	*pins = n;
