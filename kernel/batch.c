@@ -743,6 +743,11 @@ static void bctx_notify(struct migaccel_job *job)
 static void bctx_publish(struct migaccel_channel *ch,
 			 struct migaccel_bctx *ctx)
 {
+	/*
+	 * Once listed, a reaper may finish and free @ctx: nothing of it is
+	 * read after the lock is dropped.
+	 */
+	unsigned long deadline = ctx->deadline;
 	bool done;
 
 	spin_lock_irq(&ch->lock);
@@ -753,7 +758,7 @@ static void bctx_publish(struct migaccel_channel *ch,
 		eventfd_signal(ch->eventfd);
 	spin_unlock_irq(&ch->lock);
 	/* One jiffy late, so the batch is past its deadline by then. */
-	timer_reduce(&ch->deadline, ctx->deadline + 1);
+	timer_reduce(&ch->deadline, deadline + 1);
 	if (done)
 		wake_up_all(&ch->wait);
 }
