@@ -25,26 +25,14 @@
 
 #include "migaccel.h"
 
-/* The caller's op array, copied in whole; results go back in place. */
-struct batch_ops {
-	u8 *raw;
-	size_t raw_size;
-	u32 stride;
-};
-
-static struct migaccel_op *batch_raw_op(struct batch_ops *b, u32 i)
-{
-	return (struct migaccel_op *)(b->raw + (size_t)i * b->stride);
-}
-
 /* A page operand: a user address, or an offset in a region (0 allowed). */
-static bool page_operand_ok(const struct migaccel_op *op, u64 addr)
+static __always_inline bool page_operand_ok(const struct migaccel_op *op, u64 addr)
 {
 	return PAGE_ALIGNED(addr) && (addr || op->region);
 }
 
 /* A buffer operand: a user address, or an offset in a buffer region. */
-static bool buffer_operand_ok(const struct migaccel_op *op, u64 addr)
+static __always_inline bool buffer_operand_ok(const struct migaccel_op *op, u64 addr)
 {
 	return addr || op->buf_region;
 }
@@ -68,17 +56,75 @@ static const u8 batch_op_fields[MIGACCEL_OP_MAX] = {
 	[MIGACCEL_OP_CRC64] = F_SRC,
 };
 
-static int batch_check_op(const struct migaccel_op *op)
+/*
+ * The same as masks: per opcode, the bits of src2, dst, src_len, dst_len
+ * and seed it does not use, which must all be 0.
+ */
+struct op_unused {
+	u64 src2;
+	u64 dst;
+	u32 src_len;
+	u32 dst_len;
+	u64 seed;
+};
+
+/* Must say what batch_op_fields says. */
+static const struct op_unused batch_op_unused[MIGACCEL_OP_MAX] = {
+	[MIGACCEL_OP_ZERO_SCAN] = {
+		.src2 = U64_MAX, .dst = U64_MAX,
+		.src_len = U32_MAX, .dst_len = U32_MAX,
+		.seed = U64_MAX,
+	},
+	[MIGACCEL_OP_COPY] = {
+		.src2 = U64_MAX, .dst = 0,
+		.src_len = U32_MAX, .dst_len = U32_MAX,
+		.seed = U64_MAX,
+	},
+	[MIGACCEL_OP_CRC32C] = {
+		.src2 = U64_MAX, .dst = U64_MAX,
+		.src_len = U32_MAX, .dst_len = U32_MAX,
+		.seed = 0,
+	},
+	[MIGACCEL_OP_DELTA_CREATE] = {
+		.src2 = 0, .dst = 0,
+		.src_len = U32_MAX, .dst_len = 0,
+		.seed = U64_MAX,
+	},
+	[MIGACCEL_OP_DELTA_APPLY] = {
+		.src2 = U64_MAX, .dst = 0,
+		.src_len = 0, .dst_len = U32_MAX,
+		.seed = U64_MAX,
+	},
+	[MIGACCEL_OP_COMPRESS] = {
+		.src2 = U64_MAX, .dst = 0,
+		.src_len = U32_MAX, .dst_len = 0,
+		.seed = U64_MAX,
+	},
+	[MIGACCEL_OP_DECOMPRESS] = {
+		.src2 = U64_MAX, .dst = 0,
+		.src_len = 0, .dst_len = U32_MAX,
+		.seed = U64_MAX,
+	},
+	[MIGACCEL_OP_CRC64] = {
+		.src2 = U64_MAX, .dst = U64_MAX,
+		.src_len = U32_MAX, .dst_len = U32_MAX,
+		.seed = U64_MAX,
+	},
+};
+
+static __always_inline int batch_check_op(const struct migaccel_op *op)
 {
+	const struct op_unused *unused;
 	u8 used;
 
 	if (!op->opcode || op->opcode >= MIGACCEL_OP_MAX || op->flags)
 		return -EOPNOTSUPP;
 	used = batch_op_fields[op->opcode];
-	if ((!(used & F_SRC2) && op->src2) || (!(used & F_DST) && op->dst) ||
-	    (!(used & F_SLEN) && op->src_len) ||
-	    (!(used & F_DLEN) && op->dst_len) ||
-	    (!(used & F_SEED) && op->seed))
+	unused = &batch_op_unused[op->opcode];
+	/* Every field the opcode does not use is 0. */
+	if ((op->src2 & unused->src2) | (op->dst & unused->dst) |
+	    (op->src_len & unused->src_len) | (op->dst_len & unused->dst_len) |
+	    (op->seed & unused->seed))
 		return -EINVAL;
 
 	switch (op->opcode) {
@@ -128,57 +174,137 @@ static int batch_check_op(const struct migaccel_op *op)
 	return 0;
 }
 
-static int batch_copy_ops(struct batch_ops *b, const struct migaccel_batch *cmd,
-			  struct migaccel_job *job)
+static struct migaccel_op __user *batch_user_op(const struct migaccel_batch *cmd,
+						u32 i)
 {
-	size_t known = sizeof(struct migaccel_op);
-	u32 i;
-	int ret;
-
-	b->stride = cmd->op_size;
-	b->raw_size = (size_t)cmd->nr_ops * cmd->op_size;
-	b->raw = kvmalloc(b->raw_size, GFP_KERNEL_ACCOUNT);
-	if (!b->raw)
-		return -ENOMEM;
-	if (copy_from_user(b->raw, u64_to_user_ptr(cmd->ops), b->raw_size))
-		return -EFAULT;
-
-	for (i = 0; i < cmd->nr_ops; i++) {
-		const u8 *src = (const u8 *)batch_raw_op(b, i);
-		struct migaccel_op *op = &job->ops[i].op;
-
-		memset(op, 0, known);
-		memcpy(op, src, min_t(size_t, known, b->stride));
-		if (b->stride > known &&
-		    memchr_inv(src + known, 0, b->stride - known))
-			return -E2BIG;
-		ret = batch_check_op(op);
-		if (ret)
-			return ret;
-		op->out_status = 0;
-		op->out_flags = 0;
-		op->out_result = 0;
-	}
-	/*
-	 * Results are written back over the same bytes; make sure now that
-	 * they can be, so a read-only op array fails before any work.
-	 */
-	if (copy_to_user(u64_to_user_ptr(cmd->ops), b->raw, b->raw_size))
-		return -EFAULT;
-	return 0;
+	return u64_to_user_ptr(cmd->ops + (u64)i * cmd->op_size);
 }
 
-static int batch_probe_bitmap(u64 ubitmap, unsigned long *bitmap, u32 nr)
-{
-	size_t len = BITS_TO_U64(nr) * sizeof(u64);
+static __always_inline unsigned int op_pins(const struct migaccel_op *op);
 
-	if (!ubitmap)
-		return 0;
-	/* Read and write back the same words: writable, yet unchanged. */
-	if (copy_from_user(bitmap, u64_to_user_ptr(ubitmap), len) ||
-	    copy_to_user(u64_to_user_ptr(ubitmap), bitmap, len))
+/* The 8-byte words of a struct migaccel_op, as read from user space. */
+enum {
+	OPW_CODE,	/* opcode, flags */
+	OPW_SRC,
+	OPW_SRC2,
+	OPW_DST,
+	OPW_LENS,	/* src_len, dst_len */
+	OPW_SEED,
+	OPW_OUT,	/* out_status, out_flags */
+	OPW_RESULT,
+	OPW_IDS,	/* region, buf_region */
+	OPW_NR
+};
+
+static_assert(offsetof(struct migaccel_op, flags) == OPW_CODE * 8 + 4 &&
+	      offsetof(struct migaccel_op, src) == OPW_SRC * 8 &&
+	      offsetof(struct migaccel_op, src2) == OPW_SRC2 * 8 &&
+	      offsetof(struct migaccel_op, dst) == OPW_DST * 8 &&
+	      offsetof(struct migaccel_op, src_len) == OPW_LENS * 8 &&
+	      offsetof(struct migaccel_op, dst_len) == OPW_LENS * 8 + 4 &&
+	      offsetof(struct migaccel_op, seed) == OPW_SEED * 8 &&
+	      offsetof(struct migaccel_op, out_status) == OPW_OUT * 8 &&
+	      offsetof(struct migaccel_op, out_flags) == OPW_OUT * 8 + 4 &&
+	      offsetof(struct migaccel_op, out_result) == OPW_RESULT * 8 &&
+	      offsetof(struct migaccel_op, region) == OPW_IDS * 8 &&
+	      offsetof(struct migaccel_op, buf_region) == OPW_IDS * 8 + 4 &&
+	      sizeof(struct migaccel_op) == OPW_NR * 8);
+
+/*
+ * Read the caller's op array into the job's operations, word by word,
+ * and check each op as it is read: nothing is copied twice.  Returns
+ * -EFAULT when any of the array cannot be read, else the error of the
+ * first malformed op (bytes past the fields this module knows must be 0:
+ * -E2BIG), else 0 with *@pins set to the user pages the batch will pin.
+ * Only computation runs between reads: no call, with user access on.
+ */
+static int batch_read_ops(const struct migaccel_batch *cmd,
+			  struct migaccel_job *job, unsigned long *pins)
+{
+	const size_t known = sizeof(struct migaccel_op);
+	bool ids = cmd->op_size >= offsetofend(struct migaccel_op, buf_region);
+	unsigned long n = 0;
+	int err = 0;
+	u32 i;
+
+	if (!user_read_access_begin(u64_to_user_ptr(cmd->ops),
+				    (size_t)cmd->nr_ops * cmd->op_size))
 		return -EFAULT;
+	for (i = 0; i < cmd->nr_ops; i++) {
+		struct migaccel_op __user *u = batch_user_op(cmd, i);
+		struct migaccel_op *op = &job->ops[i].op;
+
+		const u64 __user *uw = (const u64 __user *)u;
+		u64 *w = (u64 *)op;
+
+		/* Whole words: the pairs of u32 fields in one read each. */
+		unsafe_get_user(w[OPW_CODE], &uw[OPW_CODE], efault);
+		unsafe_get_user(w[OPW_SRC], &uw[OPW_SRC], efault);
+		unsafe_get_user(w[OPW_SRC2], &uw[OPW_SRC2], efault);
+		unsafe_get_user(w[OPW_DST], &uw[OPW_DST], efault);
+		unsafe_get_user(w[OPW_LENS], &uw[OPW_LENS], efault);
+		unsafe_get_user(w[OPW_SEED], &uw[OPW_SEED], efault);
+		w[OPW_OUT] = 0;
+		w[OPW_RESULT] = 0;
+		w[OPW_IDS] = 0;
+		if (ids)
+			unsafe_get_user(w[OPW_IDS], &uw[OPW_IDS], efault);
+		/* The first malformed op decides; the rest is still read. */
+		if (err)
+			continue;
+		if (cmd->op_size > known) {
+			const u64 __user *w = (const u64 __user *)(u + 1);
+			size_t words = (cmd->op_size - known) / sizeof(u64);
+			u64 v, any = 0;
+
+			while (words--) {
+				unsafe_get_user(v, w++, efault);
+				any |= v;
+			}
+			if (any) {
+				err = -E2BIG;
+				continue;
+			}
+		}
+		err = batch_check_op(op);
+		/* Only a valid opcode indexes the tables. */
+		if (!err)
+			n += op_pins(op);
+	}
+	user_read_access_end();
+	*pins = n;
+	return err;
+
+efault:
+	user_read_access_end();
+	return -EFAULT;
+}
+
+/*
+ * Results are written back over the op array (its out_ fields) and the
+ * bitmap: make sure now that they can be, so that a read-only array fails
+ * before any work.  Each page of [@uaddr, @uaddr + @len) gets one of its
+ * bytes read and written back unchanged.
+ */
+static int batch_probe_writable(u64 uaddr, size_t len)
+{
+	u8 __user *p = u64_to_user_ptr(uaddr);
+	u8 __user *end = p + len;
+	u8 v;
+
+	if (!user_access_begin(p, len))
+		return -EFAULT;
+	while (p < end) {
+		unsafe_get_user(v, p, efault);
+		unsafe_put_user(v, p, efault);
+		p = (u8 __user *)(((unsigned long)p & PAGE_MASK) + PAGE_SIZE);
+	}
+	user_access_end();
 	return 0;
+
+efault:
+	user_access_end();
+	return -EFAULT;
 }
 
 static int pin_one(u64 addr, unsigned int gup_flags, struct page **page)
@@ -214,23 +340,8 @@ static int pin_ubuf(struct migaccel_jop *jop, u64 addr, u32 len)
 	return ret < 0 ? ret : -EFAULT;
 }
 
-static void ubuf_write(struct migaccel_jop *jop, const u8 *src, u32 len)
-{
-	u32 off = offset_in_page(jop->op.dst);
-	unsigned int i;
-
-	for (i = 0; len; i++) {
-		u32 n = min_t(u32, len, PAGE_SIZE - off);
-
-		memcpy(page_address(jop->ubuf[i]) + off, src, n);
-		src += n;
-		len -= n;
-		off = 0;
-	}
-}
-
 /* Largest output a COMPRESS or DELTA_CREATE op may write to its buffer. */
-static u32 op_out_max(const struct migaccel_op *op)
+static __always_inline u32 op_out_max(const struct migaccel_op *op)
 {
 	if (op->opcode == MIGACCEL_OP_COMPRESS)
 		return min(op->dst_len, MIGACCEL_PAGE_SIZE - 1);
@@ -238,8 +349,9 @@ static u32 op_out_max(const struct migaccel_op *op)
 }
 
 /* Page operand @addr: pinned now, or found in the op's region. */
-static int page_operand(struct migaccel_jop *jop, u64 addr, bool write,
-			struct page **page, unsigned long *idx, u8 pin_bit)
+static __always_inline int page_operand(struct migaccel_jop *jop, u64 addr,
+					bool write, struct page **page,
+					unsigned long *idx, u8 pin_bit)
 {
 	int ret;
 
@@ -283,27 +395,31 @@ static void pages_read(struct page **pages, u32 off, u8 *dst, u32 len)
 	}
 }
 
-static int prepare_regions(struct migaccel_channel *ch,
-			   struct migaccel_jop *jop)
+/* Region @id of the job (NULL for 0): the first one it named is at hand. */
+static int op_region(struct migaccel_job *job, u32 id,
+		     struct migaccel_region **r)
 {
-	if (jop->op.region) {
-		jop->region = migaccel_region_get(ch, jop->op.region);
-		if (!jop->region)
-			return -ENOENT;
+	*r = NULL;
+	if (!id)
+		return 0;
+	if (job->nr_regions && job->regions[0]->id == id) {
+		*r = job->regions[0];
+		return 0;
 	}
-	if (jop->op.buf_region) {
-		jop->buf_region = migaccel_region_get(ch, jop->op.buf_region);
-		if (!jop->buf_region)
-			return -ENOENT;
-	}
-	return 0;
+	return migaccel_job_region(job, id, r);
+}
+
+static int prepare_regions(struct migaccel_job *job, struct migaccel_jop *jop)
+{
+	return op_region(job, jop->op.region, &jop->region) ?:
+	       op_region(job, jop->op.buf_region, &jop->buf_region);
 }
 
 /*
  * Pin (or find in a region) what an operation reads and writes and fill
  * its bounce buffer.  Returns 0, or the error that refuses the batch.
  */
-static int batch_prepare_op(struct migaccel_channel *ch,
+static int batch_prepare_op(struct migaccel_job *job,
 			    struct migaccel_jop *jop)
 {
 	struct migaccel_op *op = &jop->op;
@@ -311,8 +427,14 @@ static int batch_prepare_op(struct migaccel_channel *ch,
 	struct page *in[3];
 	int ret;
 
+	/* A spare job's operation: every field used is set here. */
 	jop->class = migaccel_op_class(op->opcode);
-	ret = prepare_regions(ch, jop);
+	jop->src = NULL;
+	jop->src2 = NULL;
+	jop->dst = NULL;
+	jop->nr_ubuf = 0;
+	jop->chunk = NULL;
+	ret = prepare_regions(job, jop);
 	if (ret)
 		return ret;
 	if ((used & F_SRC) && !(used & F_SLEN)) {
@@ -351,7 +473,9 @@ static int batch_prepare_op(struct migaccel_channel *ch,
 	    op->opcode == MIGACCEL_OP_CRC32C || op->opcode == MIGACCEL_OP_CRC64)
 		return 0;
 
-	jop->bounce = kmalloc(MIGACCEL_BOUNCE_SIZE, GFP_KERNEL_ACCOUNT);
+	/* Kept with the job for the channel's next batches. */
+	if (!jop->bounce)
+		jop->bounce = kmalloc(MIGACCEL_BOUNCE_SIZE, GFP_KERNEL_ACCOUNT);
 	if (!jop->bounce)
 		return -ENOMEM;
 	if ((used & F_SLEN) && jop->buf_region) {
@@ -375,7 +499,7 @@ static int batch_prepare_op(struct migaccel_channel *ch,
 }
 
 /* User pages an operation pins for its job (none in a region). */
-static unsigned int op_pins(const struct migaccel_op *op)
+static __always_inline unsigned int op_pins(const struct migaccel_op *op)
 {
 	u8 used = batch_op_fields[op->opcode];
 	unsigned int n = 0;
@@ -396,91 +520,89 @@ static unsigned int op_pins(const struct migaccel_op *op)
  * registered regions are: they stay pinned as long as the job is held
  * (until an async batch is reaped, or an engine lets go).
  */
-static int batch_charge_pins(struct migaccel_job *job)
+static int batch_charge_pins(struct migaccel_job *job, unsigned long n)
 {
-	unsigned long n = 0;
-	unsigned int i;
 	int ret;
 
-	for (i = 0; i < job->nr; i++)
-		n += op_pins(&job->ops[i].op);
 	ret = account_locked_vm(current->mm, n, true);
 	if (!ret)
 		job->locked = n;
 	return ret;
 }
 
-/* Gather the operations of one kind into chunks a work queue can take. */
-static int batch_chunk(struct migaccel_job *job, enum migaccel_class class)
+/*
+ * Put operation @i in the open chunk of its kind, a new one when that is
+ * full: chunks a work queue can take, in the batch's order.
+ */
+static int batch_chunk_op(struct migaccel_job *job,
+			  struct migaccel_chunk **open, unsigned int i)
 {
-	unsigned int size = class == MIGACCEL_CLASS_DSA ? job->dsa_chunk :
+	struct migaccel_jop *jop = &job->ops[i];
+	struct migaccel_chunk *chunk = open[jop->class];
+	unsigned int size = jop->class == MIGACCEL_CLASS_DSA ? job->dsa_chunk :
 			    job->iaa_chunk;
-	unsigned int idx[MIGACCEL_CHUNK_DESCS];
-	unsigned int i, n = 0;
-	int ret;
 
-	for (i = 0; i < job->nr; i++) {
-		struct migaccel_jop *jop = &job->ops[i];
-
-		if (jop->class != class || jop->op.out_status)
-			continue;
-		idx[n++] = i;
-		if (n < size && i + 1 < job->nr)
-			continue;
-		ret = migaccel_job_add_chunk(job, class, idx, n);
-		if (ret)
-			return ret;
-		n = 0;
+	if (!chunk || chunk->nr == size) {
+		chunk = migaccel_job_new_chunk(job, jop->class);
+		if (!chunk)
+			return -ENOMEM;
+		open[jop->class] = chunk;
 	}
-	return n ? migaccel_job_add_chunk(job, class, idx, n) : 0;
+	chunk->op[chunk->nr] = i;
+	chunk->ops |= BIT_ULL(jop->op.opcode);
+	jop->chunk = chunk;
+	jop->slot = chunk->nr++;
+	return 0;
 }
 
-/* Outcomes to user memory: outputs, then the op array, then the bitmap. */
-static int batch_write_back(struct batch_ops *b, struct migaccel_batch *cmd,
-			    struct migaccel_job *job, unsigned long *bitmap)
+/* Every chunk is DONE: read each outcome, put outputs in place, count. */
+static void batch_finish_ops(struct migaccel_batch *cmd,
+			     struct migaccel_job *job, unsigned long *bitmap)
 {
-	u32 i, failed = 0, cpu = 0;
+	u32 count[2 + MIGACCEL_OP_MAX];
+	u32 i;
 
-	for (i = 0; i < job->nr; i++) {
-		struct migaccel_jop *jop = &job->ops[i];
-		struct migaccel_op *op = &jop->op;
-		struct migaccel_op *raw = batch_raw_op(b, i);
-		bool out = !op->out_status && !(op->out_flags & MIGACCEL_OUT_RAW);
+	migaccel_job_finish(job, bitmap, count);
+	for (i = 0; i < MIGACCEL_OP_MAX; i++)
+		if (count[2 + i])
+			migaccel_client_account(job->ch->client, i,
+						count[2 + i]);
+	migaccel_count(job->stats, MIGACCEL_STAT_BATCHES, 1);
+	migaccel_count(job->stats, MIGACCEL_STAT_OPS, job->nr);
+	migaccel_count(job->stats, MIGACCEL_STAT_CPU_OPS, count[1]);
+	cmd->out_nr_failed = count[0];
+	cmd->out_nr_cpu = count[1];
+}
 
-		switch (op->opcode) {
-		case MIGACCEL_OP_ZERO_SCAN:
-			if (op->out_result)
-				__set_bit(i, bitmap);
-			break;
-		case MIGACCEL_OP_COMPRESS:
-		case MIGACCEL_OP_DELTA_CREATE:
-			if (out && op->out_result)
-				ubuf_write(jop, jop->bounce, op->out_result);
-			break;
-		case MIGACCEL_OP_DECOMPRESS:
-			if (out)
-				memcpy(page_address(jop->dst),
-				       jop->bounce + MIGACCEL_PAGE_SIZE,
-				       MIGACCEL_PAGE_SIZE);
-			break;
-		}
-		/* Only the out_ fields change. */
-		raw->out_status = op->out_status;
-		raw->out_flags = op->out_flags;
-		raw->out_result = op->out_result;
-		failed += !!op->out_status;
-		cpu += !!(op->out_flags & MIGACCEL_OUT_CPU);
-	}
-	cmd->out_nr_failed = failed;
-	cmd->out_nr_cpu = cpu;
-	migaccel_count(job->stats, MIGACCEL_STAT_CPU_OPS, cpu);
-	if (copy_to_user(u64_to_user_ptr(cmd->ops), b->raw, b->raw_size))
+/* Outcomes to user memory: the op array's out_ fields, then the bitmap. */
+static int batch_write_back(const struct migaccel_batch *cmd,
+			    struct migaccel_job *job,
+			    const unsigned long *bitmap)
+{
+	u32 i;
+
+	/* Only the out_ fields change. */
+	if (!user_write_access_begin(u64_to_user_ptr(cmd->ops),
+				     (size_t)cmd->nr_ops * cmd->op_size))
 		return -EFAULT;
+	for (i = 0; i < job->nr; i++) {
+		struct migaccel_op __user *u = batch_user_op(cmd, i);
+		const struct migaccel_op *op = &job->ops[i].op;
+
+		unsafe_put_user(op->out_status, &u->out_status, efault);
+		unsafe_put_user(op->out_flags, &u->out_flags, efault);
+		unsafe_put_user(op->out_result, &u->out_result, efault);
+	}
+	user_write_access_end();
 	if (cmd->out_zero_bitmap &&
 	    copy_to_user(u64_to_user_ptr(cmd->out_zero_bitmap), bitmap,
 			 BITS_TO_U64(cmd->nr_ops) * sizeof(u64)))
 		return -EFAULT;
 	return 0;
+
+efault:
+	user_write_access_end();
+	return -EFAULT;
 }
 
 static int batch_check(const struct migaccel_batch *cmd)
@@ -500,7 +622,6 @@ static int batch_check(const struct migaccel_batch *cmd)
  * struct migaccel_bctx - one batch call, from validation to write-back
  * @node: in the channel's list of async batches
  * @cmd: the command as the caller gave it
- * @b: the caller's op array
  * @bitmap: zero-scan results
  * @job: the engine work
  * @deadline: jiffies after which an async batch is given up on
@@ -512,7 +633,6 @@ static int batch_check(const struct migaccel_batch *cmd)
 struct migaccel_bctx {
 	struct list_head node;
 	struct migaccel_batch cmd;
-	struct batch_ops b;
 	unsigned long *bitmap;
 	struct migaccel_job *job;
 	unsigned long deadline;
@@ -525,7 +645,6 @@ static void bctx_free(struct migaccel_bctx *ctx)
 {
 	if (ctx->job)
 		migaccel_job_put(ctx->job);
-	kvfree(ctx->b.raw);
 	bitmap_free(ctx->bitmap);
 	kfree(ctx);
 }
@@ -536,7 +655,9 @@ static int bctx_prepare(struct migaccel_channel *ch,
 			struct migaccel_bctx **out)
 {
 	struct migaccel_bctx *ctx;
+	struct migaccel_chunk *open[MIGACCEL_NR_CLASSES] = {};
 	struct migaccel_job *job;
+	unsigned long pins;
 	unsigned int i;
 	int ret;
 
@@ -547,7 +668,7 @@ static int bctx_prepare(struct migaccel_channel *ch,
 	if (!ctx)
 		return -ENOMEM;
 	ctx->cmd = *cmd;
-	job = migaccel_job_alloc(cmd->nr_ops);
+	job = migaccel_job_get(ch, cmd->nr_ops);
 	ctx->bitmap = bitmap_zalloc(BITS_TO_U64(cmd->nr_ops) * 64,
 				    GFP_KERNEL_ACCOUNT);
 	if (!job || !ctx->bitmap) {
@@ -560,25 +681,24 @@ static int bctx_prepare(struct migaccel_channel *ch,
 	kref_get(&ch->ref);
 	job->ch = ch;
 	job->stats = &ch->stats;
-	ret = batch_copy_ops(&ctx->b, cmd, job);
+	ret = batch_read_ops(cmd, job, &pins) ?:
+	      batch_probe_writable(cmd->ops, (size_t)cmd->nr_ops * cmd->op_size);
+	if (!ret && cmd->out_zero_bitmap)
+		ret = batch_probe_writable(cmd->out_zero_bitmap,
+					   BITS_TO_U64(cmd->nr_ops) *
+					   sizeof(u64));
 	if (ret)
 		goto free;
-	ret = batch_probe_bitmap(cmd->out_zero_bitmap, ctx->bitmap, cmd->nr_ops);
-	if (ret)
-		goto free;
-	bitmap_zero(ctx->bitmap, BITS_TO_U64(cmd->nr_ops) * 64);
-	ret = batch_charge_pins(job);
+	ret = batch_charge_pins(job, pins);
 	if (ret)
 		goto free;
 	for (i = 0; i < job->nr; i++) {
-		ret = batch_prepare_op(ch, &job->ops[i]);
+		ret = batch_prepare_op(job, &job->ops[i]);
+		if (!ret && !job->ops[i].op.out_status)
+			ret = batch_chunk_op(job, open, i);
 		if (ret)
 			goto free;
 	}
-	ret = batch_chunk(job, MIGACCEL_CLASS_DSA) ?:
-	      batch_chunk(job, MIGACCEL_CLASS_IAA);
-	if (ret)
-		goto free;
 	migaccel_inject_take(&ch->inject, &job->fault);
 	*out = ctx;
 	return 0;
@@ -591,23 +711,8 @@ free:
 /* Every chunk is DONE: finish on the CPU, write the results back. */
 static int bctx_finish(struct migaccel_bctx *ctx)
 {
-	struct migaccel_job *job = ctx->job;
-	u32 per_op[MIGACCEL_OP_MAX] = {};
-	unsigned int i;
-
-	for (i = 0; i < job->nr; i++) {
-		struct migaccel_jop *jop = &job->ops[i];
-
-		if (jop->chunk && migaccel_op_finish(jop))
-			jop->op.out_flags |= MIGACCEL_OUT_CPU;
-		per_op[jop->op.opcode]++;
-	}
-	for (i = 0; i < MIGACCEL_OP_MAX; i++)
-		if (per_op[i])
-			migaccel_client_account(job->ch->client, i, per_op[i]);
-	migaccel_count(job->stats, MIGACCEL_STAT_BATCHES, 1);
-	migaccel_count(job->stats, MIGACCEL_STAT_OPS, job->nr);
-	return batch_write_back(&ctx->b, &ctx->cmd, job, ctx->bitmap);
+	batch_finish_ops(&ctx->cmd, ctx->job, ctx->bitmap);
+	return batch_write_back(&ctx->cmd, ctx->job, ctx->bitmap);
 }
 
 /*

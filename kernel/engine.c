@@ -355,9 +355,75 @@ void migaccel_engine_put(struct migaccel_engine *engine)
 }
 EXPORT_SYMBOL_IF_KUNIT(migaccel_engine_put);
 
+/* Chunks of at least the smaller size, one partial per kind. */
+static unsigned int job_max_chunks(unsigned int nr, unsigned int dsa_chunk,
+				   unsigned int iaa_chunk)
+{
+	return DIV_ROUND_UP(nr, min(dsa_chunk, iaa_chunk)) + 1;
+}
+
+static struct migaccel_job *job_alloc(unsigned int nr, unsigned int dsa_chunk,
+				      unsigned int iaa_chunk)
+{
+	unsigned int max_chunks = job_max_chunks(nr, dsa_chunk, iaa_chunk);
+	struct migaccel_job *job;
+
+	job = kzalloc(struct_size(job, chunks, max_chunks),
+		      GFP_KERNEL_ACCOUNT);
+	if (!job)
+		return NULL;
+	job->max_chunks = max_chunks;
+	job->ops = kvcalloc(nr, sizeof(*job->ops), GFP_KERNEL_ACCOUNT);
+	if (!job->ops) {
+		kfree(job);
+		return NULL;
+	}
+	job->cap = nr;
+	job->regions = job->regions_inline;
+	job->max_regions = ARRAY_SIZE(job->regions_inline);
+	init_completion(&job->done);
+	return job;
+}
+
+/* Set up an allocated or spare job for a batch of @nr operations. */
+static void job_reset(struct migaccel_job *job, unsigned int nr,
+		      unsigned int dsa_chunk, unsigned int iaa_chunk)
+{
+	kref_init(&job->ref);
+	atomic_set(&job->pending, 0);
+	job->notify = NULL;
+	job->listed = false;
+	job->done_unlisted = false;
+	job->ch = NULL;
+	memset(&job->fault, 0, sizeof(job->fault));
+	job->stats = NULL;
+	job->nr = nr;
+	job->dsa_chunk = dsa_chunk;
+	job->iaa_chunk = iaa_chunk;
+	job->nr_chunks = 0;
+	job->locked = 0;
+	job->nr_regions = 0;
+}
+
+static void job_free(struct migaccel_job *job)
+{
+	unsigned int i;
+
+	for (i = 0; i < job->cap; i++)
+		kfree(job->ops[i].bounce);
+	for (i = 0; i < job->nr_alloc; i++)
+		kmem_cache_free(migaccel_chunk_cache, job->chunks[i]);
+	if (job->regions != job->regions_inline)
+		kfree(job->regions);
+	kvfree(job->ops);
+	kfree(job);
+}
+
 /**
  * migaccel_job_alloc() - allocate a job for a number of operations
  * @nr: number of operations, 1 to MIGACCEL_MAX_BATCH_OPS
+ *
+ * Its operations are zeroed.
  *
  * Context: process context, may sleep.
  * Return: the job holding one reference, or NULL.
@@ -366,38 +432,73 @@ struct migaccel_job *migaccel_job_alloc(unsigned int nr)
 {
 	unsigned int dsa_chunk = migaccel_engine_chunk_size(MIGACCEL_CLASS_DSA);
 	unsigned int iaa_chunk = migaccel_engine_chunk_size(MIGACCEL_CLASS_IAA);
-	/* Chunks of at least the smaller size, one partial per kind. */
-	unsigned int max_chunks = DIV_ROUND_UP(nr, min(dsa_chunk, iaa_chunk)) +
-				  1;
-	struct migaccel_job *job;
+	struct migaccel_job *job = job_alloc(nr, dsa_chunk, iaa_chunk);
 
-	job = kzalloc(struct_size(job, chunks, max_chunks),
-		      GFP_KERNEL_ACCOUNT);
-	if (!job)
-		return NULL;
-	job->dsa_chunk = dsa_chunk;
-	job->iaa_chunk = iaa_chunk;
-	job->max_chunks = max_chunks;
-	job->ops = kvcalloc(nr, sizeof(*job->ops), GFP_KERNEL_ACCOUNT);
-	if (!job->ops) {
-		kfree(job);
-		return NULL;
-	}
-	kref_init(&job->ref);
-	init_completion(&job->done);
-	job->nr = nr;
+	if (job)
+		job_reset(job, nr, dsa_chunk, iaa_chunk);
 	return job;
 }
 EXPORT_SYMBOL_IF_KUNIT(migaccel_job_alloc);
 
-static void migaccel_job_release(struct kref *ref)
+/**
+ * migaccel_job_get() - a job for a batch of a channel
+ * @ch: the channel
+ * @nr: number of operations, 1 to MIGACCEL_MAX_BATCH_OPS
+ *
+ * The channel's spare job when it has room, else a new one.  The
+ * operations of a spare job are not zeroed: whoever fills one sets every
+ * field its opcode uses (@op, @class, @src, @src2, @dst, @nr_ubuf,
+ * @region, @buf_region, @chunk); @pinned is 0 and @bounce is NULL or a
+ * buffer to reuse.  The caller sets @ch (with a reference) and @stats.
+ *
+ * Context: process context, may sleep.
+ * Return: the job holding one reference, or NULL.
+ */
+struct migaccel_job *migaccel_job_get(struct migaccel_channel *ch,
+				      unsigned int nr)
 {
-	struct migaccel_job *job = container_of(ref, struct migaccel_job, ref);
+	unsigned int dsa_chunk = migaccel_engine_chunk_size(MIGACCEL_CLASS_DSA);
+	unsigned int iaa_chunk = migaccel_engine_chunk_size(MIGACCEL_CLASS_IAA);
+	struct migaccel_job *job = xchg(&ch->spare, NULL);
+
+	if (job && (job->cap < nr || job->max_chunks <
+		    job_max_chunks(nr, dsa_chunk, iaa_chunk))) {
+		job_free(job);
+		job = NULL;
+	}
+	if (!job)
+		job = job_alloc(nr, dsa_chunk, iaa_chunk);
+	if (job)
+		job_reset(job, nr, dsa_chunk, iaa_chunk);
+	return job;
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_job_get);
+
+/**
+ * migaccel_job_free_spare() - free a channel's spare job
+ * @ch: the channel, being freed
+ *
+ * Context: any in which kvfree() may run.
+ */
+void migaccel_job_free_spare(struct migaccel_channel *ch)
+{
+	struct migaccel_job *job = xchg(&ch->spare, NULL);
+
+	if (job)
+		job_free(job);
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_job_free_spare);
+
+/* Unpin what the job pinned; its operations are left with @pinned 0. */
+static void job_unpin(struct migaccel_job *job)
+{
 	unsigned int i;
 
 	for (i = 0; i < job->nr; i++) {
 		struct migaccel_jop *jop = &job->ops[i];
 
+		if (!jop->pinned)
+			continue;
 		if (jop->pinned & MIGACCEL_PIN_SRC)
 			unpin_user_page(jop->src);
 		if (jop->pinned & MIGACCEL_PIN_SRC2)
@@ -408,20 +509,33 @@ static void migaccel_job_release(struct kref *ref)
 		if (jop->pinned & MIGACCEL_PIN_UBUF)
 			unpin_user_pages_dirty_lock(jop->ubuf, jop->nr_ubuf,
 						    true);
-		if (jop->region)
-			migaccel_region_put(jop->region, &job->ch->wait);
-		if (jop->buf_region)
-			migaccel_region_put(jop->buf_region, &job->ch->wait);
-		kfree(jop->bounce);
+		jop->pinned = 0;
 	}
-	for (i = 0; i < job->nr_chunks; i++)
-		kmem_cache_free(migaccel_chunk_cache, job->chunks[i]);
+}
+
+static void migaccel_job_release(struct kref *ref)
+{
+	struct migaccel_job *job = container_of(ref, struct migaccel_job, ref);
+	struct migaccel_channel *ch = job->ch;
+	unsigned int i;
+
+	/* Every pin of a channel's job is charged: none charged, none pinned. */
+	if (job->locked || !ch)
+		job_unpin(job);
+	for (i = 0; i < job->nr_regions; i++)
+		migaccel_region_put(job->regions[i], &ch->wait);
+	job->nr_regions = 0;
 	if (job->locked)
-		migaccel_memlock_uncharge(job->ch->mm, job->locked);
-	if (job->ch)
-		migaccel_channel_put(job->ch);
-	kvfree(job->ops);
-	kfree(job);
+		migaccel_memlock_uncharge(ch->mm, job->locked);
+	if (!ch) {
+		job_free(job);
+		return;
+	}
+	/* The channel's next batch reuses it, unless it has one already. */
+	job->ch = NULL;
+	if (cmpxchg(&ch->spare, NULL, job))
+		job_free(job);
+	migaccel_channel_put(ch);
 }
 
 /**
@@ -435,6 +549,48 @@ void migaccel_job_put(struct migaccel_job *job)
 	kref_put(&job->ref, migaccel_job_release);
 }
 EXPORT_SYMBOL_IF_KUNIT(migaccel_job_put);
+
+/**
+ * migaccel_job_new_chunk() - add an empty chunk of one kind to a job
+ * @job: the job
+ * @class: the device kind of its operations
+ *
+ * The caller puts up to MIGACCEL_CHUNK_DESCS operations in it: @op[@nr],
+ * its opcode's bit in @ops, the operation's @chunk and @slot, then @nr.  A chunk a spare job
+ * kept is reused.
+ *
+ * Context: process context, may sleep.
+ * Return: the chunk, or NULL (no memory, or no room in @job).
+ */
+struct migaccel_chunk *migaccel_job_new_chunk(struct migaccel_job *job,
+					      enum migaccel_class class)
+{
+	struct migaccel_chunk *chunk;
+
+	if (WARN_ON_ONCE(job->nr_chunks == job->max_chunks))
+		return NULL;
+	if (job->nr_chunks < job->nr_alloc) {
+		chunk = job->chunks[job->nr_chunks];
+	} else {
+		chunk = kmem_cache_alloc(migaccel_chunk_cache,
+					 GFP_KERNEL_ACCOUNT);
+		if (!chunk)
+			return NULL;
+		job->chunks[job->nr_alloc++] = chunk;
+	}
+	chunk->job = job;
+	spin_lock_init(&chunk->lock);
+	chunk->engine = NULL;
+	chunk->class = class;
+	chunk->nr = 0;
+	chunk->ops = 0;
+	chunk->tried = 0;
+	chunk->refused = 0;
+	chunk->priv = NULL;
+	atomic_set(&chunk->state, MIGACCEL_CHUNK_IDLE);
+	job->nr_chunks++;
+	return chunk;
+}
 
 /**
  * migaccel_job_add_chunk() - add a chunk of operations of one kind
@@ -452,46 +608,41 @@ int migaccel_job_add_chunk(struct migaccel_job *job, enum migaccel_class class,
 	struct migaccel_chunk *chunk;
 	unsigned int i;
 
-	if (WARN_ON_ONCE(job->nr_chunks == job->max_chunks ||
-			 nr > MIGACCEL_CHUNK_DESCS))
+	if (WARN_ON_ONCE(nr > MIGACCEL_CHUNK_DESCS))
 		return -EINVAL;
-	chunk = kmem_cache_alloc(migaccel_chunk_cache, GFP_KERNEL_ACCOUNT);
+	chunk = migaccel_job_new_chunk(job, class);
 	if (!chunk)
 		return -ENOMEM;
-	chunk->job = job;
-	spin_lock_init(&chunk->lock);
-	chunk->engine = NULL;
-	chunk->class = class;
-	chunk->nr = nr;
-	chunk->tried = 0;
-	chunk->refused = 0;
-	chunk->priv = NULL;
-	atomic_set(&chunk->state, MIGACCEL_CHUNK_IDLE);
-	/* Records of a chunk no engine takes must read as "nothing done". */
-	memset(chunk->comps, 0, nr * sizeof(chunk->comps[0]));
-	memset(&chunk->batch_comp, 0, sizeof(chunk->batch_comp));
 	for (i = 0; i < nr; i++) {
 		chunk->op[i] = ops[i];
+		chunk->ops |= BIT_ULL(job->ops[ops[i]].op.opcode);
 		job->ops[ops[i]].chunk = chunk;
 		job->ops[ops[i]].slot = i;
 	}
-	job->nr_chunks++;
-	job->chunks[job->nr_chunks - 1] = chunk;
+	chunk->nr = nr;
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(migaccel_job_add_chunk);
+
+/* No engine runs @chunk: its records read as "nothing done", the CPU's. */
+static void chunk_to_cpu(struct migaccel_chunk *chunk)
+{
+	memset(chunk->comps, 0, chunk->nr * sizeof(chunk->comps[0]));
+	memset(&chunk->batch_comp, 0, sizeof(chunk->batch_comp));
+	atomic_set(&chunk->state, MIGACCEL_CHUNK_DONE);
+}
 
 /* Descriptors of @chunk for @engine, completion records cleared. */
 static void chunk_build(struct migaccel_chunk *chunk,
 			struct migaccel_engine *engine)
 {
 	const struct migaccel_engine_ops *ops = engine->ops;
-	unsigned int i;
 
-	memset(chunk->comps, 0, chunk->nr * sizeof(chunk->comps[0]));
+	/* The records lie in a row: one address, each one's from it. */
+	chunk->comps_addr = ops->kernel_addr(engine, chunk, chunk->comps);
 	memset(&chunk->batch_comp, 0, sizeof(chunk->batch_comp));
-	for (i = 0; i < chunk->nr; i++)
-		migaccel_op_build(&chunk->job->ops[chunk->op[i]], chunk, i);
+	/* Each descriptor's builder clears its record. */
+	migaccel_chunk_build(chunk);
 	if (chunk->class == MIGACCEL_CLASS_DSA && chunk->nr > 1)
 		migaccel_desc_batch(&chunk->batch,
 				    ops->kernel_addr(engine, chunk, chunk->descs),
@@ -522,17 +673,6 @@ static void chunk_unpick(struct migaccel_chunk *chunk,
 	migaccel_engine_put(engine);
 }
 
-/* The operations of @chunk, as bits of an engine's ops_mask. */
-static u64 chunk_ops(const struct migaccel_chunk *chunk)
-{
-	u64 ops = 0;
-	unsigned int i;
-
-	for (i = 0; i < chunk->nr; i++)
-		ops |= BIT_ULL(chunk->job->ops[chunk->op[i]].op.opcode);
-	return ops;
-}
-
 /*
  * Put @chunk on an engine: pick, map, build, submit.  Returns true when an
  * engine took it; false when none would, and the CPU must do it all.
@@ -541,7 +681,7 @@ static bool chunk_start(struct migaccel_chunk *chunk)
 {
 	struct migaccel_job *job = chunk->job;
 	struct migaccel_engine *engine;
-	u64 ops = chunk_ops(chunk);
+	u64 ops = chunk->ops;
 	unsigned int tries;
 	int ret;
 
@@ -684,7 +824,7 @@ void migaccel_job_start(struct migaccel_job *job)
 		if (atomic_read(&chunk->state) != MIGACCEL_CHUNK_IDLE)
 			continue;
 		if (!chunk_start(chunk))
-			atomic_set(&chunk->state, MIGACCEL_CHUNK_DONE);
+			chunk_to_cpu(chunk);
 	}
 	if (atomic_dec_and_test(&job->pending))
 		job_done(job);
@@ -705,7 +845,7 @@ void migaccel_job_start_on_cpu(struct migaccel_job *job)
 
 	reinit_completion(&job->done);
 	for (i = 0; i < job->nr_chunks; i++)
-		atomic_set(&job->chunks[i]->state, MIGACCEL_CHUNK_DONE);
+		chunk_to_cpu(job->chunks[i]);
 	atomic_set(&job->pending, 0);
 	job_done(job);
 }
@@ -767,8 +907,7 @@ bool migaccel_job_abort(struct migaccel_job *job)
 		/* Ours again, unrun: the CPU finishes it. */
 		atomic64_add(chunk->nr, &engine->cpu_completions);
 		chunk_unpick(chunk, engine);
-		memset(chunk->comps, 0, chunk->nr * sizeof(chunk->comps[0]));
-		atomic_set(&chunk->state, MIGACCEL_CHUNK_DONE);
+		chunk_to_cpu(chunk);
 		atomic_dec(&job->pending);
 		migaccel_job_put(job);
 	}

@@ -299,6 +299,7 @@ static void migaccel_channel_free(struct kref *ref)
 	struct migaccel_channel *ch =
 		container_of(ref, struct migaccel_channel, ref);
 
+	migaccel_job_free_spare(ch);
 	mmdrop(ch->mm);
 	kfree(ch);
 }

@@ -207,13 +207,15 @@ struct migaccel_stats {
  * @ubuf: pinned pages under a destination buffer (COMPRESS, DELTA_CREATE,
  *	DELTA_CREATE), at most three
  * @nr_ubuf: entries of @ubuf
- * @bounce: kernel buffer of MIGACCEL_BOUNCE_SIZE bytes, or NULL
+ * @bounce: kernel buffer of MIGACCEL_BOUNCE_SIZE bytes, or NULL; kept with
+ *	the job for later batches, freed with it
  * @chunk: chunk holding its descriptor, or NULL when it needs none
  * @slot: index of its descriptor in @chunk
  * @pinned: MIGACCEL_PIN_* bits: which of @src, @src2, @dst, @ubuf the job
  *	pinned (the others belong to a region)
- * @region: region of its pages, holding a use count, or NULL
- * @buf_region: region of its buffers, holding a use count, or NULL
+ * @region: region of its pages, or NULL; the job holds it
+ *	(&migaccel_job.regions)
+ * @buf_region: region of its buffers, or NULL; the job holds it
  * @src_idx: index of @src in @region
  * @src2_idx: index of @src2 in @region
  * @dst_idx: index of @dst in @region
@@ -245,15 +247,15 @@ struct migaccel_jop {
 /**
  * struct migaccel_region - guest RAM pinned once (region.c)
  * @ref: held by the channel while the region is registered, and by each
- *	operation of a job that names it, until the job is released (its
- *	submitter and every engine let go); the last put unmaps, unpins,
- *	uncharges and frees
+ *	job that names it, until the job is released (its submitter and
+ *	every engine let go); the last put unmaps, unpins, uncharges and
+ *	frees
  * @id: its id in the channel, never 0
  * @addr: user address of its first byte
  * @length: bytes
  * @nr_pages: pages
  * @pages: the pinned pages
- * @users: operations of jobs that name it; unregistering waits for 0
+ * @users: jobs that name it; unregistering waits for 0
  * @mm: address space it is charged to
  * @node: in the list of every region, under migaccel_regions_lock
  * @dma: per engine id, the bus address of each page, or NULL
@@ -304,11 +306,14 @@ enum migaccel_chunk_state {
  * @class: DSA or IAA descriptors
  * @nr: number of member descriptors
  * @op: index in the job of the operation of each member
+ * @ops: bit (1 << opcode) for each of its operations, as an engine's
+ *	ops_mask
  * @state: &enum migaccel_chunk_state, changed with cmpxchg
  * @pending: IAA: members still in flight
  * @tried: engines this chunk already failed on, to fail over elsewhere
  * @refused: soft engine: busy refusals injected so far
  * @priv: the engine's per-chunk state (idxd: DMA mappings)
+ * @comps_addr: engine address of @comps, once built for an engine
  * @node: soft engine: on its list of lost chunks
  * @work: soft engine execution
  *
@@ -326,18 +331,23 @@ struct migaccel_chunk {
 	enum migaccel_class class;
 	unsigned int nr;
 	u16 op[MIGACCEL_CHUNK_DESCS];
+	u64 ops;
 	atomic_t state;
 	atomic_t pending;
 	u32 tried;
 	u32 refused;
 	void *priv;
+	u64 comps_addr;
 	struct list_head node;
 	struct work_struct work;
 };
 
 /**
  * struct migaccel_job - the engine work of one batch call
- * @ref: held by the submitter and by each chunk in flight
+ * @ref: held by the submitter and by each chunk in flight; once the last
+ *	is dropped, a job of a channel is cleaned (pins, regions, charge) and
+ *	kept as the channel's spare, its operations, chunks and bounce
+ *	buffers allocated for the next batch (migaccel_job_get())
  * @pending: chunks in flight
  * @done: completed each time @pending reaches zero
  * @notify: called (any context) when @done completes, or NULL
@@ -350,10 +360,19 @@ struct migaccel_chunk {
  * @ops: the operations
  * @dsa_chunk: most operations in one DSA chunk (the WQs' batch limit)
  * @iaa_chunk: most operations in one IAA chunk (the WQs' descriptor pools)
+ * @cap: room in @ops
  * @max_chunks: room in @chunks
- * @nr_chunks: entries of @chunks
+ * @nr_chunks: chunks of this batch, @chunks[0] to @chunks[@nr_chunks - 1]
+ * @nr_alloc: chunks allocated, kept for the channel's next batch; from
+ *	@nr_chunks on they are unused
  * @locked: user pages its operations pinned, charged to the RLIMIT_MEMLOCK
  *	of @ch's address space until the job is released
+ * @nr_regions: entries of @regions
+ * @max_regions: room in @regions
+ * @regions: the regions its operations name, each looked up once per
+ *	batch and held (a use count and a reference) until the job is
+ *	released; @regions_inline, or an array allocated when more are named
+ * @regions_inline: room for the first few regions
  * @chunks: submissions, MIGACCEL_CHUNK_DESCS operations each at most
  */
 struct migaccel_job {
@@ -370,10 +389,16 @@ struct migaccel_job {
 	struct migaccel_jop *ops;
 	unsigned int dsa_chunk;
 	unsigned int iaa_chunk;
+	unsigned int cap;
 	unsigned int max_chunks;
 	unsigned int nr_chunks;
+	unsigned int nr_alloc;
 	unsigned long locked;
-	struct migaccel_chunk *chunks[] __counted_by(nr_chunks);
+	unsigned int nr_regions;
+	unsigned int max_regions;
+	struct migaccel_region **regions;
+	struct migaccel_region *regions_inline[4];
+	struct migaccel_chunk *chunks[] __counted_by(max_chunks);
 };
 
 /**
@@ -382,7 +407,9 @@ struct migaccel_job {
  *	reachable by the engine (DMA mapping); may fail with -ENOMEM
  * @page_addr: address the engine uses for @page, after @prepare
  * @kernel_addr: address the engine uses for kernel memory at @ptr, which
- *	lies in the chunk or in an op's bounce buffer, after @prepare
+ *	lies in the chunk or in an op's bounce buffer, after @prepare; over
+ *	the chunk, linear (the record of slot i lies i records after the
+ *	first one)
  * @submit: start @chunk; the engine later calls migaccel_chunk_complete()
  *	once, from any context.  -EBUSY: try again; other errors: the
  *	engine cannot take it
@@ -429,6 +456,9 @@ struct migaccel_engine_ops {
  * @max_batch: DSA: most descriptors in one batch; IAA: descriptors its
  *	work queue can hold at once
  * @ops: how to reach memory and submit
+ * @phys: @ops->page_addr is page_to_phys() and @ops->kernel_addr
+ *	virt_to_phys() (the soft engine): descriptors are built without
+ *	calling them
  * @node: in migaccel_engines (or, once unpublished and until its id is
  *	freed, the dying engines), under migaccel_engines_lock
  * @dead: set once it is going away: pick it no more
@@ -451,6 +481,7 @@ struct migaccel_engine {
 	u64 ops_mask;
 	u32 max_batch;
 	const struct migaccel_engine_ops *ops;
+	bool phys;
 	struct list_head node;
 	bool dead;
 	atomic_t inflight;
@@ -523,7 +554,12 @@ struct migaccel_engine *migaccel_engine_pick(enum migaccel_class class,
 					     u32 exclude);
 void migaccel_engine_put(struct migaccel_engine *engine);
 struct migaccel_job *migaccel_job_alloc(unsigned int nr);
+struct migaccel_job *migaccel_job_get(struct migaccel_channel *ch,
+				      unsigned int nr);
 void migaccel_job_put(struct migaccel_job *job);
+void migaccel_job_free_spare(struct migaccel_channel *ch);
+struct migaccel_chunk *migaccel_job_new_chunk(struct migaccel_job *job,
+					      enum migaccel_class class);
 int migaccel_job_add_chunk(struct migaccel_job *job, enum migaccel_class class,
 			   const unsigned int *ops, unsigned int nr);
 int migaccel_job_run(struct migaccel_job *job);
@@ -594,11 +630,32 @@ void migaccel_cpu_exit(void);
 
 /* ops.c */
 int migaccel_chunk_slot_of(const struct migaccel_chunk *chunk, u32 op);
-enum migaccel_class migaccel_op_class(u32 opcode);
 void migaccel_op_build(struct migaccel_jop *jop, struct migaccel_chunk *chunk,
 		       unsigned int slot);
+void migaccel_chunk_build(struct migaccel_chunk *chunk);
 bool migaccel_op_finish(struct migaccel_jop *jop);
+void migaccel_job_finish(struct migaccel_job *job, unsigned long *bitmap,
+			 u32 *count);
 bool migaccel_comp_compress_overflow(const struct iax_completion_record *comp);
+
+/**
+ * migaccel_op_class() - the device kind that runs an operation
+ * @opcode: a valid &enum migaccel_opcode
+ *
+ * Context: any.
+ * Return: MIGACCEL_CLASS_IAA for (de)compression and CRC64, else DSA.
+ */
+static inline enum migaccel_class migaccel_op_class(u32 opcode)
+{
+	switch (opcode) {
+	case MIGACCEL_OP_COMPRESS:
+	case MIGACCEL_OP_DECOMPRESS:
+	case MIGACCEL_OP_CRC64:
+		return MIGACCEL_CLASS_IAA;
+	default:
+		return MIGACCEL_CLASS_DSA;
+	}
+}
 
 /* batch.c */
 int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd);
@@ -617,11 +674,31 @@ void migaccel_memlock_uncharge(struct mm_struct *mm, unsigned long pages);
 struct migaccel_region *migaccel_region_get(struct migaccel_channel *ch,
 					    u32 id);
 void migaccel_region_put(struct migaccel_region *r, wait_queue_head_t *wait);
-struct page *migaccel_region_page(struct migaccel_region *r, u64 offset,
-				  u64 len, unsigned long *index);
 void migaccel_regions_release(struct migaccel_channel *ch);
+int migaccel_job_region(struct migaccel_job *job, u32 id,
+			struct migaccel_region **out);
 void migaccel_regions_engine_add(struct migaccel_engine *engine);
 void migaccel_regions_engine_del(struct migaccel_engine *engine);
+
+/**
+ * migaccel_region_page() - the page at an offset of a region
+ * @r: the region
+ * @offset: offset of the page, page aligned
+ * @len: bytes from @offset the caller will use
+ * @index: set to the page's index in the region
+ *
+ * Context: any.
+ * Return: the page, or NULL when the range is outside the region.
+ */
+static inline struct page *migaccel_region_page(struct migaccel_region *r,
+						u64 offset, u64 len,
+						unsigned long *index)
+{
+	if (offset >= r->length || len > r->length - offset)
+		return NULL;
+	*index = offset >> PAGE_SHIFT;
+	return r->pages[*index];
+}
 
 /* inject.c */
 extern struct migaccel_stats migaccel_stats;
@@ -659,6 +736,8 @@ void migaccel_debugfs_exit(void);
  * @sva_dev: the device each of @sva binds
  * @client: the opener's process, as the control plane sees it
  * @qos: this channel's share of its client group's bandwidth
+ * @spare: a released job kept for the next batch, or NULL; taken and
+ *	put back with xchg()/cmpxchg(), freed with the channel
  */
 struct migaccel_channel {
 	struct kref ref;
@@ -678,6 +757,7 @@ struct migaccel_channel {
 	struct device *sva_dev[MIGACCEL_MAX_ENGINES];
 	struct migaccel_client *client;
 	struct migaccel_channel_qos qos;
+	struct migaccel_job *spare;
 };
 
 void migaccel_channel_put(struct migaccel_channel *ch);

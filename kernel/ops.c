@@ -13,32 +13,13 @@
  *   COMPRESS: @src page, stream built in @bounce
  *   DECOMPRESS: stream in @bounce, page built at @bounce + page size
  */
+#include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/string.h>
 #include <kunit/visibility.h>
 
 #include "migaccel.h"
-
-/**
- * migaccel_op_class() - the device kind that runs an operation
- * @opcode: a valid &enum migaccel_opcode
- *
- * Context: any.
- * Return: MIGACCEL_CLASS_IAA for (de)compression and CRC64, else DSA.
- */
-enum migaccel_class migaccel_op_class(u32 opcode)
-{
-	switch (opcode) {
-	case MIGACCEL_OP_COMPRESS:
-	case MIGACCEL_OP_DECOMPRESS:
-	case MIGACCEL_OP_CRC64:
-		return MIGACCEL_CLASS_IAA;
-	default:
-		return MIGACCEL_CLASS_DSA;
-	}
-}
-EXPORT_SYMBOL_IF_KUNIT(migaccel_op_class);
 
 /**
  * migaccel_chunk_slot_of() - where an operation sits in a chunk
@@ -78,42 +59,63 @@ static u32 compress_max(const struct migaccel_op *op)
 }
 
 /* A page of a region is mapped already where the engine needs it. */
-static u64 op_page_addr(struct migaccel_jop *jop, struct migaccel_chunk *chunk,
-			struct page *page, unsigned long idx)
+static __always_inline u64 op_page_addr(struct migaccel_jop *jop,
+					struct migaccel_chunk *chunk,
+					struct page *page, unsigned long idx)
 {
 	struct migaccel_engine *engine = chunk->engine;
 
+	if (engine->phys)
+		return page_to_phys(page);
 	if (jop->region && engine->ops->region_addr)
 		return engine->ops->region_addr(engine, chunk, jop->region, idx);
 	return engine->ops->page_addr(engine, chunk, page);
 }
 
-/**
- * migaccel_op_build() - build the descriptor of an operation
- * @jop: the operation, its pages pinned and buffers set up
- * @chunk: its chunk, prepared for its engine
- * @slot: its index in @chunk
- *
- * Context: any.
- */
-void migaccel_op_build(struct migaccel_jop *jop, struct migaccel_chunk *chunk,
-		       unsigned int slot)
+/* Clear the record of @slot: what the engine writes, then reads back. */
+static __always_inline void comp_clear(struct migaccel_chunk *chunk, unsigned int slot)
+{
+	u64 *w = (u64 *)&chunk->comps[slot];
+
+	BUILD_BUG_ON(sizeof(chunk->comps[0]) != 8 * sizeof(u64) ||
+		     sizeof(struct dsa_completion_record) != 4 * sizeof(u64));
+	w[0] = 0;
+	w[1] = 0;
+	w[2] = 0;
+	w[3] = 0;
+	if (chunk->class == MIGACCEL_CLASS_DSA)
+		return;
+	w[4] = 0;
+	w[5] = 0;
+	w[6] = 0;
+	w[7] = 0;
+}
+
+static __always_inline void op_build(struct migaccel_jop *jop,
+				     struct migaccel_chunk *chunk,
+				     unsigned int slot)
 {
 	struct migaccel_engine *engine = chunk->engine;
 	const struct migaccel_engine_ops *eops = engine->ops;
 	union migaccel_hw_desc *desc = &chunk->descs[slot];
 	const struct migaccel_op *op = &jop->op;
-	u64 comp = eops->kernel_addr(engine, chunk, &chunk->comps[slot]);
+	u64 comp = chunk->comps_addr + slot * sizeof(chunk->comps[0]);
 	u64 src = 0, src2 = 0, dst = 0, bounce = 0;
 
+	comp_clear(chunk, slot);
 	if (jop->src)
 		src = op_page_addr(jop, chunk, jop->src, jop->src_idx);
 	if (jop->src2)
 		src2 = op_page_addr(jop, chunk, jop->src2, jop->src2_idx);
 	if (jop->dst)
 		dst = op_page_addr(jop, chunk, jop->dst, jop->dst_idx);
-	if (jop->bounce)
-		bounce = eops->kernel_addr(engine, chunk, jop->bounce);
+	/* Only these use it; others may keep one from an earlier batch. */
+	if (op->opcode == MIGACCEL_OP_DELTA_CREATE ||
+	    op->opcode == MIGACCEL_OP_DELTA_APPLY ||
+	    op->opcode == MIGACCEL_OP_COMPRESS ||
+	    op->opcode == MIGACCEL_OP_DECOMPRESS)
+		bounce = engine->phys ? virt_to_phys(jop->bounce) :
+			 eops->kernel_addr(engine, chunk, jop->bounce);
 
 	switch (op->opcode) {
 	case MIGACCEL_OP_ZERO_SCAN:
@@ -154,7 +156,40 @@ void migaccel_op_build(struct migaccel_jop *jop, struct migaccel_chunk *chunk,
 		break;
 	}
 }
+
+/**
+ * migaccel_op_build() - build the descriptor of an operation
+ * @jop: the operation, its pages pinned and buffers set up
+ * @chunk: its chunk, prepared for its engine, @comps_addr set
+ * @slot: its index in @chunk
+ *
+ * Its completion record is cleared.
+ *
+ * Context: any.
+ */
+void migaccel_op_build(struct migaccel_jop *jop, struct migaccel_chunk *chunk,
+		       unsigned int slot)
+{
+	op_build(jop, chunk, slot);
+}
 EXPORT_SYMBOL_IF_KUNIT(migaccel_op_build);
+
+/**
+ * migaccel_chunk_build() - build the descriptors of a chunk's operations
+ * @chunk: the chunk, prepared for its engine, @comps_addr set
+ *
+ * Their completion records are cleared.
+ *
+ * Context: any.
+ */
+void migaccel_chunk_build(struct migaccel_chunk *chunk)
+{
+	struct migaccel_jop *jops = chunk->job->ops;
+	unsigned int i;
+
+	for (i = 0; i < chunk->nr; i++)
+		op_build(&jops[chunk->op[i]], chunk, i);
+}
 
 /*
  * How far the engine got with a DSA operation other than the zero scan:
@@ -179,11 +214,19 @@ static bool dsa_progress(const struct dsa_completion_record *comp,
 	return *resume;
 }
 
-static void finish_zero(struct migaccel_jop *jop,
-			const struct dsa_completion_record *comp, bool *cpu)
+static __always_inline void
+finish_zero(struct migaccel_jop *jop, const struct dsa_completion_record *comp,
+	    bool *cpu)
 {
 	u32 resume;
 
+	/* The engine's answer, as migaccel_comp_zero_page() reads it. */
+	if (DSA_COMP_STATUS(READ_ONCE(comp->status)) == DSA_COMP_SUCCESS) {
+		/* The result after the status says it is there. */
+		smp_rmb();
+		jop->op.out_result = !comp->result;
+		return;
+	}
 	if (migaccel_comp_zero_page(comp, MIGACCEL_PAGE_SIZE, &resume)) {
 		jop->op.out_result = !comp->result;
 		return;
@@ -370,17 +413,7 @@ static void finish_crc64(struct migaccel_jop *jop,
 						MIGACCEL_PAGE_SIZE);
 }
 
-/**
- * migaccel_op_finish() - read an operation's outcome, finishing on the CPU
- * @jop: an operation whose chunk is DONE
- *
- * Sets out_result, out_status and MIGACCEL_OUT_RAW; the data of COMPRESS,
- * DELTA_CREATE and DECOMPRESS is left in the bounce buffer.
- *
- * Context: process context (may sleep for a zlib workspace).
- * Return: true when the CPU did some of the work.
- */
-bool migaccel_op_finish(struct migaccel_jop *jop)
+static __always_inline bool op_finish(struct migaccel_jop *jop)
 {
 	const union migaccel_hw_comp *comp = &jop->chunk->comps[jop->slot];
 	bool cpu = false;
@@ -413,4 +446,86 @@ bool migaccel_op_finish(struct migaccel_jop *jop)
 	}
 	return cpu;
 }
+
+/**
+ * migaccel_op_finish() - read an operation's outcome, finishing on the CPU
+ * @jop: an operation whose chunk is DONE
+ *
+ * Sets out_result, out_status and MIGACCEL_OUT_RAW; the data of COMPRESS,
+ * DELTA_CREATE and DECOMPRESS is left in the bounce buffer.
+ *
+ * Context: process context (may sleep for a zlib workspace).
+ * Return: true when the CPU did some of the work.
+ */
+bool migaccel_op_finish(struct migaccel_jop *jop)
+{
+	return op_finish(jop);
+}
 EXPORT_SYMBOL_IF_KUNIT(migaccel_op_finish);
+
+/* Copy @len bytes at @src to the op's destination buffer's pages. */
+static void ubuf_write(struct migaccel_jop *jop, const u8 *src, u32 len)
+{
+	u32 off = offset_in_page(jop->op.dst);
+	unsigned int i;
+
+	for (i = 0; len; i++) {
+		u32 n = min_t(u32, len, PAGE_SIZE - off);
+
+		memcpy(page_address(jop->ubuf[i]) + off, src, n);
+		src += n;
+		len -= n;
+		off = 0;
+	}
+}
+
+/**
+ * migaccel_job_finish() - read every outcome of a job and put outputs in place
+ * @job: a job whose chunks are all DONE
+ * @bitmap: bit i is set for operation i, a zero scan that found a zero page
+ * @count: set: [0] operations with out_status, [1] with MIGACCEL_OUT_CPU,
+ *	[2 + opcode] operations per opcode (MIGACCEL_OP_MAX of them)
+ *
+ * Operations without a chunk already have their outcome.  Outputs reach
+ * the caller's memory (COMPRESS and DELTA_CREATE buffers, the DECOMPRESS
+ * page) only for an operation that succeeded.
+ *
+ * Context: process context (may sleep for a zlib workspace).
+ */
+void migaccel_job_finish(struct migaccel_job *job, unsigned long *bitmap,
+			 u32 *count)
+{
+	unsigned int i;
+
+	memset(count, 0, (2 + MIGACCEL_OP_MAX) * sizeof(*count));
+	for (i = 0; i < job->nr; i++) {
+		struct migaccel_jop *jop = &job->ops[i];
+		struct migaccel_op *op = &jop->op;
+		bool out;
+
+		count[2 + op->opcode]++;
+		if (jop->chunk && op_finish(jop))
+			op->out_flags |= MIGACCEL_OUT_CPU;
+		count[0] += !!op->out_status;
+		count[1] += !!(op->out_flags & MIGACCEL_OUT_CPU);
+		out = jop->chunk && !op->out_status &&
+		      !(op->out_flags & MIGACCEL_OUT_RAW);
+		switch (op->opcode) {
+		case MIGACCEL_OP_ZERO_SCAN:
+			if (op->out_result)
+				__set_bit(i, bitmap);
+			break;
+		case MIGACCEL_OP_COMPRESS:
+		case MIGACCEL_OP_DELTA_CREATE:
+			if (out && op->out_result)
+				ubuf_write(jop, jop->bounce, op->out_result);
+			break;
+		case MIGACCEL_OP_DECOMPRESS:
+			if (out)
+				memcpy(page_address(jop->dst),
+				       jop->bounce + MIGACCEL_PAGE_SIZE,
+				       MIGACCEL_PAGE_SIZE);
+			break;
+		}
+	}
+}

@@ -330,22 +330,47 @@ void migaccel_region_put(struct migaccel_region *r, wait_queue_head_t *wait)
 }
 
 /**
- * migaccel_region_page() - the page at an offset of a region
- * @r: the region
- * @offset: offset of the page, page aligned
- * @len: bytes from @offset the caller will use
- * @index: set to the page's index in the region
+ * migaccel_job_region() - the region @id of a job's channel, held by the job
+ * @job: the job, with its channel set
+ * @id: the region id, not 0
+ * @out: set to the region
  *
- * Context: any.
- * Return: the page, or NULL when the range is outside the region.
+ * A region is looked up in the channel once per job: the job holds it (a
+ * use count and a reference) until it is released, and later operations
+ * naming the same id find it in the job.
+ *
+ * Context: process context; may allocate.
+ * Return: 0, -ENOENT for an unknown id, -ENOMEM.
  */
-struct page *migaccel_region_page(struct migaccel_region *r, u64 offset,
-				  u64 len, unsigned long *index)
+int migaccel_job_region(struct migaccel_job *job, u32 id,
+			struct migaccel_region **out)
 {
-	if (offset >= r->length || len > r->length - offset)
-		return NULL;
-	*index = offset >> PAGE_SHIFT;
-	return r->pages[*index];
+	struct migaccel_region *r, **more;
+	unsigned int i;
+
+	for (i = 0; i < job->nr_regions; i++) {
+		if (job->regions[i]->id == id) {
+			*out = job->regions[i];
+			return 0;
+		}
+	}
+	if (job->nr_regions == job->max_regions) {
+		more = kmalloc_array(job->max_regions * 2, sizeof(*more),
+				     GFP_KERNEL_ACCOUNT);
+		if (!more)
+			return -ENOMEM;
+		memcpy(more, job->regions, job->nr_regions * sizeof(*more));
+		if (job->regions != job->regions_inline)
+			kfree(job->regions);
+		job->regions = more;
+		job->max_regions *= 2;
+	}
+	r = migaccel_region_get(job->ch, id);
+	if (!r)
+		return -ENOENT;
+	job->regions[job->nr_regions++] = r;
+	*out = r;
+	return 0;
 }
 
 /**

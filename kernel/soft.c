@@ -681,13 +681,15 @@ EXPORT_SYMBOL_IF_KUNIT(migaccel_soft_exec_iax);
  */
 static void soft_null_run(struct migaccel_chunk *chunk)
 {
-	union migaccel_hw_comp ok = {};
 	unsigned int i;
 
-	/* No output size: a compression is redone on the CPU, not copied. */
-	ok.dsa.status = DSA_COMP_SUCCESS;
+	/*
+	 * The records were cleared when the descriptors were built: only
+	 * the status is left to write.  No output size: a compression is
+	 * redone on the CPU, not copied.
+	 */
 	for (i = 0; i < chunk->nr; i++)
-		chunk->comps[i] = ok;
+		chunk->comps[i].dsa.status = DSA_COMP_SUCCESS;
 	chunk->batch_comp.status = DSA_COMP_SUCCESS;
 }
 
@@ -806,6 +808,7 @@ struct migaccel_engine migaccel_soft_engine = {
 	.numa_node = NUMA_NO_NODE,
 	.max_batch = SOFT_MAX_BATCH,
 	.ops = &soft_ops,
+	.phys = true,
 	.wq_id = -1,
 	.ops_mask = GENMASK_ULL(MIGACCEL_OP_MAX - 1, MIGACCEL_OP_ZERO_SCAN),
 };

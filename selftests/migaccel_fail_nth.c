@@ -107,6 +107,14 @@ FIXTURE_SETUP(fail_nth)
 	ASSERT_LE(0, self->pins_before);
 }
 
+/* Close the fixture's channel and open another: 0, or -1. */
+static int reopen_channel(FIXTURE_DATA(fail_nth) * self)
+{
+	close(self->fd);
+	self->fd = open("/dev/migaccel", O_RDWR);
+	return self->fd < 0 ? -1 : 0;
+}
+
 FIXTURE_TEARDOWN(fail_nth)
 {
 	EXPECT_EQ(self->pins_before, pins_held());
@@ -122,6 +130,12 @@ TEST_F(fail_nth, batch_unwinds_at_every_allocation)
 	int ret, clean;
 
 	for (n = 1; n < MAX_NTH; n++) {
+		/*
+		 * A fresh channel each time: a channel keeps its last job for
+		 * its next batch, which then allocates less, and the sweep is
+		 * to reach every allocation a batch makes.
+		 */
+		ASSERT_EQ(0, reopen_channel(self));
 		memset(self->ops, 0, sizeof(self->ops));
 		for (i = 0; i < NR; i++) {
 			self->ops[i].opcode = MIGACCEL_OP_ZERO_SCAN;
@@ -307,6 +321,8 @@ static void sweep_mixed(struct __test_metadata *_metadata,
 
 	ASSERT_NE(MAP_FAILED, out);
 	for (n = 1; n < MAX_NTH; n++) {
+		/* A fresh channel each time, as in the sweep above. */
+		ASSERT_EQ(0, reopen_channel(self));
 		memset(out, 0xee, (size_t)66 * PAGE);
 		ASSERT_EQ(0, arm_fail_nth(self->nth, n));
 		ret = mixed_batch(self, out, flags);

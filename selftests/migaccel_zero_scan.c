@@ -292,6 +292,71 @@ TEST_F(migaccel, zero_scan_random_mixes_match_cpu)
 	}
 }
 
+/*
+ * A channel keeps the state of its last batch for the next one: batches
+ * of other sizes, batches after a refused one (some pages pinned, then an
+ * unmapped page; an unknown opcode at the end) and batches that name a
+ * region between batches of user addresses each get their own results,
+ * and every pin is released.
+ */
+TEST_F(migaccel, zero_scan_sizes_errors_and_regions_interleaved)
+{
+	static const unsigned int sizes[] = { MAX_OPS, 3, 500, 1, MAX_OPS, 65,
+					      129, 2 };
+	uint8_t *hole = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			     -1, 0);
+	unsigned int s, i;
+	uint32_t rid;
+
+	ASSERT_NE(MAP_FAILED, hole);
+	ASSERT_EQ(0, munmap(hole, PAGE));
+	ASSERT_EQ(0, _region_register(self->fd, self->buf,
+				      (size_t)NR_PAGES * PAGE, &rid));
+	/* The region's pins are held throughout; the batches' are not. */
+	self->pins_before = pins_held();
+	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+		unsigned int nr = sizes[s];
+
+		for (i = 0; i < nr; i++)
+			make_page(self->buf + (size_t)i * PAGE,
+				  random() % NR_KINDS);
+		/* Refused: pages pinned up to the hole, then the hole. */
+		fill_zero_scans(_metadata, self, MAX_OPS);
+		self->ops[MAX_OPS / 2].src = (uintptr_t)hole;
+		memcpy(self->saved_ops, self->ops, MAX_OPS * sizeof(*self->ops));
+		do_batch_err(self, EFAULT);
+		/* Refused: an unknown opcode last. */
+		fill_zero_scans(_metadata, self, nr);
+		self->ops[nr - 1].opcode = MIGACCEL_OP_MAX;
+		memcpy(self->saved_ops, self->ops, nr * sizeof(*self->ops));
+		do_batch_err(self, EOPNOTSUPP);
+
+		fill_zero_scans(_metadata, self, nr);
+		do_batch(self);
+		check_against_cpu(_metadata, self, nr);
+
+		/* The same pages named in the region, in reverse order. */
+		fill_zero_scans(_metadata, self, nr);
+		for (i = 0; i < nr; i++) {
+			self->ops[i].src = (uint64_t)(nr - 1 - i) * PAGE;
+			self->ops[i].region = rid;
+		}
+		do_batch(self);
+		ASSERT_EQ(0, self->batch.out_nr_failed);
+		for (i = 0; i < nr; i++) {
+			int zero = cpu_page_is_zero(self->buf +
+						    (size_t)(nr - 1 - i) * PAGE);
+
+			ASSERT_EQ(zero, (self->bitmap[i / 64] >> (i % 64)) & 1)
+				TH_LOG("size %u op %u", nr, i);
+			ASSERT_EQ((uint64_t)zero, self->ops[i].out_result);
+			ASSERT_EQ(0, self->ops[i].out_status);
+		}
+	}
+	ASSERT_EQ(0, _region_unregister(self->fd, rid, 0));
+	self->pins_before -= NR_PAGES;
+}
+
 TEST_F(migaccel, zero_scan_same_page_many_times)
 {
 	unsigned int i;

@@ -526,6 +526,102 @@ static void job_single_op_is_not_batched(struct kunit *test)
 	migaccel_job_put(job);
 }
 
+/*
+ * A channel keeps its released job for the next batch: a smaller batch
+ * reuses it, a larger one gets a new one (kept in turn), a batch after one
+ * whose operation failed on the engine starts clean, and every batch gets
+ * its own results, not those its operations' slots held before.
+ */
+static void job_spare_reused_across_batches(struct kunit *test)
+{
+	static const unsigned int sizes[] = {
+		5, 3, MIGACCEL_CHUNK_DESCS + 2, 4, MIGACCEL_CHUNK_DESCS + 2,
+	};
+	unsigned int npages = MIGACCEL_CHUNK_DESCS + 2, b, i, prev_cap = 0;
+	struct migaccel_job *job, *prev = NULL;
+	struct migaccel_stats stats = {};
+	struct migaccel_channel *ch;
+	unsigned int idx[MIGACCEL_CHUNK_DESCS];
+	struct page **pages;
+
+	ch = kunit_kzalloc(test, sizeof(*ch), GFP_KERNEL);
+	pages = kunit_kcalloc(test, npages, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ch);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	/* The test's reference: no job's put frees the channel. */
+	kref_init(&ch->ref);
+	init_waitqueue_head(&ch->wait);
+	for (i = 0; i < npages; i++)
+		pages[i] = test_page(test, 0);
+
+	for (b = 0; b < ARRAY_SIZE(sizes); b++) {
+		unsigned int nr = sizes[b], done = 0;
+		u32 on_cpu = 0;
+
+		job = migaccel_job_get(ch, nr);
+		KUNIT_ASSERT_NOT_NULL(test, job);
+		KUNIT_EXPECT_NULL(test, ch->spare);
+		/* The kept job when it has room; else it was freed. */
+		if (prev && nr <= prev_cap)
+			KUNIT_EXPECT_PTR_EQ(test, job, prev);
+		KUNIT_EXPECT_EQ(test, job->nr, nr);
+		KUNIT_EXPECT_EQ(test, job->nr_chunks, 0);
+		kref_get(&ch->ref);
+		job->ch = ch;
+		job->stats = &stats;
+		for (i = 0; i < nr; i++) {
+			struct migaccel_jop *jop = &job->ops[i];
+			bool dirty = (i + b) % 3 == 0;
+
+			/* Every field a batch sets; the rest is left as it was. */
+			memset(&jop->op, 0, sizeof(jop->op));
+			jop->op.opcode = MIGACCEL_OP_ZERO_SCAN;
+			jop->class = MIGACCEL_CLASS_DSA;
+			jop->src = pages[i];
+			jop->src2 = NULL;
+			jop->dst = NULL;
+			jop->nr_ubuf = 0;
+			jop->region = NULL;
+			jop->buf_region = NULL;
+			KUNIT_EXPECT_EQ(test, jop->pinned, 0);
+			memset_page(pages[i], (i * 37) % PAGE_SIZE, dirty, 1);
+		}
+		while (done < nr) {
+			unsigned int n = min(nr - done, MIGACCEL_CHUNK_DESCS);
+
+			for (i = 0; i < n; i++)
+				idx[i] = done + i;
+			KUNIT_ASSERT_EQ(test,
+					migaccel_job_add_chunk(job,
+							       MIGACCEL_CLASS_DSA,
+							       idx, n), 0);
+			done += n;
+		}
+		/* Batch 1: op 1 ends in an error, the CPU finishes it. */
+		if (b == 1) {
+			job->fault.kind = MIGACCEL_INJECT_ERROR;
+			job->fault.desc = 1;
+		}
+		KUNIT_ASSERT_EQ(test, migaccel_job_run(job), 0);
+		for (i = 0; i < nr; i++) {
+			on_cpu += migaccel_op_finish(&job->ops[i]);
+			KUNIT_EXPECT_EQ_MSG(test, job->ops[i].op.out_result,
+					    (u64)((i + b) % 3 != 0),
+					    "batch %u page %u", b, i);
+		}
+		KUNIT_EXPECT_EQ_MSG(test, on_cpu, b == 1 ? 1 : 0, "batch %u", b);
+		prev = job;
+		prev_cap = job->cap;
+		migaccel_job_put(job);
+		/* Kept by the channel, not freed. */
+		KUNIT_EXPECT_PTR_EQ(test, ch->spare, prev);
+	}
+	migaccel_job_free_spare(ch);
+	KUNIT_EXPECT_NULL(test, ch->spare);
+	for (i = 0; i < npages; i++)
+		__free_page(pages[i]);
+}
+
 static struct kunit_case migaccel_batch_cases[] = {
 	KUNIT_CASE(soft_batch_all_members_complete),
 	KUNIT_CASE(soft_batch_member_failure_is_batch_fail),
@@ -535,6 +631,7 @@ static struct kunit_case migaccel_batch_cases[] = {
 	KUNIT_CASE_PARAM(comp_zero_page_outcome, comp_read_gen_params),
 	KUNIT_CASE(job_zero_scan_through_workers),
 	KUNIT_CASE(job_single_op_is_not_batched),
+	KUNIT_CASE(job_spare_reused_across_batches),
 	{}
 };
 

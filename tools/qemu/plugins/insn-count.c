@@ -23,14 +23,19 @@
  * F2 or F3 prefix) count as one instruction each, however many iterations
  * they run; their iterations are counted apart.
  *
- * With QEMU 10 (plugin API 4, tools/qemu/build-qemu.sh), counting runs in
- * conditional callbacks, armed only between the markers.  TCG runs up to
- * 65,535 iterations of a REP per pass through it; the iterations are the
- * count register's value when the instruction starts: exact for MOVS,
- * STOS, LODS, INS and OUTS, the most it can run for REPE/REPNE CMPS and
- * SCAS (the kernel hardly uses them).  A pass that continues one in
- * progress, after 65,535 iterations, an interrupt or a fault (EFLAGS.RF
- * set, as QEMU and the CPU leave it), is not counted again.
+ * With QEMU 10 (plugin API 4, tools/qemu/build-qemu.sh), every
+ * instruction calls back, as with API 1, and the callbacks return at once
+ * outside intervals.  (Conditional callbacks armed only between the
+ * markers, qemu_plugin_register_vcpu_insn_exec_cond_cb(), were tried
+ * first: under QEMU 10.0.13 the guest kernel crashed at boot with them
+ * registered, even on callbacks reading no registers.)  A REP string
+ * instruction counts its iterations as the count register's value when it
+ * starts: exact for MOVS, STOS, LODS, INS and OUTS, the most it can run
+ * for REPE/REPNE CMPS and SCAS (the kernel hardly uses them).  A pass
+ * right after a pass of the same instruction on the same vCPU continues
+ * it (TCG may run a REP in several passes) and is not counted again; one
+ * resumed after an interrupt counts as a new instruction with the
+ * iterations left (one instruction more, the rest counted twice).
  *
  * Built with -DINSN_COUNT_API1 for Debian 12's QEMU 7.2 (API 1, no
  * header: qemu-plugin-v1.h), every instruction calls back and the
@@ -69,7 +74,6 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 #define MARKER_START	1
 #define MARKER_STOP	2
 #define MAX_VCPUS	64
-#define EFLAGS_RF	(1u << 16)
 
 struct site {
 	uint64_t pc;		/* hash key: must stay first */
@@ -84,11 +88,9 @@ static GHashTable *sites;
 static FILE *out;
 static bool running;
 static uint64_t cur_id;
-#ifdef INSN_COUNT_API1
 static uint64_t last_pc[MAX_VCPUS];	/* of the last pass, per vCPU */
-#else
-static struct qemu_plugin_scoreboard *active;	/* u64 per vCPU: 1 counting */
-static struct qemu_plugin_register *reg_rcx, *reg_eflags;
+#ifndef INSN_COUNT_API1
+static struct qemu_plugin_register *reg_rcx;
 #endif
 static uint64_t vcpu_insns[MAX_VCPUS];
 static int max_vcpus = 1;
@@ -109,17 +111,6 @@ static uint64_t read_reg(struct qemu_plugin_register *reg)
 	for (int i = (n < 8 ? n : 8) - 1; i >= 0; i--)
 		v = v << 8 | buf->data[i];
 	return v;
-}
-
-static void set_active(uint64_t on)
-{
-	for (int i = 0; i < max_vcpus; i++)
-		qemu_plugin_u64_set(qemu_plugin_scoreboard_u64(active), i, on);
-}
-#else
-static void set_active(uint64_t on)
-{
-	(void)on;
 }
 #endif
 
@@ -166,11 +157,9 @@ static void on_marker(unsigned int vcpu, void *udata)
 		memset(vcpu_insns, 0, sizeof(vcpu_insns));
 		cur_id++;
 		running = true;
-		set_active(1);
 	} else if (!running) {
 		fprintf(out, "error stop without a start\n");
 	} else {
-		set_active(0);
 		running = false;
 		g_hash_table_foreach(sites, sum_site, sum);
 		fprintf(out, "interval %" PRIu64 " insns %" PRIu64 " reps %" PRIu64 " vcpus ",
@@ -186,7 +175,6 @@ static void on_marker(unsigned int vcpu, void *udata)
 	(void)vcpu;
 }
 
-#ifdef INSN_COUNT_API1
 static void on_insn(unsigned int vcpu, void *udata)
 {
 	struct site *s = udata;
@@ -209,39 +197,26 @@ static void on_rep(unsigned int vcpu, void *udata)
 		last_pc[vcpu] = s->pc;
 	if (!running)
 		return;
+#ifdef INSN_COUNT_API1
+	/* QEMU 7.2: one iteration per pass, and a last pass at zero. */
 	if (again) {
 		s->reps++;
 		return;
 	}
-	s->insns++;
-	if (vcpu < MAX_VCPUS)
-		vcpu_insns[vcpu]++;
-}
 #else
-static void on_insn(unsigned int vcpu, void *udata)
-{
-	struct site *s = udata;
-
-	s->insns++;
-	if (vcpu < MAX_VCPUS)
-		vcpu_insns[vcpu]++;
-}
-
-static void on_rep(unsigned int vcpu, void *udata)
-{
-	struct site *s = udata;
-	uint64_t rcx;
-
-	/* A pass after the first: counted when the instruction started. */
-	if (read_reg(reg_eflags) & EFLAGS_RF)
+	/* Counted, iterations and all, when the instruction started. */
+	if (again)
 		return;
-	rcx = read_reg(reg_rcx);
+	{
+		uint64_t rcx = read_reg(reg_rcx);
+
+		s->reps += s->addr32 ? (uint32_t)rcx : rcx;
+	}
+#endif
 	s->insns++;
-	s->reps += s->addr32 ? (uint32_t)rcx : rcx;
 	if (vcpu < MAX_VCPUS)
 		vcpu_insns[vcpu]++;
 }
-#endif
 
 /* MARKER_START or _STOP for a marker instruction, else 0. */
 static unsigned int marker_of(const uint8_t *b, size_t len)
@@ -343,11 +318,9 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 						       rep ? on_rep : on_insn,
 						       QEMU_PLUGIN_CB_NO_REGS, s);
 #else
-		qemu_plugin_register_vcpu_insn_exec_cond_cb(insn,
+		qemu_plugin_register_vcpu_insn_exec_cb(insn,
 			rep ? on_rep : on_insn,
-			rep ? QEMU_PLUGIN_CB_R_REGS : QEMU_PLUGIN_CB_NO_REGS,
-			QEMU_PLUGIN_COND_EQ, qemu_plugin_scoreboard_u64(active),
-			1, s);
+			rep ? QEMU_PLUGIN_CB_R_REGS : QEMU_PLUGIN_CB_NO_REGS, s);
 #endif
 	}
 	(void)id;
@@ -368,11 +341,9 @@ static void vcpu_init(qemu_plugin_id_t id, unsigned int vcpu)
 
 		if (!strcmp(r->name, "rcx"))
 			reg_rcx = r->handle;
-		else if (!strcmp(r->name, "eflags"))
-			reg_eflags = r->handle;
 	}
-	if (!reg_rcx || !reg_eflags)
-		fprintf(stderr, "insn-count: no rcx or eflags register: not an x86-64 guest?\n");
+	if (!reg_rcx)
+		fprintf(stderr, "insn-count: no rcx register: not an x86-64 guest?\n");
 	(void)id;
 	(void)vcpu;
 }
@@ -426,7 +397,6 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 	}
 	sites = g_hash_table_new(g_int64_hash, g_int64_equal);
 #ifndef INSN_COUNT_API1
-	active = qemu_plugin_scoreboard_new(sizeof(uint64_t));
 	qemu_plugin_register_vcpu_init_cb(id, vcpu_init);
 #endif
 	qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
