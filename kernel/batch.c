@@ -807,9 +807,10 @@ int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd)
 		ctx->deadline = jiffies + timeout;
 		ctx->job->notify = bctx_notify;
 	}
+	/* Room on the engines, in turn with the other groups. */
 	if (ret == MIGACCEL_QOS_RUN_ON_CPU)
 		migaccel_job_start_on_cpu(ctx->job);
-	else
+	else if (migaccel_qos_admit(&ch->qos, ctx->job) != MIGACCEL_QOS_QUEUED)
 		migaccel_job_start(ctx->job);
 	if (async) {
 		bctx_publish(ch, ctx);

@@ -40,6 +40,8 @@ static DEFINE_MUTEX(migaccel_engines_lock);
 static LIST_HEAD(migaccel_engines);
 static LIST_HEAD(migaccel_engines_dying);
 static unsigned long migaccel_engine_ids;
+/* Sum of the published engines' depths; under migaccel_engines_lock. */
+static unsigned int migaccel_engines_depth;
 
 static struct kmem_cache *migaccel_chunk_cache;
 
@@ -59,6 +61,8 @@ void migaccel_engine_add(struct migaccel_engine *engine)
 					 MIGACCEL_MAX_ENGINES);
 	__set_bit(engine->id, &migaccel_engine_ids);
 	list_add_tail(&engine->node, &migaccel_engines);
+	WRITE_ONCE(migaccel_engines_depth,
+		   migaccel_engines_depth + engine->depth);
 	mutex_unlock(&migaccel_engines_lock);
 	/* Chunks that pick it before its regions are mapped go elsewhere. */
 	migaccel_regions_engine_add(engine);
@@ -81,6 +85,8 @@ void migaccel_engine_del(struct migaccel_engine *engine)
 	mutex_lock(&migaccel_engines_lock);
 	engine->dead = true;
 	list_move_tail(&engine->node, &migaccel_engines_dying);
+	WRITE_ONCE(migaccel_engines_depth,
+		   migaccel_engines_depth - engine->depth);
 	mutex_unlock(&migaccel_engines_lock);
 	migaccel_nl_notify_engine(engine, false);
 }
@@ -245,6 +251,17 @@ void migaccel_engines_unmap_region(struct migaccel_region *region)
 EXPORT_SYMBOL_IF_KUNIT(migaccel_engines_unmap_region);
 
 /**
+ * migaccel_engine_window() - chunks the published engines work on at once
+ *
+ * Context: any; read without a lock (it changes as engines come and go).
+ * Return: the sum of their depths, 0 when there is none.
+ */
+unsigned int migaccel_engine_window(void)
+{
+	return READ_ONCE(migaccel_engines_depth);
+}
+
+/**
  * migaccel_engine_chunk_size() - descriptors per chunk for a device kind
  * @class: the kind
  *
@@ -402,6 +419,9 @@ static void job_reset(struct migaccel_job *job, unsigned int nr,
 	job->iaa_chunk = iaa_chunk;
 	job->nr_chunks = 0;
 	job->locked = 0;
+	job->admitted = 0;
+	job->admit_state = MIGACCEL_ADMIT_NONE;
+	job->admit_group = NULL;
 	job->nr_regions = 0;
 }
 
@@ -519,6 +539,8 @@ static void migaccel_job_release(struct kref *ref)
 	struct migaccel_channel *ch = job->ch;
 	unsigned int i;
 
+	/* Taken back from the engines after a timeout: never done. */
+	migaccel_qos_admit_end(job);
 	/* Every pin of a channel's job is charged: none charged, none pinned. */
 	if (job->locked || !ch)
 		job_unpin(job);
@@ -759,6 +781,8 @@ static void chunk_outcome(const struct migaccel_chunk *chunk,
 
 static void job_done(struct migaccel_job *job)
 {
+	/* The engines are done with it: the next job may be admitted. */
+	migaccel_qos_admit_end(job);
 	complete(&job->done);
 	if (job->notify)
 		job->notify(job);
@@ -862,6 +886,12 @@ bool migaccel_job_abort(struct migaccel_job *job)
 {
 	bool all = true;
 	unsigned int i;
+
+	/* Still waiting for room on the engines: the CPU does it all. */
+	if (migaccel_qos_admit_cancel(job)) {
+		migaccel_job_start_on_cpu(job);
+		return true;
+	}
 
 	for (i = 0; i < job->nr_chunks; i++) {
 		struct migaccel_chunk *chunk = job->chunks[i];

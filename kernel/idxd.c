@@ -798,6 +798,11 @@ static int migaccel_wq_limits(struct migaccel_wq *mwq, struct device *dev)
 	struct idxd_wq *wq = mwq->wq;
 
 	mwq->engine.ops_mask = migaccel_wq_ops(wq);
+	/*
+	 * The device's engines of its group each work on one descriptor;
+	 * one more each is queued so none idles between completions.
+	 */
+	mwq->engine.depth = 2 * max(wq->group ? wq->group->num_engines : 0, 1);
 	if (!mwq->engine.ops_mask) {
 		dev_warn(dev, "migaccel: %s: no operation migaccel uses fits its op_config and max_transfer_size (%llu, at least %u needed)\n",
 			 dev_name(dev), wq->max_xfer_bytes, MIGACCEL_PAGE_SIZE);

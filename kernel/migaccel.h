@@ -21,7 +21,10 @@
  *   migaccel_inject.lock (inject.c)     - a fault-injection setting; leaf
  *   soft_lost_lock (soft.c)             - chunks the soft engine "lost"; leaf
  *   migaccel_zlib_pool slot mutex       - one zlib workspace; leaf
- * Jobs take no lock: their lifetime is a kref, their progress atomics.
+ *   qos_admission.lock (qos.c)          - the engines' admission window and
+ *                                         its queue; leaf, interrupts off
+ * Jobs take no lock but the admission lock, for their place in its queue:
+ * their lifetime is a kref, their progress atomics.
  */
 #ifndef _MIGACCEL_H
 #define _MIGACCEL_H
@@ -367,6 +370,11 @@ struct migaccel_chunk {
  *	@nr_chunks on they are unused
  * @locked: user pages its operations pinned, charged to the RLIMIT_MEMLOCK
  *	of @ch's address space until the job is released
+ * @admitted: chunks of the admission window (qos.c) it holds; given back
+ *	once, when it is done or released
+ * @admit_node: in the admission queue or the list of jobs to start
+ * @admit_state: MIGACCEL_ADMIT_*; under the admission lock (qos.c)
+ * @admit_group: the group it is admitted for, its channel's
  * @nr_regions: entries of @regions
  * @max_regions: room in @regions
  * @regions: the regions its operations name, each looked up once per
@@ -394,6 +402,10 @@ struct migaccel_job {
 	unsigned int nr_chunks;
 	unsigned int nr_alloc;
 	unsigned long locked;
+	unsigned int admitted;
+	struct list_head admit_node;
+	u8 admit_state;
+	struct migaccel_qos_group *admit_group;
 	unsigned int nr_regions;
 	unsigned int max_regions;
 	struct migaccel_region **regions;
@@ -453,6 +465,8 @@ struct migaccel_engine_ops {
  * @wq_id: work queue id on its device; -1 for the soft engine
  * @numa_node: node of the device, NUMA_NO_NODE for the soft engine
  * @ops_mask: bit (1 << opcode) for each &enum migaccel_opcode it executes
+ * @depth: chunks it works on at once; what it adds to the admission
+ *	window (qos.c) while published
  * @max_batch: DSA: most descriptors in one batch; IAA: descriptors its
  *	work queue can hold at once
  * @ops: how to reach memory and submit
@@ -479,6 +493,7 @@ struct migaccel_engine {
 	int wq_id;
 	int numa_node;
 	u64 ops_mask;
+	u32 depth;
 	u32 max_batch;
 	const struct migaccel_engine_ops *ops;
 	bool phys;
@@ -530,6 +545,15 @@ struct migaccel_client {
 
 /* migaccel_qos_charge(): run the work on the CPU instead of the engine. */
 #define MIGACCEL_QOS_RUN_ON_CPU	1
+/* migaccel_qos_admit(): the job waits for room; it is started for you. */
+#define MIGACCEL_QOS_QUEUED	1
+
+/* Where a job is in admission (qos.c). */
+enum {
+	MIGACCEL_ADMIT_NONE,	/* not queued: started, or never queued */
+	MIGACCEL_ADMIT_QUEUED,	/* waiting for room */
+	MIGACCEL_ADMIT_STARTING,	/* admitted, being started */
+};
 
 /* main.c */
 extern unsigned int migaccel_timeout_ms;
@@ -545,6 +569,7 @@ void migaccel_engine_free_id(struct migaccel_engine *engine);
 void migaccel_engine_drain(struct migaccel_engine *engine,
 			   unsigned int timeout_ms);
 u32 migaccel_engine_kinds(void);
+unsigned int migaccel_engine_window(void);
 unsigned int migaccel_engine_chunk_size(enum migaccel_class class);
 int migaccel_engine_for_each(unsigned long *pos,
 			     int (*fn)(struct migaccel_engine *engine,
@@ -611,6 +636,7 @@ void migaccel_soft_exec_dsa(const struct dsa_hw_desc *desc,
 void migaccel_soft_exec_iax(const struct iax_hw_desc *desc,
 			    const u32 *fault_at);
 int migaccel_soft_init(void);
+bool migaccel_soft_running(void);
 void migaccel_soft_exit(void);
 
 /* cpu.c */
@@ -814,6 +840,10 @@ struct migaccel_qos_info {
 #define MIGACCEL_QOS_SET_CPU_FALLBACK	BIT(3)
 
 int migaccel_qos_charge(struct migaccel_channel_qos *q, u64 bytes);
+int migaccel_qos_admit(struct migaccel_channel_qos *q, struct migaccel_job *job);
+bool migaccel_qos_admit_cancel(struct migaccel_job *job);
+void migaccel_qos_admit_run(void);
+void migaccel_qos_admit_end(struct migaccel_job *job);
 struct migaccel_qos_group *migaccel_qos_group_for_current(struct pid *tgid);
 struct migaccel_qos_group *migaccel_qos_group_lookup(u32 kind, u64 id,
 						     bool create);

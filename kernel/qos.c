@@ -16,16 +16,29 @@
  * (ktime_get_ns() / period) and a group's pool is refilled lazily by the
  * first charge in a new period; a throttled channel sleeps until the next
  * boundary and tries again.
+ *
+ * A quota is a cap.  When the groups' limits add up to more than the
+ * engines can do, who gets the engines is decided by admission: a job
+ * takes its chunks from a window as large as the chunks the published
+ * engines work on at once (their depths), and waits when the window is
+ * full.  Waiting jobs are admitted in the order of their group's virtual
+ * time (start-time fair queueing): a group's clock advances by the bytes
+ * it was admitted divided by its weight, its limit in bytes per second,
+ * so that busy groups share the engines in proportion to their limits.
+ * A group that was idle starts at the current virtual time: what it did
+ * not use is not saved up.  While the window has room nobody waits.
  */
 #include <linux/cgroup.h>
 #include <linux/hrtimer.h>
 #include <linux/math64.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 
 #include <linux/migaccel_nl.h>
 #include "migaccel.h"
@@ -33,6 +46,13 @@
 #define QOS_DEFAULT_PERIOD_US	100000u
 /* Default slice: this fraction of the quota, at least one page. */
 #define QOS_SLICE_SHIFT		4
+/* The weight of a group without a limit, as if limited to 4 GiB/s. */
+#define QOS_UNLIMITED_KIBPS	(4u << 20)
+
+static bool qos_fair = true;
+module_param_named(fair, qos_fair, bool, 0644);
+MODULE_PARM_DESC(fair,
+		 "admit jobs to full engines in client group order, weighted by their limits (N: first come, first served)");
 
 /**
  * struct migaccel_qos_group - a client group and its bandwidth limit
@@ -56,6 +76,10 @@
  * @nr_periods: periods in which the group charged work
  * @nr_throttled: periods in which a channel was throttled
  * @throttled_time: ns member channels spent waiting, summed
+ * @vtime: virtual time of the group's next admission; under
+ *	qos_admission.lock
+ * @weight: bytes per second (in KiB) the group's limit allows, or
+ *	QOS_UNLIMITED_KIBPS; written under @lock, read under qos_admission.lock
  */
 struct migaccel_qos_group {
 	struct kref ref;
@@ -78,7 +102,32 @@ struct migaccel_qos_group {
 	u64 nr_periods;
 	u64 nr_throttled;
 	u64 throttled_time;
+	u64 vtime;
+	u32 weight;
 };
+
+/*
+ * The admission window of all engines.  @lock is taken with interrupts
+ * off (jobs end in any context) and is innermost: nothing is taken under
+ * it but the scheduler's (queue_work()).  @inflight: chunks admitted jobs
+ * hold; @vclock: the start time of the last admitted job; @waiters: jobs
+ * waiting for room, in arrival order; @ready: jobs admitted from
+ * @waiters, which qos_admit_work starts.
+ */
+static struct {
+	spinlock_t lock;	/* everything here, the groups' vtime, jobs' admit_* */
+	unsigned int inflight;
+	u64 vclock;
+	struct list_head waiters;
+	struct list_head ready;
+} qos_admission = {
+	.lock = __SPIN_LOCK_UNLOCKED(qos_admission.lock),
+	.waiters = LIST_HEAD_INIT(qos_admission.waiters),
+	.ready = LIST_HEAD_INIT(qos_admission.ready),
+};
+
+static void qos_admit_work_fn(struct work_struct *work);
+static DECLARE_WORK(qos_admit_work, qos_admit_work_fn);
 
 /* Protects migaccel_groups; inside migaccel_clients_lock. */
 static DEFINE_MUTEX(migaccel_groups_lock);
@@ -95,6 +144,7 @@ static struct migaccel_qos_group *qos_group_alloc(u32 kind)
 	spin_lock_init(&g->lock);
 	g->kind = kind;
 	g->period_ns = (u64)QOS_DEFAULT_PERIOD_US * NSEC_PER_USEC;
+	g->weight = QOS_UNLIMITED_KIBPS;
 	return g;
 }
 
@@ -300,6 +350,14 @@ void migaccel_qos_group_set(struct migaccel_qos_group *group,
 		group->slice = info->slice;
 	if (mask & MIGACCEL_QOS_SET_CPU_FALLBACK)
 		group->cpu_fallback = info->cpu_fallback;
+	if (group->quota) {
+		u64 kibps = div64_u64(group->quota * (NSEC_PER_SEC >> 10),
+				      group->period_ns);
+
+		WRITE_ONCE(group->weight, clamp_t(u64, kibps, 1, U32_MAX));
+	} else {
+		WRITE_ONCE(group->weight, QOS_UNLIMITED_KIBPS);
+	}
 	group->runtime = group->quota;
 	group->period_idx = div64_u64(ktime_get_ns(), group->period_ns);
 	group->throttled_in_period = false;
@@ -448,6 +506,180 @@ int migaccel_qos_charge(struct migaccel_channel_qos *q, u64 bytes)
 	}
 }
 
+/* The virtual time @g's next job starts at. */
+static u64 qos_vstart(const struct migaccel_qos_group *g)
+{
+	return max(g->vtime, qos_admission.vclock);
+}
+
+static void qos_admit_locked(struct migaccel_job *job, unsigned int cost)
+{
+	struct migaccel_qos_group *g = job->admit_group;
+	u64 start = qos_vstart(g), bytes = (u64)job->nr * MIGACCEL_PAGE_SIZE;
+
+	lockdep_assert_held(&qos_admission.lock);
+	qos_admission.inflight += cost;
+	qos_admission.vclock = start;
+	/* Bytes over KiB/s, in units of 2^-32 s (a job is below 2^40 B). */
+	g->vtime = start + div_u64(bytes << 22, READ_ONCE(g->weight));
+	job->admitted = cost;
+}
+
+static unsigned int qos_cost(const struct migaccel_job *job)
+{
+	return max(job->nr_chunks, 1u);
+}
+
+/*
+ * Admit waiting jobs, earliest virtual start first, while the window has
+ * room (all of them once no engine is left: window 0), and have
+ * qos_admit_work start them.
+ */
+static void qos_dispatch(unsigned int window)
+{
+	struct migaccel_job *job, *best;
+
+	lockdep_assert_held(&qos_admission.lock);
+	while ((!window || qos_admission.inflight < window) &&
+	       !list_empty(&qos_admission.waiters)) {
+		best = NULL;
+		list_for_each_entry(job, &qos_admission.waiters, admit_node)
+			if (!best || qos_vstart(job->admit_group) <
+				     qos_vstart(best->admit_group))
+				best = job;
+		qos_admit_locked(best, qos_cost(best));
+		best->admit_state = MIGACCEL_ADMIT_STARTING;
+		/* The starter's own: the submitter may be done with it first. */
+		kref_get(&best->ref);
+		list_move_tail(&best->admit_node, &qos_admission.ready);
+		if (!migaccel_soft_running())
+			queue_work(system_highpri_wq, &qos_admit_work);
+	}
+}
+
+/**
+ * migaccel_qos_admit_run() - start the jobs admitted from the queue
+ *
+ * Run by qos_admit_work, or by a soft engine worker when it completed a
+ * chunk, not where room frees (an engine's completion may be a job's own
+ * start, or hold the locks of a work queue going away).  A worker started
+ * for it gets a CPU sooner than the submitters it would otherwise wake;
+ * the soft engine's worker needs no other to be woken at all.
+ *
+ * Context: process context, no lock held; may sleep.
+ */
+void migaccel_qos_admit_run(void)
+{
+	struct migaccel_job *job;
+
+	spin_lock_irq(&qos_admission.lock);
+	while (!list_empty(&qos_admission.ready)) {
+		job = list_first_entry(&qos_admission.ready, struct migaccel_job,
+				       admit_node);
+		list_del_init(&job->admit_node);
+		spin_unlock_irq(&qos_admission.lock);
+		migaccel_job_start(job);
+		spin_lock_irq(&qos_admission.lock);
+		job->admit_state = MIGACCEL_ADMIT_NONE;
+		spin_unlock_irq(&qos_admission.lock);
+		migaccel_job_put(job);
+		spin_lock_irq(&qos_admission.lock);
+	}
+	spin_unlock_irq(&qos_admission.lock);
+}
+
+static void qos_admit_work_fn(struct work_struct *work)
+{
+	migaccel_qos_admit_run();
+}
+
+/**
+ * migaccel_qos_admit() - take room on the engines, in group order
+ * @q: the submitting channel's QoS state
+ * @job: the job about to start, its notify set; it holds what it was
+ *	admitted until migaccel_qos_admit_end()
+ *
+ * While the window has room (or there is no engine, or fair admission is
+ * off) the job is admitted at once and the caller starts it.  Else it is
+ * queued, its completion not done, and started by a worker once admitted;
+ * the caller waits for it as for a started job (migaccel_job_wait(), or
+ * the async reap), and a wait that gives up takes it out of the queue
+ * (migaccel_job_abort()).  A job larger than the window is admitted once
+ * the window has any room.
+ *
+ * Context: process context; does not sleep.
+ * Return: 0: start @job; MIGACCEL_QOS_QUEUED: it will be started.
+ */
+int migaccel_qos_admit(struct migaccel_channel_qos *q, struct migaccel_job *job)
+{
+	unsigned int window = migaccel_engine_window();
+	int ret = 0;
+
+	if (!window || !READ_ONCE(qos_fair))
+		return 0;
+	job->admit_group = q->group;
+	spin_lock_irq(&qos_admission.lock);
+	if (qos_admission.inflight < window &&
+	    list_empty(&qos_admission.waiters)) {
+		qos_admit_locked(job, qos_cost(job));
+	} else {
+		reinit_completion(&job->done);
+		job->admit_state = MIGACCEL_ADMIT_QUEUED;
+		list_add_tail(&job->admit_node, &qos_admission.waiters);
+		ret = MIGACCEL_QOS_QUEUED;
+	}
+	spin_unlock_irq(&qos_admission.lock);
+	return ret;
+}
+
+/**
+ * migaccel_qos_admit_cancel() - take a job out of the admission queue
+ * @job: a job whose wait gave up
+ *
+ * A job being started is waited for: it then is an ordinary started job.
+ *
+ * Context: process context.
+ * Return: true when @job was still queued: it was never started, and its
+ * chunks are idle; false when it was not queued (any more).
+ */
+bool migaccel_qos_admit_cancel(struct migaccel_job *job)
+{
+	bool queued;
+
+	spin_lock_irq(&qos_admission.lock);
+	while (job->admit_state == MIGACCEL_ADMIT_STARTING) {
+		spin_unlock_irq(&qos_admission.lock);
+		cond_resched();
+		spin_lock_irq(&qos_admission.lock);
+	}
+	queued = job->admit_state == MIGACCEL_ADMIT_QUEUED;
+	if (queued) {
+		list_del_init(&job->admit_node);
+		job->admit_state = MIGACCEL_ADMIT_NONE;
+	}
+	spin_unlock_irq(&qos_admission.lock);
+	return queued;
+}
+
+/**
+ * migaccel_qos_admit_end() - give back what a job was admitted
+ * @job: the job; nothing happens if it holds nothing
+ *
+ * Context: any; takes the admission lock with interrupts off.
+ */
+void migaccel_qos_admit_end(struct migaccel_job *job)
+{
+	unsigned int cost = xchg(&job->admitted, 0);
+	unsigned long flags;
+
+	if (!cost)
+		return;
+	spin_lock_irqsave(&qos_admission.lock, flags);
+	qos_admission.inflight -= cost;
+	qos_dispatch(migaccel_engine_window());
+	spin_unlock_irqrestore(&qos_admission.lock, flags);
+}
+
 /**
  * migaccel_qos_exit() - free the cgroup groups
  *
@@ -457,6 +689,9 @@ int migaccel_qos_charge(struct migaccel_channel_qos *q, u64 bytes)
 void migaccel_qos_exit(void)
 {
 	struct migaccel_qos_group *g, *tmp;
+
+	/* Every channel is closed: nothing is queued, the last start ran. */
+	flush_work(&qos_admit_work);
 
 	mutex_lock(&migaccel_groups_lock);
 	list_for_each_entry_safe(g, tmp, &migaccel_groups, node) {

@@ -693,10 +693,8 @@ static void soft_null_run(struct migaccel_chunk *chunk)
 	chunk->batch_comp.status = DSA_COMP_SUCCESS;
 }
 
-static void soft_work(struct work_struct *work)
+static void soft_run(struct migaccel_chunk *chunk)
 {
-	struct migaccel_chunk *chunk =
-		container_of(work, struct migaccel_chunk, work);
 	unsigned int i;
 	u32 fault;
 
@@ -737,6 +735,31 @@ static void soft_work(struct work_struct *work)
 								 &fault));
 	}
 	migaccel_chunk_complete(chunk, false);
+}
+
+static void soft_work(struct work_struct *work)
+{
+	/* The chunk may be gone once it is complete. */
+	soft_run(container_of(work, struct migaccel_chunk, work));
+	/*
+	 * Jobs its completion admitted start here, no other worker woken:
+	 * their chunks are the next this worker pool runs.
+	 */
+	migaccel_qos_admit_run();
+}
+
+/**
+ * migaccel_soft_running() - whether current is a soft engine worker
+ *
+ * Its worker starts the jobs admitted meanwhile before it returns.
+ *
+ * Context: any.
+ */
+bool migaccel_soft_running(void)
+{
+	struct work_struct *work = current_work();
+
+	return work && work->func == soft_work;
 }
 
 static int soft_prepare(struct migaccel_engine *engine,
@@ -830,6 +853,8 @@ int migaccel_soft_init(void)
 	soft_wq = alloc_workqueue("migaccel_soft", WQ_UNBOUND, 0);
 	if (!soft_wq)
 		return -ENOMEM;
+	/* Its workers run the chunks on every CPU at once. */
+	migaccel_soft_engine.depth = soft_enabled ? num_online_cpus() : 0;
 	migaccel_engine_add(&migaccel_soft_engine);
 	/* Listed (its counts stay 0) but never picked: the CPU takes over. */
 	if (!soft_enabled)
