@@ -145,6 +145,7 @@ struct idxd_owner {
  * @recs: the records idxd's slots held for @owners, written into the
  *	chunk only after it is unmapped
  * @lost: IAA members that ended without a record
+ * @run_hint: run of the region page named last (migaccel_region_dma_addr())
  * @nr: entries of @maps
  * @maps: page, bounce buffer and region page addresses
  */
@@ -154,6 +155,7 @@ struct idxd_chunk {
 	struct idxd_owner owners[MIGACCEL_CHUNK_DESCS + 1];
 	union migaccel_hw_comp recs[MIGACCEL_CHUNK_DESCS + 1];
 	atomic_t lost;
+	u32 run_hint;
 	unsigned int nr;
 	struct idxd_map maps[];
 };
@@ -605,65 +607,42 @@ end:
 	return ret;
 }
 
+/* Work queues of one device share its mapping of a region. */
 static int idxd_map_region(struct migaccel_engine *engine,
 			   struct migaccel_region *r)
 {
-	struct migaccel_wq *mwq = to_mwq(engine);
-	dma_addr_t *dma;
-	unsigned long i;
-
-	dma = kvcalloc(r->nr_pages, sizeof(*dma), GFP_KERNEL);
-	if (!dma)
-		return -ENOMEM;
-	for (i = 0; i < r->nr_pages; i++) {
-		dma[i] = dma_map_page(mwq->dev, r->pages[i], 0, PAGE_SIZE,
-				      DMA_BIDIRECTIONAL);
-		if (dma_mapping_error(mwq->dev, dma[i]))
-			goto unmap;
-	}
-	r->dma[engine->id] = dma;
-	return 0;
-
-unmap:
-	while (i--)
-		dma_unmap_page(mwq->dev, dma[i], PAGE_SIZE, DMA_BIDIRECTIONAL);
-	kvfree(dma);
-	return -ENOMEM;
+	return migaccel_region_dma_get(r, engine->id, to_mwq(engine)->dev);
 }
 
 static void idxd_unmap_region(struct migaccel_engine *engine,
 			      struct migaccel_region *r)
 {
-	struct migaccel_wq *mwq = to_mwq(engine);
-	dma_addr_t *dma = r->dma[engine->id];
-	unsigned long i;
-
-	if (!dma)
-		return;
-	for (i = 0; i < r->nr_pages; i++)
-		dma_unmap_page(mwq->dev, dma[i], PAGE_SIZE, DMA_BIDIRECTIONAL);
-	kvfree(dma);
-	r->dma[engine->id] = NULL;
+	migaccel_region_dma_put(r, engine->id);
 }
 
 /*
  * A region page a descriptor names: mapped once at registration, synced
  * for the device at submission and for the CPU at release, as the DMA API
- * wants of a long-lived streaming mapping.
+ * wants of a long-lived streaming mapping.  Only the page is synced, not
+ * the run it was mapped with.
  */
 static u64 idxd_region_addr(struct migaccel_engine *engine,
 			    struct migaccel_chunk *chunk,
 			    struct migaccel_region *r, unsigned long idx)
 {
 	struct idxd_chunk *ic = chunk->priv;
-	dma_addr_t *dma = r->dma[engine->id];
+	struct migaccel_region_dma *m = READ_ONCE(r->dma[engine->id]);
+	dma_addr_t addr;
 
 	/* Mapped for every engine at registration, or when it appeared. */
-	if (!dma || !idxd_add_map(ic, dma[idx], PAGE_SIZE, IDXD_MAP_REGION)) {
+	if (!m) {
 		ic->failed = true;
 		return 0;
 	}
-	return dma[idx];
+	addr = migaccel_region_dma_addr(m, idx, &ic->run_hint);
+	if (!idxd_add_map(ic, addr, PAGE_SIZE, IDXD_MAP_REGION))
+		return 0;
+	return addr;
 }
 
 /* A work queue cannot give back a descriptor it was handed. */

@@ -36,6 +36,7 @@
 #include <linux/workqueue.h>
 #include <linux/list.h>
 #include <linux/mm_types.h>
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 #include <linux/wait.h>
@@ -91,6 +92,7 @@ struct migaccel_job;
 struct migaccel_channel;
 struct migaccel_region;
 struct migaccel_client;
+struct device;
 struct pid;
 struct pid_namespace;
 struct migaccel_qos_group;
@@ -261,7 +263,9 @@ struct migaccel_jop {
  * @users: jobs that name it; unregistering waits for 0
  * @mm: address space it is charged to
  * @node: in the list of every region, under migaccel_regions_lock
- * @dma: per engine id, the bus address of each page, or NULL
+ * @dma: per engine id, the region's mapping for the engine's device, or
+ *	NULL; engines of one device share it.  Set under
+ *	migaccel_regions_lock, read by chunks without a lock
  *
  * A caller can give up on a job (signal, timeout, close) while an engine
  * still works on the region's pages: the job's references keep them
@@ -277,7 +281,30 @@ struct migaccel_region {
 	atomic_t users;
 	struct mm_struct *mm;
 	struct list_head node;
-	dma_addr_t *dma[MIGACCEL_MAX_ENGINES];
+	struct migaccel_region_dma *dma[MIGACCEL_MAX_ENGINES];
+};
+
+/**
+ * struct migaccel_region_dma - a region mapped for one DMA device (region.c)
+ * @dev: the device; every work queue of an idxd device DMAs through it
+ * @users: engines whose &migaccel_region.dma points here; under
+ *	migaccel_regions_lock
+ * @nr_maps: entries of @addr: mappings made
+ * @run_start: index of the first page of each run of physically
+ *	contiguous pages that @addr maps at once, ascending, and the
+ *	region's page count after the last; NULL when @addr maps each page
+ *	(fragmented memory, where runs would cost more than pages)
+ * @addr: bus address of each run, or of each page
+ *
+ * Its size grows with the runs of the region, not with its pages, and a
+ * device is mapped once whatever the number of its work queues.
+ */
+struct migaccel_region_dma {
+	struct device *dev;
+	unsigned int users;
+	u32 nr_maps;
+	u32 *run_start;
+	dma_addr_t *addr;
 };
 
 /**
@@ -691,6 +718,7 @@ void migaccel_async_deadline(struct migaccel_channel *ch);
 void migaccel_async_release(struct migaccel_channel *ch);
 
 /* region.c */
+extern struct mutex migaccel_regions_lock;
 int migaccel_region_register(struct migaccel_channel *ch,
 			     struct migaccel_region_register *cmd);
 int migaccel_region_unregister(struct migaccel_channel *ch,
@@ -705,6 +733,50 @@ int migaccel_job_region(struct migaccel_job *job, u32 id,
 			struct migaccel_region **out);
 void migaccel_regions_engine_add(struct migaccel_engine *engine);
 void migaccel_regions_engine_del(struct migaccel_engine *engine);
+int migaccel_region_dma_get(struct migaccel_region *r, unsigned int id,
+			    struct device *dev);
+void migaccel_region_dma_put(struct migaccel_region *r, unsigned int id);
+void migaccel_region_meta(struct migaccel_region *r, u64 *bytes,
+			  u32 *devices);
+u32 migaccel_region_runs(struct page * const *pages, u32 nr,
+			 unsigned long max_pages, u32 *run_start);
+bool migaccel_region_dma_by_runs(u32 nr_runs, u32 nr_pages);
+size_t migaccel_region_dma_bytes(const struct migaccel_region_dma *m,
+				 u32 nr_pages);
+u32 migaccel_region_dma_run(const struct migaccel_region_dma *m,
+			    unsigned long idx);
+
+/**
+ * migaccel_region_dma_addr() - bus address of a page of a mapped region
+ * @m: the region's mapping for a device
+ * @idx: index of the page in the region
+ * @hint: the run found last for the same caller (a chunk), updated; any
+ *	value is safe
+ *
+ * Operations of a chunk name pages mostly in order: the run of the
+ * previous page, then the next run, are tried before a binary search.
+ *
+ * Context: any; takes no lock (@m outlives the chunks of its engines).
+ * Return: the bus address of the page's first byte.
+ */
+static __always_inline dma_addr_t
+migaccel_region_dma_addr(const struct migaccel_region_dma *m,
+			 unsigned long idx, u32 *hint)
+{
+	u32 i = *hint;
+
+	if (!m->run_start)
+		return m->addr[idx];
+	if (i >= m->nr_maps || idx < m->run_start[i] ||
+	    idx >= m->run_start[i + 1]) {
+		i++;
+		if (i >= m->nr_maps || idx < m->run_start[i] ||
+		    idx >= m->run_start[i + 1])
+			i = migaccel_region_dma_run(m, idx);
+		*hint = i;
+	}
+	return m->addr[i] + ((dma_addr_t)(idx - m->run_start[i]) << PAGE_SHIFT);
+}
 
 /**
  * migaccel_region_page() - the page at an offset of a region

@@ -6,7 +6,9 @@
  * A region is pinned long term and writable, charged to the owner's
  * RLIMIT_MEMLOCK (account_locked_vm(), as VFIO does), and mapped for the
  * device of every work queue: at registration for the engines present,
- * and by migaccel_regions_engine_add() for one that appears later.  It
+ * and by migaccel_regions_engine_add() for one that appears later.  A
+ * device is mapped once, shared by its work queues, and by runs of
+ * physically contiguous pages (migaccel_region_runs()).  It
  * belongs to one channel (an xarray of the channel); batches that name it
  * hold a use count, so unregistering waits or fails with -EBUSY.
  *
@@ -18,11 +20,13 @@
  * and mapped while an engine may still read or write them; the last put
  * unmaps, unpins and uncharges them.
  */
+#include <linux/dma-mapping.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/xarray.h>
+#include <kunit/visibility.h>
 
 #include "migaccel.h"
 
@@ -30,11 +34,14 @@
  * Every region of every channel, for mapping them when an engine comes
  * or goes.  Lock order: migaccel_regions_lock, then migaccel_engines_lock.
  */
-static DEFINE_MUTEX(migaccel_regions_lock);
+struct mutex migaccel_regions_lock =
+	__MUTEX_INITIALIZER(migaccel_regions_lock);
+EXPORT_SYMBOL_IF_KUNIT(migaccel_regions_lock);
 static LIST_HEAD(migaccel_regions);
 
 /* Largest region: a bound on the page array, not on guest RAM. */
 #define REGION_MAX_PAGES	(64ul << 30 >> PAGE_SHIFT)
+static_assert(REGION_MAX_PAGES < U32_MAX);
 
 static void region_unpin(struct migaccel_region *r, unsigned long n)
 {
@@ -87,10 +94,295 @@ static void region_free(struct migaccel_region *r)
 	kfree(r);
 }
 
+/*
+ * Page runs.  A run is what one dma_map_page() covers: physically
+ * contiguous pages, no longer than the device maps at once.  Guest RAM
+ * backed by transparent huge pages comes in runs of 2 MiB or more, so a
+ * region's mapping costs a few bytes per run instead of per page.
+ */
+
+/**
+ * migaccel_region_runs() - split a region's pages into runs
+ * @pages: the pages
+ * @nr: how many
+ * @max_pages: longest run, at least 1
+ * @run_start: NULL to count only; else room for the count plus one: set
+ *	to the index of the first page of each run, then @nr
+ *
+ * Context: any.
+ * Return: the number of runs.
+ */
+u32 migaccel_region_runs(struct page * const *pages, u32 nr,
+			 unsigned long max_pages, u32 *run_start)
+{
+	unsigned long len = 0;
+	u32 i, n = 0;
+
+	for (i = 0; i < nr; i++) {
+		if (len && len < max_pages &&
+		    page_to_pfn(pages[i]) == page_to_pfn(pages[i - 1]) + 1) {
+			len++;
+			continue;
+		}
+		if (run_start)
+			run_start[n] = i;
+		n++;
+		len = 1;
+	}
+	if (run_start)
+		run_start[n] = nr;
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_region_runs);
+
+/* Bytes of a run index, and of a page array: what a mapping keeps. */
+static size_t runs_bytes(u32 nr_runs)
+{
+	return (size_t)nr_runs * sizeof(dma_addr_t) +
+	       ((size_t)nr_runs + 1) * sizeof(u32);
+}
+
+static size_t pages_bytes(u32 nr_pages)
+{
+	return (size_t)nr_pages * sizeof(dma_addr_t);
+}
+
+/**
+ * migaccel_region_dma_by_runs() - whether runs are worth mapping as such
+ * @nr_runs: runs of the region
+ * @nr_pages: pages of the region
+ *
+ * Fragmented memory (runs of a page or two) would cost more as a run
+ * index than as one address per page: then each page is mapped on its
+ * own, so that the worst case is never more than a page array.
+ *
+ * Context: any.
+ * Return: true to map runs, false to map pages.
+ */
+bool migaccel_region_dma_by_runs(u32 nr_runs, u32 nr_pages)
+{
+	return runs_bytes(nr_runs) <= pages_bytes(nr_pages);
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_region_dma_by_runs);
+
+/**
+ * migaccel_region_dma_bytes() - bytes a region's mapping keeps
+ * @m: the mapping
+ * @nr_pages: pages of its region
+ *
+ * The arrays only, as requested from the allocator: the structure itself
+ * is constant per device.
+ *
+ * Context: any.
+ * Return: bytes.
+ */
+size_t migaccel_region_dma_bytes(const struct migaccel_region_dma *m,
+				 u32 nr_pages)
+{
+	return m->run_start ? runs_bytes(m->nr_maps) : pages_bytes(nr_pages);
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_region_dma_bytes);
+
+/**
+ * migaccel_region_dma_run() - the run holding a page, by binary search
+ * @m: a mapping by runs
+ * @idx: a page index of its region
+ *
+ * Context: any.
+ * Return: the index of the run.
+ */
+u32 migaccel_region_dma_run(const struct migaccel_region_dma *m,
+			    unsigned long idx)
+{
+	u32 lo = 0, hi = m->nr_maps;
+
+	/* run_start[lo] <= idx < run_start[hi], run_start[0] being 0. */
+	while (hi - lo > 1) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (m->run_start[mid] <= idx)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_region_dma_run);
+
+/* First page and length in pages of mapping @i. */
+static void region_dma_span(const struct migaccel_region_dma *m, u32 i,
+			    u32 *first, u32 *len)
+{
+	if (m->run_start) {
+		*first = m->run_start[i];
+		*len = m->run_start[i + 1] - m->run_start[i];
+	} else {
+		*first = i;
+		*len = 1;
+	}
+}
+
+/* Unmap the first @n mappings of @m, then free it. */
+static void region_dma_free(struct migaccel_region_dma *m, u32 n)
+{
+	u32 i, first, len;
+
+	for (i = 0; i < n; i++) {
+		region_dma_span(m, i, &first, &len);
+		dma_unmap_page(m->dev, m->addr[i], (size_t)len << PAGE_SHIFT,
+			       DMA_BIDIRECTIONAL);
+	}
+	kvfree(m->run_start);
+	kvfree(m->addr);
+	kfree(m);
+}
+
+/*
+ * Map @r for @dev: each run at once, or each page when runs would cost
+ * more.  Not charged to the caller: an engine that appears later maps
+ * every region in the context of whoever enabled its work queue.
+ */
+static struct migaccel_region_dma *region_dma_map(struct migaccel_region *r,
+						  struct device *dev)
+{
+	unsigned long max_pages = max_t(size_t, dma_max_mapping_size(dev) >>
+					PAGE_SHIFT, 1);
+	struct migaccel_region_dma *m;
+	u32 i, first, len, nr_runs;
+
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return NULL;
+	m->dev = dev;
+	m->users = 1;
+	nr_runs = migaccel_region_runs(r->pages, r->nr_pages, max_pages, NULL);
+	if (migaccel_region_dma_by_runs(nr_runs, r->nr_pages)) {
+		m->run_start = kvmalloc_array(nr_runs + 1, sizeof(u32),
+					      GFP_KERNEL);
+		if (!m->run_start)
+			goto free;
+		migaccel_region_runs(r->pages, r->nr_pages, max_pages,
+				     m->run_start);
+		m->nr_maps = nr_runs;
+	} else {
+		m->nr_maps = r->nr_pages;
+	}
+	m->addr = kvmalloc_array(m->nr_maps, sizeof(dma_addr_t), GFP_KERNEL);
+	if (!m->addr)
+		goto free;
+	for (i = 0; i < m->nr_maps; i++) {
+		region_dma_span(m, i, &first, &len);
+		m->addr[i] = dma_map_page(dev, r->pages[first], 0,
+					  (size_t)len << PAGE_SHIFT,
+					  DMA_BIDIRECTIONAL);
+		if (dma_mapping_error(dev, m->addr[i]))
+			goto unmap;
+	}
+	return m;
+
+unmap:
+	region_dma_free(m, i);
+	return NULL;
+free:
+	region_dma_free(m, 0);
+	return NULL;
+}
+
+/**
+ * migaccel_region_dma_get() - map a region for an engine's device
+ * @r: the region, pinned
+ * @id: the engine's id
+ * @dev: the device the engine DMAs through
+ *
+ * An engine of a device the region is mapped for already shares that
+ * mapping.  An engine mapped already is left alone: an engine appearing
+ * while a region registers may be offered the region twice.
+ *
+ * Context: process context; migaccel_regions_lock held.
+ * Return: 0, -ENOMEM when the mapping could not be made.
+ */
+int migaccel_region_dma_get(struct migaccel_region *r, unsigned int id,
+			    struct device *dev)
+{
+	struct migaccel_region_dma *m = NULL;
+	unsigned int i;
+
+	lockdep_assert_held(&migaccel_regions_lock);
+	if (r->dma[id])
+		return 0;
+	for (i = 0; i < MIGACCEL_MAX_ENGINES && !m; i++)
+		if (r->dma[i] && r->dma[i]->dev == dev)
+			m = r->dma[i];
+	if (m) {
+		m->users++;
+	} else {
+		m = region_dma_map(r, dev);
+		if (!m)
+			return -ENOMEM;
+	}
+	/* Chunks read it without a lock: published complete. */
+	smp_store_release(&r->dma[id], m);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_region_dma_get);
+
+/**
+ * migaccel_region_dma_put() - an engine lets go of a region's mapping
+ * @r: the region
+ * @id: the engine's id; no chunk of it uses the region
+ *
+ * The last engine of a device unmaps exactly what was mapped.  Nothing
+ * happens for an engine the region is not mapped for.
+ *
+ * Context: process context; migaccel_regions_lock held.
+ */
+void migaccel_region_dma_put(struct migaccel_region *r, unsigned int id)
+{
+	struct migaccel_region_dma *m = r->dma[id];
+
+	lockdep_assert_held(&migaccel_regions_lock);
+	if (!m)
+		return;
+	WRITE_ONCE(r->dma[id], NULL);
+	if (!--m->users)
+		region_dma_free(m, m->nr_maps);
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_region_dma_put);
+
+/**
+ * migaccel_region_meta() - what a region keeps about its pages
+ * @r: the region
+ * @bytes: set to the bytes of its page array and of its mappings
+ * @devices: set to the devices it is mapped for
+ *
+ * Context: migaccel_regions_lock held.
+ */
+void migaccel_region_meta(struct migaccel_region *r, u64 *bytes,
+			  u32 *devices)
+{
+	unsigned int i, j;
+
+	lockdep_assert_held(&migaccel_regions_lock);
+	*bytes = (u64)r->nr_pages * sizeof(*r->pages);
+	*devices = 0;
+	for (i = 0; i < MIGACCEL_MAX_ENGINES; i++) {
+		if (!r->dma[i])
+			continue;
+		for (j = 0; j < i && r->dma[j] != r->dma[i]; j++)
+			;
+		if (j < i)
+			continue;
+		*bytes += migaccel_region_dma_bytes(r->dma[i], r->nr_pages);
+		(*devices)++;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_region_meta);
+
 /**
  * migaccel_region_register() - MIGACCEL_REGION_REGISTER
  * @ch: the channel; its owner is the caller
- * @cmd: the command; out_region_id is set on success
+ * @cmd: the command; out_region_id, out_meta_bytes and out_dma_devices
+ *	are set on success
  *
  * Context: process context of the channel's owner; sleeps.
  * Return: 0; -EINVAL for a bad range, -ENOMEM beyond RLIMIT_MEMLOCK or out
@@ -106,7 +398,7 @@ int migaccel_region_register(struct migaccel_channel *ch,
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
-	if (cmd->__reserved)
+	if (cmd->__reserved || cmd->__reserved2)
 		return -EINVAL;
 	if (!cmd->length || !PAGE_ALIGNED(cmd->addr) ||
 	    !PAGE_ALIGNED(cmd->length) ||
@@ -155,6 +447,7 @@ int migaccel_region_register(struct migaccel_channel *ch,
 		goto release_id;
 	}
 	list_add_tail(&r->node, &migaccel_regions);
+	migaccel_region_meta(r, &cmd->out_meta_bytes, &cmd->out_dma_devices);
 	mutex_unlock(&migaccel_regions_lock);
 	migaccel_client_pinned(ch->client, 1, r->length);
 	cmd->out_region_id = id;

@@ -236,6 +236,7 @@ vm_tests=(--bin selftests/migaccel_zero_scan --bin selftests/migaccel_ops
 	  --bin lib/tests/zero_scan_paths --bin lib/tests/ops_paths
 	  --bin lib/tests/async_paths
 	  --bin selftests/migaccel_netlink --bin selftests/migaccel_qos
+	  --bin selftests/migaccel_region
 	  --bin selftests/migaccel_ctl.sh --tool tools/migaccelctl)
 # Kernel modules the VM loads first: idxd, and CRC32C for migaccel.
 vm_modules="idxd crc32c_generic libcrc32c"

@@ -14,13 +14,21 @@
  *                the soft engine's null mode, against zero-scanning the page
  *                on the CPU, at 128 pages per batch: goal <= 0.15; and pins
  *                per batch on a registered region: goal 0
+ *   region       (root) what registering --size of memory costs, per GiB:
+ *                the region's metadata bytes (out_meta_bytes: page array
+ *                and a mapping per device) and the time to register and
+ *                unregister it, for memory backed by huge pages ("thp")
+ *                and for 4 KiB pages in no physical order ("4k"); with the
+ *                runs of consecutive frames seen in /proc/self/pagemap and
+ *                the work queues bound to migaccel (sysfs)
  *   insn         (in the VM, root, under QEMU with the insn-count plugin
  *                of tools/qemu/plugins) every path of issue 12 between
  *                two marker instructions, for the plugin to count its
  *                instructions exactly; tools/cost.sh runs it and reports
  *
- * Exit status: 0 measured, 1 a failure, 2 usage, 3 kernel-cost cannot run
- * here (no /dev/migaccel, no soft_null knob, no region ioctl, not root).
+ * Exit status: 0 measured, 1 a failure, 2 usage, 3 kernel-cost or region
+ * cannot run here (no /dev/migaccel, no soft_null knob, no region ioctl,
+ * not root).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,6 +43,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <zlib.h>
 
 #include <linux/migaccel.h>
@@ -57,21 +66,23 @@ struct opts {
 	unsigned int pages;	/* deflate pages */
 	unsigned int batch;	/* kernel-cost pages per batch */
 	double seconds;		/* kernel-cost time per measurement */
+	const char *layout;	/* region: thp, 4k or both */
 	bool json;
 };
 
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [options] zero-scan|deflate|native|kernel-cost|insn\n"
-		"  -s, --size SIZE     zero-scan buffer, K/M/G suffix (default 1G)\n"
+		"usage: %s [options] zero-scan|deflate|native|kernel-cost|region|insn\n"
+		"  -s, --size SIZE     zero-scan buffer, region size, K/M/G suffix (default 1G)\n"
 		"  -r, --rounds N      interleaved rounds, median taken (default 5)\n"
 		"  -b, --per-call N    zero-scan pages per call (default 128)\n"
 		"  -n, --pages N       deflate: text pages (default 4096)\n"
 		"  -B, --batch N       kernel-cost: pages per batch (default 128)\n"
 		"  -t, --time S        kernel-cost: seconds per measurement (default 1)\n"
+		"  -l, --layout L      region: thp, 4k or both (default both)\n"
 		"  -j, --json          JSON output\n"
-		"exit status: 0 measured, 1 failure, 2 usage, 3 kernel-cost cannot run here\n",
+		"exit status: 0 measured, 1 failure, 2 usage, 3 kernel-cost or region cannot run here\n",
 		prog);
 	exit(2);
 }
@@ -616,6 +627,217 @@ err:
 	return 1;
 }
 
+/* ---- region: what a registered region costs ---- */
+
+#define GIB (1ull << 30)
+#define HUGE_SIZE (2ul << 20)
+
+/* Work queues bound to migaccel, and their devices (wqX.Y: device X). */
+static void bound_wqs(unsigned int *wqs, unsigned int *devices)
+{
+	DIR *d = opendir("/sys/bus/dsa/drivers/migaccel");
+	char seen[256] = { 0 };
+	unsigned int dev, wq;
+	struct dirent *e;
+
+	*wqs = 0;
+	*devices = 0;
+	while (d && (e = readdir(d))) {
+		if (sscanf(e->d_name, "wq%u.%u", &dev, &wq) != 2 ||
+		    dev >= sizeof(seen))
+			continue;
+		(*wqs)++;
+		if (!seen[dev]++)
+			(*devices)++;
+	}
+	if (d)
+		closedir(d);
+}
+
+/* Runs of consecutive frames of [p, p + len), or 0 without root. */
+static uint64_t frame_runs(const void *p, size_t len)
+{
+	size_t n = len / PAGE, i, chunk = 4096;
+	uint64_t *pfn = malloc(chunk * sizeof(*pfn)), prev = 0, runs = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	for (i = 0; fd >= 0 && pfn && i < n; i += chunk) {
+		size_t k, m = n - i < chunk ? n - i : chunk;
+		off_t off = ((uintptr_t)p / PAGE + i) * sizeof(*pfn);
+
+		if (pread(fd, pfn, m * sizeof(*pfn), off) !=
+		    (ssize_t)(m * sizeof(*pfn)))
+			break;
+		for (k = 0; k < m; k++) {
+			uint64_t f = pfn[k] & ((1ull << 55) - 1);
+
+			if (!f) {
+				runs = 0;
+				goto out;
+			}
+			runs += !(i + k) || f != prev + 1;
+			prev = f;
+		}
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(pfn);
+	return runs;
+}
+
+/* @len bytes of huge pages where the kernel has them; NULL on failure. */
+static void *thp_area(size_t len, void **map, size_t *map_len)
+{
+	char *p;
+
+	*map_len = len + HUGE_SIZE;
+	*map = mmap(NULL, *map_len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*map == MAP_FAILED)
+		return NULL;
+	p = (char *)(((uintptr_t)*map + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1));
+	madvise(p, len, MADV_HUGEPAGE);
+	memset(p, 1, len);
+	return p;
+}
+
+/*
+ * @len bytes of 4 KiB pages, the last page faulted in first at the
+ * lowest address: page i of the area is page n - 1 - i of the memory
+ * faulted in, so no two neighbours are consecutive frames unless the
+ * allocator handed frames out in descending order.
+ */
+static void *fragmented_area(size_t len, void **map, size_t *map_len)
+{
+	size_t n = len / PAGE, i;
+	char *src, *dst;
+
+	src = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	dst = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (src == MAP_FAILED || dst == MAP_FAILED)
+		return NULL;
+	madvise(src, len, MADV_NOHUGEPAGE);
+	for (i = 0; i < n; i++) {
+		src[i * PAGE] = 1;
+		if (mremap(src + i * PAGE, PAGE, PAGE,
+			   MREMAP_MAYMOVE | MREMAP_FIXED,
+			   dst + (n - 1 - i) * PAGE) == MAP_FAILED)
+			return NULL;
+	}
+	munmap(src, len);
+	*map = dst;
+	*map_len = len;
+	return dst;
+}
+
+static int bench_region_layout(int fd, const struct opts *o, bool thp,
+			       bool first)
+{
+	struct migaccel_region_register reg;
+	struct migaccel_region_unregister unreg = { .size = sizeof(unreg) };
+	double reg_ms[MAX_ROUNDS], unreg_ms[MAX_ROUNDS], t, scale;
+	unsigned int wqs, devices, i;
+	size_t map_len = 0;
+	uint64_t runs = 0;
+	void *map, *p;
+
+	p = thp ? thp_area(o->size, &map, &map_len) :
+		  fragmented_area(o->size, &map, &map_len);
+	if (!p) {
+		/* 4k: a mapping per page, up to vm.max_map_count. */
+		fprintf(stderr, "region: cannot set up %zu bytes: %s%s\n",
+			o->size, strerror(errno), thp ? "" :
+			" (raise /proc/sys/vm/max_map_count above the pages)");
+		return 1;
+	}
+	for (i = 0; i < o->rounds; i++) {
+		memset(&reg, 0, sizeof(reg));
+		reg.size = sizeof(reg);
+		reg.addr = (uintptr_t)p;
+		reg.length = o->size;
+		t = bench_now(CLOCK_MONOTONIC);
+		if (ioctl(fd, MIGACCEL_REGION_REGISTER, &reg)) {
+			fprintf(stderr, "region: register %zu bytes: %s\n",
+				o->size, strerror(errno));
+			munmap(map, map_len);
+			return errno == EPERM || errno == ENOTTY ?
+			       EXIT_UNAVAILABLE : 1;
+		}
+		reg_ms[i] = (bench_now(CLOCK_MONOTONIC) - t) * 1e3;
+		if (!i)
+			runs = frame_runs(p, o->size);
+		unreg.region_id = reg.out_region_id;
+		t = bench_now(CLOCK_MONOTONIC);
+		if (ioctl(fd, MIGACCEL_REGION_UNREGISTER, &unreg)) {
+			fprintf(stderr, "region: unregister: %s\n",
+				strerror(errno));
+			munmap(map, map_len);
+			return 1;
+		}
+		unreg_ms[i] = (bench_now(CLOCK_MONOTONIC) - t) * 1e3;
+	}
+	munmap(map, map_len);
+	bound_wqs(&wqs, &devices);
+	scale = (double)GIB / o->size;
+	/* A module before out_meta_bytes tells neither figure: null. */
+	if (o->json) {
+		printf("%s    {\"layout\": \"%s\", \"bytes\": %zu, \"work_queues\": %u, \"devices_sysfs\": %u, \"runs\": %" PRIu64 ",\n",
+		       first ? "" : ",\n", thp ? "thp" : "4k", o->size, wqs,
+		       devices, runs);
+		if (reg.out_meta_bytes)
+			printf("     \"dma_devices\": %u, \"meta_bytes\": %llu, \"meta_bytes_per_gib\": %.0f,\n",
+			       reg.out_dma_devices,
+			       (unsigned long long)reg.out_meta_bytes,
+			       reg.out_meta_bytes * scale);
+		else
+			printf("     \"dma_devices\": null, \"meta_bytes\": null, \"meta_bytes_per_gib\": null,\n");
+		printf("     \"register_ms_per_gib\": %.1f, \"unregister_ms_per_gib\": %.1f}",
+		       median(reg_ms, o->rounds) * scale,
+		       median(unreg_ms, o->rounds) * scale);
+		return 0;
+	}
+	printf("%-4s %7zu MiB  %2u WQs %u devices  %8" PRIu64 " runs  ",
+	       thp ? "thp" : "4k", o->size >> 20, wqs, devices, runs);
+	if (reg.out_meta_bytes)
+		printf("meta %10.0f B/GiB (%u DMA devices)  ",
+		       reg.out_meta_bytes * scale, reg.out_dma_devices);
+	else
+		printf("meta  (not reported)  ");
+	printf("register %8.1f ms/GiB  unregister %8.1f ms/GiB\n",
+	       median(reg_ms, o->rounds) * scale,
+	       median(unreg_ms, o->rounds) * scale);
+	return 0;
+}
+
+/*
+ * Register and unregister --size bytes --rounds times per layout: the
+ * median time, and the metadata the module reports, both per GiB.
+ */
+static int bench_region(const struct opts *o)
+{
+	bool thp = strcmp(o->layout, "4k"), frag = strcmp(o->layout, "thp");
+	int fd, ret = 0;
+
+	fd = open("/dev/migaccel", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "region: cannot open /dev/migaccel: %s (load the module)\n",
+			strerror(errno));
+		return EXIT_UNAVAILABLE;
+	}
+	if (o->json)
+		printf("{\n  \"region\": [\n");
+	if (thp)
+		ret = bench_region_layout(fd, o, true, true);
+	if (!ret && frag)
+		ret = bench_region_layout(fd, o, false, !thp);
+	if (o->json)
+		printf("\n  ]\n}\n");
+	close(fd);
+	return ret;
+}
+
 /* ---- exact instruction counts, with tools/qemu/plugins/insn-count.c ---- */
 
 /*
@@ -1025,7 +1247,7 @@ int main(int argc, char **argv)
 {
 	struct opts o = {
 		.size = 1ul << 30, .rounds = 5, .per_call = 128,
-		.pages = 4096, .batch = 128, .seconds = 1,
+		.pages = 4096, .batch = 128, .seconds = 1, .layout = "both",
 	};
 	const char *cmd;
 	char model[128], date[32];
@@ -1040,12 +1262,13 @@ int main(int argc, char **argv)
 		{ "pages", required_argument, NULL, 'n' },
 		{ "batch", required_argument, NULL, 'B' },
 		{ "time", required_argument, NULL, 't' },
+		{ "layout", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 
-	while ((opt = getopt_long(argc, argv, "s:r:b:n:B:t:jh", longopts,
+	while ((opt = getopt_long(argc, argv, "s:r:b:n:B:t:l:jh", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 's':
@@ -1076,6 +1299,12 @@ int main(int argc, char **argv)
 						       o.seconds <= 600))
 				usage(argv[0]);
 			break;
+		case 'l':
+			if (strcmp(optarg, "thp") && strcmp(optarg, "4k") &&
+			    strcmp(optarg, "both"))
+				usage(argv[0]);
+			o.layout = optarg;
+			break;
 		case 'j': o.json = true; break;
 		default: usage(argv[0]);
 		}
@@ -1088,6 +1317,8 @@ int main(int argc, char **argv)
 		return bench_kernel_cost(&o);
 	if (!strcmp(cmd, "insn"))
 		return bench_insn();
+	if (!strcmp(cmd, "region"))
+		return bench_region(&o);
 	if (strcmp(cmd, "zero-scan") && strcmp(cmd, "deflate") &&
 	    strcmp(cmd, "native"))
 		usage(argv[0]);

@@ -681,7 +681,7 @@ static void fake_engine_init(struct fake_engine *fe, u32 kind, u32 max_batch)
  */
 static void engine_id_outlives_removal(struct kunit *test)
 {
-	static dma_addr_t fake_dma[1];
+	static struct migaccel_region_dma fake_dma;
 	struct fake_engine *a, *b;
 	struct migaccel_region *r;
 
@@ -692,7 +692,7 @@ static void engine_id_outlives_removal(struct kunit *test)
 	fake_engine_init(a, 0, 1);
 	fake_engine_init(b, 0, 1);
 	migaccel_engine_add(&a->engine);
-	r->dma[a->engine.id] = fake_dma;
+	r->dma[a->engine.id] = &fake_dma;
 	migaccel_engine_del(&a->engine);
 
 	migaccel_engine_add(&b->engine);

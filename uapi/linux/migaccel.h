@@ -239,11 +239,22 @@ enum migaccel_batch_flags {
  * @length: bytes, a non-zero multiple of out_page_size
  * @out_region_id: the region's id for &migaccel_op.region, never 0
  * @__reserved: must be 0
+ * @out_meta_bytes: bytes of kernel memory the region keeps about its
+ *	pages once registered: its page array (8 per page) and, for each
+ *	device, its DMA mapping (12 per run of physically contiguous pages
+ *	plus 4, or 8 per page when that is less)
+ * @out_dma_devices: devices the region was mapped for: the DMA devices
+ *	of migaccel's work queues, each once however many of its work
+ *	queues migaccel has
+ * @__reserved2: must be 0
  *
  * The pages are pinned (long term, writable) and charged to the caller's
  * RLIMIT_MEMLOCK: beyond it the call fails with -ENOMEM.  They are mapped
  * for every device a work queue of migaccel belongs to.  A region belongs
- * to the channel: closing the channel releases it.
+ * to the channel: closing the channel releases it.  @out_meta_bytes and
+ * @out_dma_devices describe the region when the call returns: a device
+ * whose first work queue is bound later adds its mapping then.  A caller
+ * compiled without them (a @size ending at @__reserved) is not told.
  */
 struct migaccel_region_register {
 	__u32 size;
@@ -252,6 +263,9 @@ struct migaccel_region_register {
 	__aligned_u64 length;
 	__u32 out_region_id;
 	__u32 __reserved;
+	__aligned_u64 out_meta_bytes;
+	__u32 out_dma_devices;
+	__u32 __reserved2;
 };
 
 #define MIGACCEL_REGION_REGISTER _IO(MIGACCEL_TYPE, MIGACCEL_CMD_REGION_REGISTER)
