@@ -754,6 +754,7 @@ static void soft_work(struct work_struct *work)
  * Its worker starts the jobs admitted meanwhile before it returns.
  *
  * Context: any.
+ * Return: true in a soft engine worker running a chunk.
  */
 bool migaccel_soft_running(void)
 {
