@@ -260,6 +260,7 @@ unsigned int migaccel_engine_window(void)
 {
 	return READ_ONCE(migaccel_engines_depth);
 }
+EXPORT_SYMBOL_IF_KUNIT(migaccel_engine_window);
 
 /**
  * migaccel_engine_chunk_size() - descriptors per chunk for a device kind

@@ -39,6 +39,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
+#include <kunit/visibility.h>
 
 #include <linux/migaccel_nl.h>
 #include "migaccel.h"
@@ -170,6 +171,7 @@ void migaccel_qos_group_put(struct migaccel_qos_group *group)
 {
 	kref_put_mutex(&group->ref, qos_group_release, &migaccel_groups_lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(migaccel_qos_group_put);
 
 static u64 current_cgroup_id(void)
 {
@@ -264,6 +266,7 @@ struct migaccel_qos_group *migaccel_qos_group_lookup(u32 kind, u64 id,
 	mutex_unlock(&migaccel_groups_lock);
 	return g;
 }
+EXPORT_SYMBOL_IF_KUNIT(migaccel_qos_group_lookup);
 
 /**
  * migaccel_qos_group_for_each() - call @fn for the groups from *@pos on
@@ -363,6 +366,7 @@ void migaccel_qos_group_set(struct migaccel_qos_group *group,
 	group->throttled_in_period = false;
 	spin_unlock(&group->lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(migaccel_qos_group_set);
 
 /**
  * migaccel_qos_channel_init() - make a new channel a member of a group
@@ -631,6 +635,7 @@ int migaccel_qos_admit(struct migaccel_channel_qos *q, struct migaccel_job *job)
 	spin_unlock_irq(&qos_admission.lock);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(migaccel_qos_admit);
 
 /**
  * migaccel_qos_admit_cancel() - take a job out of the admission queue
@@ -679,6 +684,7 @@ void migaccel_qos_admit_end(struct migaccel_job *job)
 	qos_dispatch(migaccel_engine_window());
 	spin_unlock_irqrestore(&qos_admission.lock, flags);
 }
+EXPORT_SYMBOL_IF_KUNIT(migaccel_qos_admit_end);
 
 /**
  * migaccel_qos_exit() - free the cgroup groups

@@ -6,11 +6,14 @@
  */
 #include <kunit/test.h>
 #include <linux/gfp.h>
+#include <linux/delay.h>
 #include <linux/highmem.h>
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 
+#include <linux/migaccel_nl.h>
 #include "../migaccel.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
@@ -736,8 +739,141 @@ static struct kunit_suite migaccel_engine_suite = {
 	.test_cases = migaccel_engine_cases,
 };
 
+/*
+ * Fair admission, without a clock: the window is filled with jobs that
+ * hold it, jobs of two groups queue behind them alternately, and one
+ * holder lets go.  The queued jobs (no chunks: each is done as it starts,
+ * and frees its room for the next) are admitted one at a time; the order
+ * in which they complete must follow the groups' weights in every prefix,
+ * as start-time fair queueing promises: group A, with @wa times B's
+ * limit, never more than two jobs off wa/(wa+1) of those admitted.
+ */
+#define QOS_TEST_JOBS	24
+
+struct qos_order {
+	spinlock_t lock;	/* the log */
+	unsigned int n;
+	char log[2 * QOS_TEST_JOBS];
+	struct migaccel_job *jobs[2 * QOS_TEST_JOBS];
+	char group_of[2 * QOS_TEST_JOBS];
+};
+
+static struct qos_order *qos_order;
+
+static void qos_order_notify(struct migaccel_job *job)
+{
+	struct qos_order *o = qos_order;
+	unsigned int i;
+
+	spin_lock(&o->lock);
+	for (i = 0; i < 2 * QOS_TEST_JOBS; i++)
+		if (o->jobs[i] == job)
+			o->log[o->n++] = o->group_of[i];
+	spin_unlock(&o->lock);
+}
+
+static const unsigned int qos_weights[] = { 1, 2, 3 };
+
+static void qos_weight_desc(const unsigned int *w, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "limits %u:1", *w);
+}
+
+KUNIT_ARRAY_PARAM(qos_weight, qos_weights, qos_weight_desc);
+
+static struct migaccel_qos_group *qos_test_group(struct kunit *test, u64 id,
+						 u64 quota)
+{
+	struct migaccel_qos_info info = { .quota = quota, .period_us = 100000 };
+	struct migaccel_qos_group *g;
+
+	g = migaccel_qos_group_lookup(MIGACCEL_GROUP_KIND_CGROUP, id, true);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(g));
+	migaccel_qos_group_set(g, &info, MIGACCEL_QOS_SET_QUOTA |
+			       MIGACCEL_QOS_SET_PERIOD);
+	return g;
+}
+
+static void qos_admission_follows_limits(struct kunit *test)
+{
+	const unsigned int wa = *(const unsigned int *)test->param_value;
+	unsigned int window = migaccel_engine_window(), i, a = 0, b = 0;
+	struct migaccel_channel_qos qa = {}, qb = {}, qc = {};
+	struct migaccel_job **holders;
+	struct qos_order *o;
+
+	KUNIT_ASSERT_GT(test, window, 0);
+	o = kunit_kzalloc(test, sizeof(*o), GFP_KERNEL);
+	holders = kunit_kcalloc(test, window, sizeof(*holders), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	KUNIT_ASSERT_NOT_NULL(test, holders);
+	spin_lock_init(&o->lock);
+	qos_order = o;
+	/* Ids no cgroup has (cgroup ids are inode numbers, counted up). */
+	qa.group = qos_test_group(test, (u64)-2 - 2 * wa, wa * 1000000ull);
+	qb.group = qos_test_group(test, (u64)-3 - 2 * wa, 1000000ull);
+	/* The holders' own, so that neither A nor B starts behind. */
+	qc.group = qos_test_group(test, (u64)-1, 1000000ull);
+
+	for (i = 0; i < window; i++) {
+		holders[i] = migaccel_job_alloc(1);
+		KUNIT_ASSERT_NOT_NULL(test, holders[i]);
+		KUNIT_ASSERT_EQ(test, migaccel_qos_admit(&qc, holders[i]), 0);
+	}
+	for (i = 0; i < 2 * QOS_TEST_JOBS; i++) {
+		struct migaccel_job *job = migaccel_job_alloc(1);
+
+		KUNIT_ASSERT_NOT_NULL(test, job);
+		job->notify = qos_order_notify;
+		o->jobs[i] = job;
+		o->group_of[i] = i % 2 ? 'B' : 'A';
+		KUNIT_ASSERT_EQ(test, migaccel_qos_admit(i % 2 ? &qb : &qa, job),
+				MIGACCEL_QOS_QUEUED);
+	}
+	/* One place frees: the queue goes through it, one job at a time. */
+	migaccel_qos_admit_end(holders[0]);
+	/* Each job's notify runs after its completion: wait for the log. */
+	for (i = 0; i < 500 && READ_ONCE(o->n) < 2 * QOS_TEST_JOBS; i++)
+		msleep(20);
+	for (i = 1; i < window; i++)
+		migaccel_qos_admit_end(holders[i]);
+
+	KUNIT_EXPECT_EQ(test, o->n, 2 * QOS_TEST_JOBS);
+	/* While both groups still had jobs queued. */
+	for (i = 0; i < o->n; i++) {
+		if (o->log[i] == 'A')
+			a++;
+		else
+			b++;
+		if (a == QOS_TEST_JOBS || b == QOS_TEST_JOBS)
+			break;
+		KUNIT_EXPECT_LE_MSG(test, abs((int)a - (int)(wa * b)), 2 * wa,
+				    "after %u admissions: %u of A, %u of B (limits %u:1), order %.*s",
+				    i + 1, a, b, wa, (int)o->n, o->log);
+	}
+	for (i = 0; i < 2 * QOS_TEST_JOBS; i++)
+		migaccel_job_put(o->jobs[i]);
+	for (i = 0; i < window; i++)
+		migaccel_job_put(holders[i]);
+	migaccel_qos_group_put(qa.group);
+	migaccel_qos_group_put(qb.group);
+	migaccel_qos_group_put(qc.group);
+	qos_order = NULL;
+}
+
+static struct kunit_case migaccel_qos_cases[] = {
+	KUNIT_CASE_PARAM(qos_admission_follows_limits, qos_weight_gen_params),
+	{}
+};
+
+static struct kunit_suite migaccel_qos_suite = {
+	.name = "migaccel_qos",
+	.test_cases = migaccel_qos_cases,
+};
+
 kunit_test_suites(&migaccel_desc_suite, &migaccel_soft_suite,
-		  &migaccel_batch_suite, &migaccel_engine_suite);
+		  &migaccel_batch_suite, &migaccel_engine_suite,
+		  &migaccel_qos_suite);
 
 MODULE_DESCRIPTION("KUnit tests for migaccel");
 MODULE_LICENSE("GPL");
