@@ -616,7 +616,13 @@ static void job_spare_reused_across_batches(struct kunit *test)
 		prev = job;
 		prev_cap = job->cap;
 		migaccel_job_put(job);
-		/* Kept by the channel, not freed. */
+		/*
+		 * Kept by the channel, not freed: once the soft engine's
+		 * worker, which completed the job before it let go of it, has
+		 * put its reference too.
+		 */
+		for (i = 0; i < 250 && READ_ONCE(ch->spare) != prev; i++)
+			msleep(20);
 		KUNIT_EXPECT_PTR_EQ(test, ch->spare, prev);
 	}
 	migaccel_job_free_spare(ch);
