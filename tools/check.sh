@@ -69,7 +69,8 @@ record() {
 	fi
 }
 
-# check NAME LOGFILE CMD...: one test, passing when CMD exits 0.
+# check NAME LOGFILE CMD...: one test, passing when CMD exits 0; a failure
+# prints the log's last $check_tail lines (20 unless the caller sets it).
 check() {
 	local name=$1 log=$2
 	shift 2
@@ -77,7 +78,7 @@ check() {
 		record "$name" OK
 	else
 		record "$name" FAIL "see $log"
-		sed 's/^/    /' "$log" | tail -20
+		sed 's/^/    /' "$log" | tail -"${check_tail:-20}"
 	fi
 }
 
@@ -291,7 +292,8 @@ vm_count() {
 	echo "   ($name VM: ${secs}s)"
 	count_sections "$name" "$out/$name/results.tap"
 	# The console has the log even when the VM died before dumping dmesg.
-	check "$name.kernel_log_clean" "$out/$name.logcheck" bash -c \
+	# The whole first report, so that a CI log says where it came from.
+	check_tail=60 check "$name.kernel_log_clean" "$out/$name.logcheck" bash -c \
 		"tools/vm/logcheck.sh '$out/$name/dmesg.txt' &&
 		 tools/vm/logcheck.sh '$out/$name/console.log'"
 }

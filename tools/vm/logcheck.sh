@@ -3,8 +3,11 @@
 #
 # Fail if a kernel log shows a splat: WARNING, BUG, Oops, KASAN, KFENCE,
 # lockdep, kmemleak, hung task, RCU stall or panic.  Prints one
-# "not ok N <kind>: <line>" per offending line and exits 1; exits 0 with a
-# "# clean" comment when there is nothing; 2 when the log cannot be read.
+# "not ok N <kind>: <line>" per offending line, then the first report as
+# logged (up to 40 lines, as "#" comments, so that a CI log shows the
+# trace) and whether it came before migaccel.ko was loaded, and exits 1;
+# exits 0 with a "# clean" comment when there is nothing; 2 when the log
+# cannot be read.
 #
 # Patterns are anchored on the report headers the kernel prints, not on the
 # subsystem names, so the debug kernel's boot banners ("kmemleak: Kernel
@@ -50,10 +53,23 @@ BEGIN {
 		line = $0
 		sub(/^\[ *[0-9]+\.[0-9]+\] /, "", line)
 		printf "not ok %d %s: %s\n", ++bad, kind[i], line
+		if (bad == 1) {
+			first = NR
+			before_module = !module_seen
+		}
 		break
 	}
+	if (!module_seen && $0 ~ /(^|[] ])migaccel[:_ ]/) module_seen = NR
+	if (first && NR - first < 40) context[++ncontext] = $0
 }
 END {
-	if (bad == 0) printf "# logcheck: %s clean\n", FILENAME
-	exit bad ? 1 : 0
+	if (bad == 0) {
+		printf "# logcheck: %s clean\n", FILENAME
+		exit 0
+	}
+	printf "# the first report, line %d of %s%s:\n", first, FILENAME,
+	       before_module ? ", logged before migaccel.ko was loaded" : ""
+	for (i = 1; i <= ncontext; i++)
+		printf "#   %s\n", context[i]
+	exit 1
 }' "$log"
