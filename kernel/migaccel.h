@@ -399,8 +399,9 @@ struct migaccel_chunk {
  *	of @ch's address space until the job is released
  * @admitted: chunks of the admission window (qos.c) it holds; given back
  *	once, when it is done or released
- * @admit_node: in the admission queue or the list of jobs to start
+ * @admit_node: in its group's admission queue or the list of jobs to start
  * @admit_state: MIGACCEL_ADMIT_*; under the admission lock (qos.c)
+ * @admit_seq: its arrival number in the admission queue
  * @admit_group: the group it is admitted for, its channel's
  * @nr_regions: entries of @regions
  * @max_regions: room in @regions
@@ -432,6 +433,7 @@ struct migaccel_job {
 	unsigned int admitted;
 	struct list_head admit_node;
 	u8 admit_state;
+	u64 admit_seq;
 	struct migaccel_qos_group *admit_group;
 	unsigned int nr_regions;
 	unsigned int max_regions;

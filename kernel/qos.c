@@ -81,6 +81,9 @@ MODULE_PARM_DESC(fair,
  *	qos_admission.lock
  * @weight: bytes per second (in KiB) the group's limit allows, or
  *	QOS_UNLIMITED_KIBPS; written under @lock, read under qos_admission.lock
+ * @waiting: its jobs waiting for admission, in arrival order; under
+ *	qos_admission.lock
+ * @active: in qos_admission.groups while @waiting is not empty
  */
 struct migaccel_qos_group {
 	struct kref ref;
@@ -105,25 +108,30 @@ struct migaccel_qos_group {
 	u64 throttled_time;
 	u64 vtime;
 	u32 weight;
+	struct list_head waiting;
+	struct list_head active;
 };
 
 /*
  * The admission window of all engines.  @lock is taken with interrupts
  * off (jobs end in any context) and is innermost: nothing is taken under
  * it but the scheduler's (queue_work()).  @inflight: chunks admitted jobs
- * hold; @vclock: the start time of the last admitted job; @waiters: jobs
- * waiting for room, in arrival order; @ready: jobs admitted from
- * @waiters, which qos_admit_work starts.
+ * hold; @vclock: the start time of the last admitted job; @groups: the
+ * groups with jobs waiting for room, each group's in its @waiting; @seq:
+ * the arrival number of the last job queued; @ready: jobs admitted from
+ * the groups, which qos_admit_work starts.  Choosing the next job looks
+ * at each waiting group's first job only.
  */
 static struct {
 	spinlock_t lock;	/* everything here, the groups' vtime, jobs' admit_* */
 	unsigned int inflight;
 	u64 vclock;
-	struct list_head waiters;
+	struct list_head groups;
+	u64 seq;
 	struct list_head ready;
 } qos_admission = {
 	.lock = __SPIN_LOCK_UNLOCKED(qos_admission.lock),
-	.waiters = LIST_HEAD_INIT(qos_admission.waiters),
+	.groups = LIST_HEAD_INIT(qos_admission.groups),
 	.ready = LIST_HEAD_INIT(qos_admission.ready),
 };
 
@@ -146,6 +154,8 @@ static struct migaccel_qos_group *qos_group_alloc(u32 kind)
 	g->kind = kind;
 	g->period_ns = (u64)QOS_DEFAULT_PERIOD_US * NSEC_PER_USEC;
 	g->weight = QOS_UNLIMITED_KIBPS;
+	INIT_LIST_HEAD(&g->waiting);
+	INIT_LIST_HEAD(&g->active);
 	return g;
 }
 
@@ -534,6 +544,51 @@ static unsigned int qos_cost(const struct migaccel_job *job)
 	return max(job->nr_chunks, 1u);
 }
 
+static void qos_enqueue(struct migaccel_job *job)
+{
+	struct migaccel_qos_group *g = job->admit_group;
+
+	lockdep_assert_held(&qos_admission.lock);
+	if (list_empty(&g->waiting))
+		list_add_tail(&g->active, &qos_admission.groups);
+	list_add_tail(&job->admit_node, &g->waiting);
+	job->admit_seq = ++qos_admission.seq;
+	job->admit_state = MIGACCEL_ADMIT_QUEUED;
+}
+
+static void qos_dequeue(struct migaccel_job *job)
+{
+	struct migaccel_qos_group *g = job->admit_group;
+
+	lockdep_assert_held(&qos_admission.lock);
+	list_del_init(&job->admit_node);
+	if (list_empty(&g->waiting))
+		list_del_init(&g->active);
+}
+
+/*
+ * The waiting job to admit next: the first of the group with the earliest
+ * virtual start, the earlier arrival between groups that tie.
+ */
+static struct migaccel_job *qos_next(void)
+{
+	struct migaccel_job *job, *best = NULL;
+	struct migaccel_qos_group *g;
+	u64 vstart, best_vstart = 0;
+
+	list_for_each_entry(g, &qos_admission.groups, active) {
+		job = list_first_entry(&g->waiting, struct migaccel_job,
+				       admit_node);
+		vstart = qos_vstart(g);
+		if (!best || vstart < best_vstart ||
+		    (vstart == best_vstart && job->admit_seq < best->admit_seq)) {
+			best = job;
+			best_vstart = vstart;
+		}
+	}
+	return best;
+}
+
 /*
  * Admit waiting jobs, earliest virtual start first, while the window has
  * room (all of them once no engine is left: window 0), and have
@@ -541,21 +596,18 @@ static unsigned int qos_cost(const struct migaccel_job *job)
  */
 static void qos_dispatch(unsigned int window)
 {
-	struct migaccel_job *job, *best;
+	struct migaccel_job *best;
 
 	lockdep_assert_held(&qos_admission.lock);
 	while ((!window || qos_admission.inflight < window) &&
-	       !list_empty(&qos_admission.waiters)) {
-		best = NULL;
-		list_for_each_entry(job, &qos_admission.waiters, admit_node)
-			if (!best || qos_vstart(job->admit_group) <
-				     qos_vstart(best->admit_group))
-				best = job;
+	       !list_empty(&qos_admission.groups)) {
+		best = qos_next();
+		qos_dequeue(best);
 		qos_admit_locked(best, qos_cost(best));
 		best->admit_state = MIGACCEL_ADMIT_STARTING;
 		/* The starter's own: the submitter may be done with it first. */
 		kref_get(&best->ref);
-		list_move_tail(&best->admit_node, &qos_admission.ready);
+		list_add_tail(&best->admit_node, &qos_admission.ready);
 		if (!migaccel_soft_running())
 			queue_work(system_highpri_wq, &qos_admit_work);
 	}
@@ -574,22 +626,26 @@ static void qos_dispatch(unsigned int window)
  */
 void migaccel_qos_admit_run(void)
 {
-	struct migaccel_job *job;
+	struct migaccel_job *job, *started = NULL;
 
 	spin_lock_irq(&qos_admission.lock);
-	while (!list_empty(&qos_admission.ready)) {
-		job = list_first_entry(&qos_admission.ready, struct migaccel_job,
-				       admit_node);
-		list_del_init(&job->admit_node);
+	for (;;) {
+		if (started)
+			started->admit_state = MIGACCEL_ADMIT_NONE;
+		job = list_first_entry_or_null(&qos_admission.ready,
+					       struct migaccel_job, admit_node);
+		if (job)
+			list_del_init(&job->admit_node);
 		spin_unlock_irq(&qos_admission.lock);
+		/* Not under the lock: the last reference frees the job. */
+		if (started)
+			migaccel_job_put(started);
+		if (!job)
+			return;
 		migaccel_job_start(job);
-		spin_lock_irq(&qos_admission.lock);
-		job->admit_state = MIGACCEL_ADMIT_NONE;
-		spin_unlock_irq(&qos_admission.lock);
-		migaccel_job_put(job);
+		started = job;
 		spin_lock_irq(&qos_admission.lock);
 	}
-	spin_unlock_irq(&qos_admission.lock);
 }
 
 static void qos_admit_work_fn(struct work_struct *work)
@@ -624,12 +680,11 @@ int migaccel_qos_admit(struct migaccel_channel_qos *q, struct migaccel_job *job)
 	job->admit_group = q->group;
 	spin_lock_irq(&qos_admission.lock);
 	if (qos_admission.inflight < window &&
-	    list_empty(&qos_admission.waiters)) {
+	    list_empty(&qos_admission.groups)) {
 		qos_admit_locked(job, qos_cost(job));
 	} else {
 		reinit_completion(&job->done);
-		job->admit_state = MIGACCEL_ADMIT_QUEUED;
-		list_add_tail(&job->admit_node, &qos_admission.waiters);
+		qos_enqueue(job);
 		ret = MIGACCEL_QOS_QUEUED;
 	}
 	spin_unlock_irq(&qos_admission.lock);
@@ -659,7 +714,7 @@ bool migaccel_qos_admit_cancel(struct migaccel_job *job)
 	}
 	queued = job->admit_state == MIGACCEL_ADMIT_QUEUED;
 	if (queued) {
-		list_del_init(&job->admit_node);
+		qos_dequeue(job);
 		job->admit_state = MIGACCEL_ADMIT_NONE;
 	}
 	spin_unlock_irq(&qos_admission.lock);
