@@ -359,23 +359,35 @@ TEST_F(qos, saturating_group_stays_within_quota_plus_slices)
 }
 
 /*
- * A child process: one group of 4 saturating channels; its index @idx and
- * the bytes it did to @out, in one write (the children share the pipe).
+ * Channels per group in the fairness runs.  A group is backlogged while
+ * one of its jobs waits for admission; with eight channels against an
+ * engine that works on two chunks at once, a channel's turnaround (its
+ * thread woken, the next batch submitted) has to take longer than about
+ * six admissions before its group stops being backlogged.  With four it
+ * took two, which a host starving the VM's CPUs reached (seen as a 1.8:1
+ * split for 2:1 limits).
+ */
+#define FAIR_CHANNELS 8
+
+/*
+ * A child process: one group of FAIR_CHANNELS saturating channels; its
+ * index @idx and the bytes it did to @out, in one write (the children
+ * share the pipe).
  */
 static void fairness_child(int ready, int go, int out, double secs, int idx)
 {
-	struct chan ch[4];
+	struct chan ch[FAIR_CHANNELS];
 	uint64_t msg[2] = { idx };
 	char c;
 	int i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < FAIR_CHANNELS; i++)
 		if (chan_open(&ch[i], 16))
 			_exit(1);
 	if (write(ready, "r", 1) != 1 || read(go, &c, 1) != 1)
 		_exit(1);
-	msg[1] = run_channels(ch, 4, secs);
-	for (i = 0; i < 4; i++)
+	msg[1] = run_channels(ch, FAIR_CHANNELS, secs);
+	for (i = 0; i < FAIR_CHANNELS; i++)
 		if (ch[i].err)
 			_exit(1);
 	if (write(out, msg, sizeof(msg)) != sizeof(msg))
@@ -384,8 +396,8 @@ static void fairness_child(int ready, int go, int out, double secs, int idx)
 }
 
 /*
- * One run of two groups (two processes), each saturating with four
- * channels, group i limited to @f[i] of the engine capacity.  Bytes each
+ * One run of two groups (two processes), each saturating with
+ * FAIR_CHANNELS channels, group i limited to @f[i] of the engine capacity.  Bytes each
  * did go to @x; returns Jain's index of the shares weighted by the limits
  * (x[i] / f[i]): 1 when the split follows the limits exactly.
  */

@@ -33,6 +33,12 @@
 #define HUGE (2ul << 20)
 #define THP_PAGES 8192		/* 32 MiB: 16 huge pages */
 #define FRAG_PAGES 2048		/* 8 MiB of 4 KiB pages */
+/*
+ * Seconds for the tests that batch over a whole region: the harness's 30
+ * were exceeded by the fragmented one on the debug kernel (KASAN) under
+ * emulation, with the host's two cores shared by two VMs.
+ */
+#define REGION_TIMEOUT 600
 #define BATCH 256
 
 /* ---- the outside reference ---- */
@@ -327,7 +333,7 @@ static void check_meta(struct __test_metadata *_metadata,
  * Huge pages: the metadata is the page array and a few bytes per huge
  * page per device, within 2.1 MiB per GiB.
  */
-TEST_F(region, thp_region_meta_matches_pagemap_runs)
+TEST_F_TIMEOUT(region, thp_region_meta_matches_pagemap_runs, REGION_TIMEOUT)
 {
 	uint8_t *p = thp_area(_metadata, self, THP_PAGES);
 	unsigned long runs = 0;
@@ -342,7 +348,7 @@ TEST_F(region, thp_region_meta_matches_pagemap_runs)
 }
 
 /* Scattered 4 KiB pages: a page array per device, never more. */
-TEST_F(region, fragmented_region_meta_is_page_arrays)
+TEST_F_TIMEOUT(region, fragmented_region_meta_is_page_arrays, REGION_TIMEOUT)
 {
 	uint8_t *p = fragmented_area(_metadata, self, FRAG_PAGES);
 	unsigned long runs = 0;
