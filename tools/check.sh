@@ -105,10 +105,15 @@ count_sections() {
 	dir=$(mktemp -d "$out/sections.XXXX")
 	awk -v dir="$dir" '
 		/^### BEGIN / { name = $3; file = dir "/" name ".tap"; next }
-		/^### END /   { print $3, $4 > (dir "/rc"); file = ""; next }
+		/^### END /   { print $3, $4 > (dir "/rc")
+				if ($5 ~ /^secs=/) print substr($5, 6), $3 > (dir "/secs")
+				file = ""; next }
 		file != ""    { print > file }
 	' "$results"
 	[ -f "$dir/rc" ] || { record "$prefix.vm_plan_ran" FAIL "no sections in $results"; return; }
+	[ -s "$dir/secs" ] && echo "   ($prefix's slowest sections:" \
+		"$(sort -rn "$dir/secs" | head -5 |
+		   awk '{ printf "%s%s %ss", (NR > 1 ? ", " : ""), $2, $1 }'))"
 	while read -r name rc; do
 		count "$prefix.$name" "$dir/$name.tap"
 		# A program that exits non-zero without a failing case still fails.

@@ -27,8 +27,16 @@ if [ -f /etc/migaccel.env ]; then
 	set +a
 fi
 
-begin() { echo "### BEGIN $1"; }
-end() { echo "### END $1 rc=$2"; }
+# "### END name rc=N secs=S": S is the section's time, for the budget.
+begin() {
+	read -r section_start _ </proc/uptime
+	echo "### BEGIN $1"
+}
+end() {
+	read -r now _ </proc/uptime
+	echo "### END $1 rc=$2 secs=$(echo "$now $section_start" |
+		awk '{ printf "%.0f", $1 - $2 }')"
+}
 
 step() {
 	name=$1
