@@ -11,7 +11,6 @@
  * CPU, each behind a mutex, is shared by every caller.
  */
 #include <linux/crc32c.h>
-#include <linux/crc64.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -88,12 +87,13 @@ EXPORT_SYMBOL_IF_KUNIT(migaccel_cpu_crc32c);
  * @p: data
  * @len: bytes
  *
- * Context: any.
+ * Context: any; folds with PCLMULQDQ where the CPU and context allow
+ * (migaccel_crc64_be()).
  * Return: the CRC.
  */
 u64 migaccel_cpu_crc64(const void *p, u32 len)
 {
-	return ~crc64_be(~0ull, p, len);
+	return ~migaccel_crc64_be(~0ull, p, len);
 }
 EXPORT_SYMBOL_IF_KUNIT(migaccel_cpu_crc64);
 
@@ -298,7 +298,7 @@ int migaccel_cpu_decompress(const void *in, u32 len, void *page)
 EXPORT_SYMBOL_IF_KUNIT(migaccel_cpu_decompress);
 
 /**
- * migaccel_cpu_init() - allocate the zlib workspaces
+ * migaccel_cpu_init() - allocate the zlib workspaces, set up CRC64
  *
  * Context: module init.
  * Return: 0 or -ENOMEM.
@@ -310,6 +310,7 @@ int migaccel_cpu_init(void)
 			    zlib_inflate_workspacesize());
 	unsigned int i;
 
+	migaccel_crc64_init();
 	nr_zlib_slots = num_possible_cpus();
 	zlib_slots = kcalloc(nr_zlib_slots, sizeof(*zlib_slots), GFP_KERNEL);
 	if (!zlib_slots)

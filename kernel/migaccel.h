@@ -668,6 +668,13 @@ int migaccel_soft_init(void);
 bool migaccel_soft_running(void);
 void migaccel_soft_exit(void);
 
+/* crc64.c */
+u64 migaccel_crc64_xpow(unsigned int n);
+u64 migaccel_crc64_mu(void);
+u64 migaccel_crc64_be(u64 crc, const void *p, size_t len);
+bool migaccel_crc64_pclmul_enabled(void);
+void migaccel_crc64_init(void);
+
 /* cpu.c */
 bool migaccel_cpu_zero(const void *page, u32 from);
 u32 migaccel_cpu_crc32c(u32 seed, const void *p, u32 len);

@@ -12,7 +12,6 @@
  * phys_to_virt().  A range that leaves them faults, as on a device.
  */
 #include <linux/bitrev.h>
-#include <linux/crc64.h>
 #include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/mm.h>
@@ -557,7 +556,8 @@ static u64 soft_crc64(const u8 *p, u32 len, u64 poly, bool be, bool inv)
 	u32 i, b;
 
 	if (!be && poly == MIGACCEL_CRC64_POLY)
-		return inv ? migaccel_cpu_crc64(p, len) : crc64_be(0, p, len);
+		return inv ? migaccel_cpu_crc64(p, len) :
+			     migaccel_crc64_be(0, p, len);
 	/* The bits from the polynomial's lowest set bit up. */
 	mask |= mask << 1;
 	mask |= mask << 2;

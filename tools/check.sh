@@ -150,7 +150,7 @@ check module_w1_sparse_clean "$out/w1.log" bash -c \
 # CAMELCASE: zlib's own function names (zlib_deflateInit2, inflateEnd).
 check checkpatch_kernel "$out/checkpatch-kernel.log" \
 	"$src/scripts/checkpatch.pl" --no-tree --strict -q --ignore CAMELCASE -f \
-	kernel/*.c kernel/*.h kernel/tests/*.c uapi/linux/migaccel.h
+	kernel/*.c kernel/*.S kernel/*.h kernel/tests/*.c uapi/linux/migaccel.h
 check checkpatch_selftests "$out/checkpatch-selftests.log" \
 	"$src/scripts/checkpatch.pl" --no-tree --strict -q \
 	--ignore PREFER_KERNEL_TYPES,MACRO_ARG_REUSE,CAMELCASE -f selftests/*.c selftests/*.h

@@ -3,9 +3,11 @@
  * KUnit tests for every operation: the descriptor each builder writes,
  * what the soft engine does with it (CRC32C against the RFC 3720 vectors,
  * CRC-64/WE against its check value, delta records, deflate), and how each
- * completion status is read back and finished on the CPU.
+ * completion status is read back and finished on the CPU; and the CPU's
+ * CRC64 against the kernel's crc64_be().
  */
 #include <kunit/test.h>
+#include <linux/crc64.h>
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/random.h>
@@ -14,6 +16,11 @@
 #include <linux/unaligned.h>
 #include <linux/vmalloc.h>
 #include <linux/zlib.h>
+
+#ifdef CONFIG_X86_64
+#include <asm/cpufeature.h>
+#include <asm/fpu/api.h>
+#endif
 
 #include "../migaccel.h"
 
@@ -951,5 +958,174 @@ static struct kunit_suite migaccel_finish_suite = {
 	.test_cases = migaccel_finish_cases,
 };
 
+/* ---- migaccel_crc64: migaccel_crc64_be() against crc64_be() ---- */
+
+#define CRC64_BUF_SIZE	(2 * PAGE_SIZE + 64)
+
+/* The reference: the kernel's byte-at-a-time table CRC, not ours. */
+static u64 ref_crc64_we(const void *p, size_t len)
+{
+	return ~crc64_be(~0ull, p, len);
+}
+
+static u8 *crc64_random_buf(struct kunit *test)
+{
+	u8 *p = buf(test, CRC64_BUF_SIZE);
+
+	get_random_bytes(p, CRC64_BUF_SIZE);
+	return p;
+}
+
+/* CRC-64/WE of "123456789", and of a page, whichever path runs. */
+static void crc64_check_value(struct kunit *test)
+{
+	u8 *page = buf(test, PAGE_SIZE);
+	u32 i;
+
+	KUNIT_EXPECT_EQ(test, ~migaccel_crc64_be(~0ull, "123456789", 9),
+			0x62ec59e3f1a4f00aull);
+	for (i = 0; i < PAGE_SIZE; i++)
+		page[i] = "123456789"[i % 9];
+	KUNIT_EXPECT_EQ(test, migaccel_cpu_crc64(page, PAGE_SIZE),
+			ref_crc64_we(page, PAGE_SIZE));
+#ifdef CONFIG_X86_64
+	KUNIT_EXPECT_EQ(test, migaccel_crc64_pclmul_enabled(),
+			boot_cpu_has(X86_FEATURE_PCLMULQDQ) &&
+			boot_cpu_has(X86_FEATURE_SSSE3));
+#endif
+	kunit_info(test, "PCLMULQDQ path %s\n",
+		   migaccel_crc64_pclmul_enabled() ? "enabled" : "disabled");
+}
+
+/* The high 64 bits of the carry-less product of @a and @b. */
+static u64 clmul_hi(u64 a, u64 b)
+{
+	u64 hi = 0;
+	int i;
+
+	for (i = 1; i < 64; i++)
+		if (b & BIT_ULL(i))
+			hi ^= a >> (64 - i);
+	return hi;
+}
+
+/*
+ * The folding constants, checked independently of how they are computed:
+ * x^k mod P is crc64_be() of the message x^(k - 64), and
+ * mu = floor(x^128 / P) leaves x^128 - mu * P of degree below 64.
+ */
+static void crc64_constants(struct kunit *test)
+{
+	static const unsigned int pows[] = { 64, 72, 128, 192, 512, 576 };
+	u8 *msg = buf(test, 128);
+	u64 mu = migaccel_crc64_mu(), poly = migaccel_crc64_xpow(64);
+	unsigned int i, k;
+
+	KUNIT_EXPECT_EQ(test, migaccel_crc64_xpow(0), 1);
+	KUNIT_EXPECT_EQ(test, migaccel_crc64_xpow(63), BIT_ULL(63));
+	KUNIT_EXPECT_EQ(test, poly, MIGACCEL_CRC64_POLY);
+	for (i = 0; i < ARRAY_SIZE(pows); i++) {
+		k = pows[i] - 64;
+		memset(msg, 0, 128);
+		msg[0] = 1;
+		KUNIT_EXPECT_EQ_MSG(test, migaccel_crc64_xpow(pows[i]),
+				    crc64_be(0, msg, k / 8 + 1), "x^%u",
+				    pows[i]);
+	}
+	/* (x^64 + mu) (x^64 + P): x^128, then mu + P + hi(mu P) at x^64. */
+	KUNIT_EXPECT_EQ(test, clmul_hi(mu, poly), mu ^ poly);
+	KUNIT_EXPECT_EQ(test, mu, 0x578d29d06cc4f872ull);
+}
+
+/* Every length to 300 bytes, at each of 16 alignments, with a seed. */
+static void crc64_short_lengths(struct kunit *test)
+{
+	u8 *p = crc64_random_buf(test);
+	u32 len, off;
+	u64 seed;
+
+	for (len = 0; len <= 300; len++) {
+		for (off = 0; off < 16; off++) {
+			KUNIT_EXPECT_EQ_MSG(test,
+					    ~migaccel_crc64_be(~0ull, p + off,
+							       len),
+					    ref_crc64_we(p + off, len),
+					    "len %u offset %u", len, off);
+			seed = get_random_u64();
+			KUNIT_EXPECT_EQ_MSG(test,
+					    migaccel_crc64_be(seed, p + off,
+							      len),
+					    crc64_be(seed, p + off, len),
+					    "len %u offset %u seed %llx", len,
+					    off, seed);
+		}
+	}
+}
+
+/* Pages and odd sizes past them, random offsets, and chaining. */
+static void crc64_long_lengths(struct kunit *test)
+{
+	static const u32 lens[] = { 4095, 4096, 4097, 4111, 4160, 8191 };
+	u8 *p = crc64_random_buf(test);
+	u32 i, len, off, cut;
+	u64 crc;
+
+	KUNIT_EXPECT_EQ(test, migaccel_cpu_crc64(p, PAGE_SIZE),
+			ref_crc64_we(p, PAGE_SIZE));
+	for (i = 0; i < ARRAY_SIZE(lens) + 64; i++) {
+		len = i < ARRAY_SIZE(lens) ? lens[i] :
+		      get_random_u32_below(2 * PAGE_SIZE) + 1;
+		off = get_random_u32_below(64);
+		KUNIT_EXPECT_EQ_MSG(test,
+				    ~migaccel_crc64_be(~0ull, p + off, len),
+				    ref_crc64_we(p + off, len),
+				    "len %u offset %u", len, off);
+		/* Two pieces cut anywhere give the whole. */
+		cut = get_random_u32_below(len + 1);
+		crc = migaccel_crc64_be(~0ull, p + off, cut);
+		crc = migaccel_crc64_be(crc, p + off + cut, len - cut);
+		KUNIT_EXPECT_EQ_MSG(test, ~crc, ref_crc64_we(p + off, len),
+				    "len %u offset %u cut %u", len, off, cut);
+	}
+}
+
+/*
+ * Inside kernel_fpu_begin(), irq_fpu_usable() is false: the CRC must
+ * come from the fallback, and the same.
+ */
+static void crc64_fallback_without_fpu(struct kunit *test)
+{
+	static const u32 lens[] = { 0, 9, 63, 64, 65, 300, 4096, 4097, 8191 };
+	u64 got[ARRAY_SIZE(lens)];
+	u8 *p = crc64_random_buf(test);
+	u32 i;
+
+#ifdef CONFIG_X86_64
+	kernel_fpu_begin();
+#endif
+	for (i = 0; i < ARRAY_SIZE(lens); i++)
+		got[i] = migaccel_cpu_crc64(p + i, lens[i]);
+#ifdef CONFIG_X86_64
+	kernel_fpu_end();
+#endif
+	for (i = 0; i < ARRAY_SIZE(lens); i++)
+		KUNIT_EXPECT_EQ_MSG(test, got[i], ref_crc64_we(p + i, lens[i]),
+				    "len %u", lens[i]);
+}
+
+static struct kunit_case migaccel_crc64_cases[] = {
+	KUNIT_CASE(crc64_check_value),
+	KUNIT_CASE(crc64_constants),
+	KUNIT_CASE(crc64_short_lengths),
+	KUNIT_CASE(crc64_long_lengths),
+	KUNIT_CASE(crc64_fallback_without_fpu),
+	{}
+};
+
+static struct kunit_suite migaccel_crc64_suite = {
+	.name = "migaccel_crc64",
+	.test_cases = migaccel_crc64_cases,
+};
+
 kunit_test_suites(&migaccel_desc_ops_suite, &migaccel_soft_ops_suite,
-		  &migaccel_finish_suite);
+		  &migaccel_finish_suite, &migaccel_crc64_suite);
