@@ -37,17 +37,20 @@ mkdir -p "$srccache"
 exec 9>"$srccache/.lock"
 flock 9
 
-# The newest cached 10.0.x source package, else download one.
+# The newest cached 10.0.x source package, else download one.  Empty when
+# there is none: ls fails then, which under pipefail would end the script
+# without a word at the assignment below (a bare machine's first run).
 newest_dsc() {
-	ls -1 "$srccache"/qemu_10.0.*.dsc 2>/dev/null | sort -V | tail -n1
+	ls -1 "$srccache"/qemu_10.0.*.dsc 2>/dev/null | sort -V | tail -n1 || true
 }
 dsc=${MIGACCEL_QEMU_DSC:-$(newest_dsc)}
 if [ -z "$dsc" ]; then
 	echo "build-qemu: downloading Debian's qemu 10.0 source into $srccache" >&2
-	for suite in trixie bookworm-backports; do
-		ver=$(apt-cache showsrc "qemu/$suite" 2>/dev/null |
-			sed -n 's/^Version: //p' | head -n1)
-		case "$ver" in 1:10.0.*) ;; *) continue ;; esac
+	# Every 10.0.x the deb-src entries offer (trixie's, bookworm-backports'),
+	# newest first, until one downloads ("apt-cache showsrc qemu/SUITE"
+	# finds nothing: showsrc takes no suite).
+	for ver in $(apt-cache showsrc qemu 2>/dev/null |
+		     sed -n 's/^Version: //p' | grep '^1:10\.0\.' | sort -rV || true); do
 		(cd "$srccache" && apt-get source --download-only -qq "qemu=$ver" \
 			>/dev/null 2>&1) && break
 	done
