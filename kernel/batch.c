@@ -57,75 +57,109 @@ static const u8 batch_op_fields[MIGACCEL_OP_MAX] = {
 };
 
 /*
- * The same as masks: per opcode, the bits of src2, dst, src_len, dst_len
- * and seed it does not use, which must all be 0.
+ * The same as masks: per opcode, the bits of src2, dst, src_len and
+ * dst_len (as the one word they share) and seed it does not use, which
+ * must all be 0.
  */
 struct op_unused {
 	u64 src2;
 	u64 dst;
-	u32 src_len;
-	u32 dst_len;
+	u64 lens;
 	u64 seed;
 };
+
+#define LENS_SRC	U32_MAX
+#define LENS_DST	((u64)U32_MAX << 32)
 
 /* Must say what batch_op_fields says. */
 static const struct op_unused batch_op_unused[MIGACCEL_OP_MAX] = {
 	[MIGACCEL_OP_ZERO_SCAN] = {
 		.src2 = U64_MAX, .dst = U64_MAX,
-		.src_len = U32_MAX, .dst_len = U32_MAX,
-		.seed = U64_MAX,
+		.lens = LENS_SRC | LENS_DST, .seed = U64_MAX,
 	},
 	[MIGACCEL_OP_COPY] = {
 		.src2 = U64_MAX, .dst = 0,
-		.src_len = U32_MAX, .dst_len = U32_MAX,
-		.seed = U64_MAX,
+		.lens = LENS_SRC | LENS_DST, .seed = U64_MAX,
 	},
 	[MIGACCEL_OP_CRC32C] = {
 		.src2 = U64_MAX, .dst = U64_MAX,
-		.src_len = U32_MAX, .dst_len = U32_MAX,
-		.seed = 0,
+		.lens = LENS_SRC | LENS_DST, .seed = 0,
 	},
 	[MIGACCEL_OP_DELTA_CREATE] = {
 		.src2 = 0, .dst = 0,
-		.src_len = U32_MAX, .dst_len = 0,
-		.seed = U64_MAX,
+		.lens = LENS_SRC, .seed = U64_MAX,
 	},
 	[MIGACCEL_OP_DELTA_APPLY] = {
 		.src2 = U64_MAX, .dst = 0,
-		.src_len = 0, .dst_len = U32_MAX,
-		.seed = U64_MAX,
+		.lens = LENS_DST, .seed = U64_MAX,
 	},
 	[MIGACCEL_OP_COMPRESS] = {
 		.src2 = U64_MAX, .dst = 0,
-		.src_len = U32_MAX, .dst_len = 0,
-		.seed = U64_MAX,
+		.lens = LENS_SRC, .seed = U64_MAX,
 	},
 	[MIGACCEL_OP_DECOMPRESS] = {
 		.src2 = U64_MAX, .dst = 0,
-		.src_len = 0, .dst_len = U32_MAX,
-		.seed = U64_MAX,
+		.lens = LENS_DST, .seed = U64_MAX,
 	},
 	[MIGACCEL_OP_CRC64] = {
 		.src2 = U64_MAX, .dst = U64_MAX,
-		.src_len = U32_MAX, .dst_len = U32_MAX,
-		.seed = U64_MAX,
+		.lens = LENS_SRC | LENS_DST, .seed = U64_MAX,
 	},
 };
+
+/* The 8-byte words of a struct migaccel_op, as read from user space. */
+enum {
+	OPW_CODE,	/* opcode, flags */
+	OPW_SRC,
+	OPW_SRC2,
+	OPW_DST,
+	OPW_LENS,	/* src_len, dst_len */
+	OPW_SEED,
+	OPW_OUT,	/* out_status, out_flags */
+	OPW_RESULT,
+	OPW_IDS,	/* region, buf_region */
+	OPW_NR
+};
+
+static_assert(offsetof(struct migaccel_op, flags) == OPW_CODE * 8 + 4 &&
+	      offsetof(struct migaccel_op, src) == OPW_SRC * 8 &&
+	      offsetof(struct migaccel_op, src2) == OPW_SRC2 * 8 &&
+	      offsetof(struct migaccel_op, dst) == OPW_DST * 8 &&
+	      offsetof(struct migaccel_op, src_len) == OPW_LENS * 8 &&
+	      offsetof(struct migaccel_op, dst_len) == OPW_LENS * 8 + 4 &&
+	      offsetof(struct migaccel_op, seed) == OPW_SEED * 8 &&
+	      offsetof(struct migaccel_op, out_status) == OPW_OUT * 8 &&
+	      offsetof(struct migaccel_op, out_flags) == OPW_OUT * 8 + 4 &&
+	      offsetof(struct migaccel_op, out_result) == OPW_RESULT * 8 &&
+	      offsetof(struct migaccel_op, region) == OPW_IDS * 8 &&
+	      offsetof(struct migaccel_op, buf_region) == OPW_IDS * 8 + 4 &&
+	      sizeof(struct migaccel_op) == OPW_NR * 8);
+
+/* Word @k of @op (little-endian x86: the pairs of u32 fields as one). */
+static __always_inline u64 op_word(const struct migaccel_op *op, unsigned int k)
+{
+	return ((const u64 *)op)[k];
+}
 
 static __always_inline int batch_check_op(const struct migaccel_op *op)
 {
 	const struct op_unused *unused;
 	u8 used;
 
-	if (!op->opcode || op->opcode >= MIGACCEL_OP_MAX || op->flags)
+	/* 1 <= opcode < MIGACCEL_OP_MAX and flags 0, as one comparison. */
+	if (op_word(op, OPW_CODE) - 1 >= MIGACCEL_OP_MAX - 1)
 		return -EOPNOTSUPP;
 	used = batch_op_fields[op->opcode];
 	unused = &batch_op_unused[op->opcode];
 	/* Every field the opcode does not use is 0. */
 	if ((op->src2 & unused->src2) | (op->dst & unused->dst) |
-	    (op->src_len & unused->src_len) | (op->dst_len & unused->dst_len) |
+	    (op_word(op, OPW_LENS) & unused->lens) |
 	    (op->seed & unused->seed))
 		return -EINVAL;
+	/* ZERO_SCAN and CRC64: a source page, nothing else. */
+	if (used == F_SRC)
+		return page_operand_ok(op, op->src) && !op->buf_region ?
+		       0 : -EINVAL;
 
 	switch (op->opcode) {
 	case MIGACCEL_OP_DELTA_APPLY:
@@ -182,34 +216,6 @@ static struct migaccel_op __user *batch_user_op(const struct migaccel_batch *cmd
 
 static __always_inline unsigned int op_pins(const struct migaccel_op *op);
 
-/* The 8-byte words of a struct migaccel_op, as read from user space. */
-enum {
-	OPW_CODE,	/* opcode, flags */
-	OPW_SRC,
-	OPW_SRC2,
-	OPW_DST,
-	OPW_LENS,	/* src_len, dst_len */
-	OPW_SEED,
-	OPW_OUT,	/* out_status, out_flags */
-	OPW_RESULT,
-	OPW_IDS,	/* region, buf_region */
-	OPW_NR
-};
-
-static_assert(offsetof(struct migaccel_op, flags) == OPW_CODE * 8 + 4 &&
-	      offsetof(struct migaccel_op, src) == OPW_SRC * 8 &&
-	      offsetof(struct migaccel_op, src2) == OPW_SRC2 * 8 &&
-	      offsetof(struct migaccel_op, dst) == OPW_DST * 8 &&
-	      offsetof(struct migaccel_op, src_len) == OPW_LENS * 8 &&
-	      offsetof(struct migaccel_op, dst_len) == OPW_LENS * 8 + 4 &&
-	      offsetof(struct migaccel_op, seed) == OPW_SEED * 8 &&
-	      offsetof(struct migaccel_op, out_status) == OPW_OUT * 8 &&
-	      offsetof(struct migaccel_op, out_flags) == OPW_OUT * 8 + 4 &&
-	      offsetof(struct migaccel_op, out_result) == OPW_RESULT * 8 &&
-	      offsetof(struct migaccel_op, region) == OPW_IDS * 8 &&
-	      offsetof(struct migaccel_op, buf_region) == OPW_IDS * 8 + 4 &&
-	      sizeof(struct migaccel_op) == OPW_NR * 8);
-
 /*
  * Read the caller's op array into the job's operations, word by word,
  * and check each op as it is read: nothing is copied twice.  Returns
@@ -221,20 +227,22 @@ static_assert(offsetof(struct migaccel_op, flags) == OPW_CODE * 8 + 4 &&
 static int batch_read_ops(const struct migaccel_batch *cmd,
 			  struct migaccel_job *job, unsigned long *pins)
 {
-	const size_t known = sizeof(struct migaccel_op);
-	bool ids = cmd->op_size >= offsetofend(struct migaccel_op, buf_region);
+	/* The command's fields once: stores to the ops could alias them. */
+	const u32 nr = cmd->nr_ops, size = cmd->op_size;
+	const bool ids = size >= offsetofend(struct migaccel_op, buf_region);
+	const size_t extra = size > sizeof(struct migaccel_op) ?
+			     (size - sizeof(struct migaccel_op)) / sizeof(u64) : 0;
+	const u8 __user *u = u64_to_user_ptr(cmd->ops);
+	struct migaccel_jop *jop = job->ops;
 	unsigned long n = 0;
 	int err = 0;
 	u32 i;
 
-	if (!user_read_access_begin(u64_to_user_ptr(cmd->ops),
-				    (size_t)cmd->nr_ops * cmd->op_size))
+	if (!user_read_access_begin(u, (size_t)nr * size))
 		return -EFAULT;
-	for (i = 0; i < cmd->nr_ops; i++) {
-		struct migaccel_op __user *u = batch_user_op(cmd, i);
-		struct migaccel_op *op = &job->ops[i].op;
-
+	for (i = 0; i < nr; i++, u += size, jop++) {
 		const u64 __user *uw = (const u64 __user *)u;
+		struct migaccel_op *op = &jop->op;
 		u64 *w = (u64 *)op;
 
 		/* Whole words: the pairs of u32 fields in one read each. */
@@ -250,15 +258,15 @@ static int batch_read_ops(const struct migaccel_batch *cmd,
 		if (ids)
 			unsafe_get_user(w[OPW_IDS], &uw[OPW_IDS], efault);
 		/* The first malformed op decides; the rest is still read. */
-		if (err)
+		if (unlikely(err))
 			continue;
-		if (cmd->op_size > known) {
-			const u64 __user *w = (const u64 __user *)(u + 1);
-			size_t words = (cmd->op_size - known) / sizeof(u64);
+		if (unlikely(extra)) {
+			const u64 __user *x = &uw[OPW_NR];
+			size_t words = extra;
 			u64 v, any = 0;
 
 			while (words--) {
-				unsafe_get_user(v, w++, efault);
+				unsafe_get_user(v, x++, efault);
 				any |= v;
 			}
 			if (any) {
@@ -395,32 +403,42 @@ static void pages_read(struct page **pages, u32 off, u8 *dst, u32 len)
 	}
 }
 
-/* Region @id of the job (NULL for 0): the first one it named is at hand. */
-static int op_region(struct migaccel_job *job, u32 id,
-		     struct migaccel_region **r)
+/*
+ * The last region an operand named, and its id (0 and NULL: none): the
+ * ops of a batch mostly name one or two regions, so each is looked up in
+ * the job's list only when it changes.
+ */
+struct region_memo {
+	u32 id;
+	struct migaccel_region *r;
+};
+
+/* Region @id of the job (NULL for 0). */
+static __always_inline int op_region(struct migaccel_job *job, u32 id,
+				     struct region_memo *memo,
+				     struct migaccel_region **r)
 {
-	*r = NULL;
-	if (!id)
-		return 0;
-	if (job->nr_regions && job->regions[0]->id == id) {
-		*r = job->regions[0];
+	int ret;
+
+	if (id == memo->id || !id) {
+		*r = id ? memo->r : NULL;
 		return 0;
 	}
-	return migaccel_job_region(job, id, r);
-}
-
-static int prepare_regions(struct migaccel_job *job, struct migaccel_jop *jop)
-{
-	return op_region(job, jop->op.region, &jop->region) ?:
-	       op_region(job, jop->op.buf_region, &jop->buf_region);
+	ret = migaccel_job_region(job, id, r);
+	if (!ret) {
+		memo->id = id;
+		memo->r = *r;
+	}
+	return ret;
 }
 
 /*
  * Pin (or find in a region) what an operation reads and writes and fill
  * its bounce buffer.  Returns 0, or the error that refuses the batch.
  */
-static int batch_prepare_op(struct migaccel_job *job,
-			    struct migaccel_jop *jop)
+static __always_inline int batch_prepare_op(struct migaccel_job *job,
+					    struct migaccel_jop *jop,
+					    struct region_memo memo[2])
 {
 	struct migaccel_op *op = &jop->op;
 	u32 used = batch_op_fields[op->opcode];
@@ -434,15 +452,26 @@ static int batch_prepare_op(struct migaccel_job *job,
 	jop->dst = NULL;
 	jop->nr_ubuf = 0;
 	jop->chunk = NULL;
-	ret = prepare_regions(job, jop);
+	ret = op_region(job, op->region, &memo[0], &jop->region);
 	if (ret)
 		return ret;
+	if (unlikely(op->buf_region)) {
+		ret = op_region(job, op->buf_region, &memo[1],
+				&jop->buf_region);
+		if (ret)
+			return ret;
+	} else {
+		jop->buf_region = NULL;
+	}
 	if ((used & F_SRC) && !(used & F_SLEN)) {
 		ret = page_operand(jop, op->src, false, &jop->src,
 				   &jop->src_idx, MIGACCEL_PIN_SRC);
 		if (ret)
 			return ret;
 	}
+	/* ZERO_SCAN, CRC32C, CRC64: nothing more. */
+	if (!(used & ~(F_SRC | F_SEED)))
+		return 0;
 	if (used & F_SRC2) {
 		ret = page_operand(jop, op->src2, false, &jop->src2,
 				   &jop->src2_idx, MIGACCEL_PIN_SRC2);
@@ -468,9 +497,7 @@ static int batch_prepare_op(struct migaccel_job *job,
 		if (ret)
 			return ret;
 	}
-	if (op->opcode == MIGACCEL_OP_ZERO_SCAN ||
-	    op->opcode == MIGACCEL_OP_COPY ||
-	    op->opcode == MIGACCEL_OP_CRC32C || op->opcode == MIGACCEL_OP_CRC64)
+	if (op->opcode == MIGACCEL_OP_COPY)
 		return 0;
 
 	/* Kept with the job for the channel's next batches. */
@@ -532,17 +559,18 @@ static int batch_charge_pins(struct migaccel_job *job, unsigned long n)
 
 /*
  * Put operation @i in the open chunk of its kind, a new one when that is
- * full: chunks a work queue can take, in the batch's order.
+ * full (@size: the most a chunk of each kind takes): chunks a work queue
+ * can take, in the batch's order.
  */
-static int batch_chunk_op(struct migaccel_job *job,
-			  struct migaccel_chunk **open, unsigned int i)
+static __always_inline int batch_chunk_op(struct migaccel_job *job,
+					  struct migaccel_chunk **open,
+					  const unsigned int *size,
+					  unsigned int i)
 {
 	struct migaccel_jop *jop = &job->ops[i];
 	struct migaccel_chunk *chunk = open[jop->class];
-	unsigned int size = jop->class == MIGACCEL_CLASS_DSA ? job->dsa_chunk :
-			    job->iaa_chunk;
 
-	if (!chunk || chunk->nr == size) {
+	if (!chunk || chunk->nr == size[jop->class]) {
 		chunk = migaccel_job_new_chunk(job, jop->class);
 		if (!chunk)
 			return -ENOMEM;
@@ -656,9 +684,11 @@ static int bctx_prepare(struct migaccel_channel *ch,
 {
 	struct migaccel_bctx *ctx;
 	struct migaccel_chunk *open[MIGACCEL_NR_CLASSES] = {};
+	struct region_memo memo[2] = {};
+	unsigned int size[MIGACCEL_NR_CLASSES];
+	unsigned int i, nr = cmd->nr_ops;
 	struct migaccel_job *job;
 	unsigned long pins;
-	unsigned int i;
 	int ret;
 
 	ret = batch_check(cmd);
@@ -692,10 +722,12 @@ static int bctx_prepare(struct migaccel_channel *ch,
 	ret = batch_charge_pins(job, pins);
 	if (ret)
 		goto free;
-	for (i = 0; i < job->nr; i++) {
-		ret = batch_prepare_op(job, &job->ops[i]);
+	size[MIGACCEL_CLASS_DSA] = job->dsa_chunk;
+	size[MIGACCEL_CLASS_IAA] = job->iaa_chunk;
+	for (i = 0; i < nr; i++) {
+		ret = batch_prepare_op(job, &job->ops[i], memo);
 		if (!ret && !job->ops[i].op.out_status)
-			ret = batch_chunk_op(job, open, i);
+			ret = batch_chunk_op(job, open, size, i);
 		if (ret)
 			goto free;
 	}

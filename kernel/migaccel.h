@@ -630,26 +630,8 @@ void migaccel_chunk_complete(struct migaccel_chunk *chunk, bool requeue);
 int migaccel_engine_init(void);
 void migaccel_engine_exit(void);
 
-/* desc.c */
-void migaccel_desc_compval(struct dsa_hw_desc *desc, u64 src, u32 len,
-			   u64 pattern, u64 completion);
-void migaccel_desc_memmove(struct dsa_hw_desc *desc, u64 src, u64 dst,
-			   u32 len, u64 completion);
-void migaccel_desc_crcgen(struct dsa_hw_desc *desc, u64 src, u32 len,
-			  u32 seed, u64 completion);
-void migaccel_desc_cr_delta(struct dsa_hw_desc *desc, u64 src, u64 src2,
-			    u32 len, u64 delta, u32 max_delta, u64 completion);
-void migaccel_desc_ap_delta(struct dsa_hw_desc *desc, u64 delta,
-			    u32 delta_size, u64 dst, u32 len, u64 completion);
-void migaccel_desc_batch(struct dsa_hw_desc *desc, u64 list, u32 count,
-			 u64 completion);
-void migaccel_desc_compress(struct iax_hw_desc *desc, u64 src, u32 len,
-			    u64 dst, u32 max_dst, u64 aecs, u32 aecs_size,
-			    u64 completion);
-void migaccel_desc_decompress(struct iax_hw_desc *desc, u64 src, u32 len,
-			      u64 dst, u32 max_dst, u64 completion);
-void migaccel_desc_crc64(struct iax_hw_desc *desc, u64 src, u32 len,
-			 u64 completion);
+/* desc.h: the descriptor builders; desc.c */
+#include "desc.h"
 u64 migaccel_comp_crc64(const struct iax_completion_record *comp);
 void migaccel_comp_set_crc64(struct iax_completion_record *comp, u64 crc);
 bool migaccel_comp_zero_page(const struct dsa_completion_record *comp,

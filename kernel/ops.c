@@ -58,32 +58,47 @@ static u32 compress_max(const struct migaccel_op *op)
 	return min(op->dst_len, MIGACCEL_PAGE_SIZE - 1);
 }
 
+/*
+ * What building a chunk's descriptors needs of the chunk, read once: the
+ * descriptors are stored through pointers the compiler cannot tell from
+ * the chunk's own fields, so it would reload them for every operation.
+ */
+struct build_ctx {
+	struct migaccel_engine *engine;
+	struct migaccel_chunk *chunk;
+	u64 comps_addr;
+	bool phys;
+	bool dsa;
+};
+
 /* A page of a region is mapped already where the engine needs it. */
-static __always_inline u64 op_page_addr(struct migaccel_jop *jop,
-					struct migaccel_chunk *chunk,
+static __always_inline u64 op_page_addr(const struct build_ctx *b,
+					struct migaccel_jop *jop,
 					struct page *page, unsigned long idx)
 {
-	struct migaccel_engine *engine = chunk->engine;
+	struct migaccel_engine *engine = b->engine;
 
-	if (engine->phys)
+	if (b->phys)
 		return page_to_phys(page);
 	if (jop->region && engine->ops->region_addr)
-		return engine->ops->region_addr(engine, chunk, jop->region, idx);
-	return engine->ops->page_addr(engine, chunk, page);
+		return engine->ops->region_addr(engine, b->chunk, jop->region,
+						idx);
+	return engine->ops->page_addr(engine, b->chunk, page);
 }
 
 /* Clear the record of @slot: what the engine writes, then reads back. */
-static __always_inline void comp_clear(struct migaccel_chunk *chunk, unsigned int slot)
+static __always_inline void comp_clear(const struct build_ctx *b,
+				       unsigned int slot)
 {
-	u64 *w = (u64 *)&chunk->comps[slot];
+	u64 *w = (u64 *)&b->chunk->comps[slot];
 
-	BUILD_BUG_ON(sizeof(chunk->comps[0]) != 8 * sizeof(u64) ||
+	BUILD_BUG_ON(sizeof(b->chunk->comps[0]) != 8 * sizeof(u64) ||
 		     sizeof(struct dsa_completion_record) != 4 * sizeof(u64));
 	w[0] = 0;
 	w[1] = 0;
 	w[2] = 0;
 	w[3] = 0;
-	if (chunk->class == MIGACCEL_CLASS_DSA)
+	if (b->dsa)
 		return;
 	w[4] = 0;
 	w[5] = 0;
@@ -91,44 +106,46 @@ static __always_inline void comp_clear(struct migaccel_chunk *chunk, unsigned in
 	w[7] = 0;
 }
 
-static __always_inline void op_build(struct migaccel_jop *jop,
-				     struct migaccel_chunk *chunk,
+static __always_inline void op_build(const struct build_ctx *b,
+				     struct migaccel_jop *jop,
 				     unsigned int slot)
 {
-	struct migaccel_engine *engine = chunk->engine;
-	const struct migaccel_engine_ops *eops = engine->ops;
-	union migaccel_hw_desc *desc = &chunk->descs[slot];
+	union migaccel_hw_desc *desc = &b->chunk->descs[slot];
 	const struct migaccel_op *op = &jop->op;
-	u64 comp = chunk->comps_addr + slot * sizeof(chunk->comps[0]);
+	u64 comp = b->comps_addr + slot * sizeof(b->chunk->comps[0]);
 	u64 src = 0, src2 = 0, dst = 0, bounce = 0;
 
-	comp_clear(chunk, slot);
+	comp_clear(b, slot);
 	if (jop->src)
-		src = op_page_addr(jop, chunk, jop->src, jop->src_idx);
+		src = op_page_addr(b, jop, jop->src, jop->src_idx);
+	/* The single-page DSA operations first: the common ones. */
+	switch (op->opcode) {
+	case MIGACCEL_OP_ZERO_SCAN:
+		migaccel_desc_compval(&desc->dsa, src, MIGACCEL_PAGE_SIZE, 0,
+				      comp);
+		return;
+	case MIGACCEL_OP_CRC32C:
+		migaccel_desc_crcgen(&desc->dsa, src, MIGACCEL_PAGE_SIZE,
+				     op->seed, comp);
+		return;
+	}
 	if (jop->src2)
-		src2 = op_page_addr(jop, chunk, jop->src2, jop->src2_idx);
+		src2 = op_page_addr(b, jop, jop->src2, jop->src2_idx);
 	if (jop->dst)
-		dst = op_page_addr(jop, chunk, jop->dst, jop->dst_idx);
+		dst = op_page_addr(b, jop, jop->dst, jop->dst_idx);
 	/* Only these use it; others may keep one from an earlier batch. */
 	if (op->opcode == MIGACCEL_OP_DELTA_CREATE ||
 	    op->opcode == MIGACCEL_OP_DELTA_APPLY ||
 	    op->opcode == MIGACCEL_OP_COMPRESS ||
 	    op->opcode == MIGACCEL_OP_DECOMPRESS)
-		bounce = engine->phys ? virt_to_phys(jop->bounce) :
-			 eops->kernel_addr(engine, chunk, jop->bounce);
+		bounce = b->phys ? virt_to_phys(jop->bounce) :
+			 b->engine->ops->kernel_addr(b->engine, b->chunk,
+						     jop->bounce);
 
 	switch (op->opcode) {
-	case MIGACCEL_OP_ZERO_SCAN:
-		migaccel_desc_compval(&desc->dsa, src, MIGACCEL_PAGE_SIZE, 0,
-				      comp);
-		break;
 	case MIGACCEL_OP_COPY:
 		migaccel_desc_memmove(&desc->dsa, src, dst, MIGACCEL_PAGE_SIZE,
 				      comp);
-		break;
-	case MIGACCEL_OP_CRC32C:
-		migaccel_desc_crcgen(&desc->dsa, src, MIGACCEL_PAGE_SIZE,
-				     op->seed, comp);
 		break;
 	case MIGACCEL_OP_DELTA_CREATE:
 		/* The record lands in @bounce, room for the largest. */
@@ -157,6 +174,16 @@ static __always_inline void op_build(struct migaccel_jop *jop,
 	}
 }
 
+static __always_inline void build_ctx_init(struct build_ctx *b,
+					   struct migaccel_chunk *chunk)
+{
+	b->engine = chunk->engine;
+	b->chunk = chunk;
+	b->comps_addr = chunk->comps_addr;
+	b->phys = chunk->engine->phys;
+	b->dsa = chunk->class == MIGACCEL_CLASS_DSA;
+}
+
 /**
  * migaccel_op_build() - build the descriptor of an operation
  * @jop: the operation, its pages pinned and buffers set up
@@ -170,7 +197,10 @@ static __always_inline void op_build(struct migaccel_jop *jop,
 void migaccel_op_build(struct migaccel_jop *jop, struct migaccel_chunk *chunk,
 		       unsigned int slot)
 {
-	op_build(jop, chunk, slot);
+	struct build_ctx b;
+
+	build_ctx_init(&b, chunk);
+	op_build(&b, jop, slot);
 }
 EXPORT_SYMBOL_IF_KUNIT(migaccel_op_build);
 
@@ -185,10 +215,13 @@ EXPORT_SYMBOL_IF_KUNIT(migaccel_op_build);
 void migaccel_chunk_build(struct migaccel_chunk *chunk)
 {
 	struct migaccel_jop *jops = chunk->job->ops;
-	unsigned int i;
+	const u16 *op = chunk->op;
+	unsigned int i, nr = chunk->nr;
+	struct build_ctx b;
 
-	for (i = 0; i < chunk->nr; i++)
-		op_build(&jops[chunk->op[i]], chunk, i);
+	build_ctx_init(&b, chunk);
+	for (i = 0; i < nr; i++)
+		op_build(&b, &jops[op[i]], i);
 }
 
 /*
@@ -495,22 +528,42 @@ static void ubuf_write(struct migaccel_jop *jop, const u8 *src, u32 len)
 void migaccel_job_finish(struct migaccel_job *job, unsigned long *bitmap,
 			 u32 *count)
 {
-	unsigned int i;
+	struct migaccel_jop *jops = job->ops;
+	unsigned int i, nr = job->nr;
 
 	memset(count, 0, (2 + MIGACCEL_OP_MAX) * sizeof(*count));
-	for (i = 0; i < job->nr; i++) {
-		struct migaccel_jop *jop = &job->ops[i];
+	for (i = 0; i < nr; i++) {
+		struct migaccel_jop *jop = &jops[i];
 		struct migaccel_op *op = &jop->op;
+		u32 opcode = op->opcode;
 		bool out;
 
-		count[2 + op->opcode]++;
-		if (jop->chunk && op_finish(jop))
+		count[2 + opcode]++;
+		if (!jop->chunk)
+			goto counted;
+		/* A zero scan the engine answered: the most common outcome. */
+		if (opcode == MIGACCEL_OP_ZERO_SCAN) {
+			const struct dsa_completion_record *comp =
+				&jop->chunk->comps[jop->slot].dsa;
+
+			if (DSA_COMP_STATUS(READ_ONCE(comp->status)) ==
+			    DSA_COMP_SUCCESS) {
+				/* The result after the status says it is there. */
+				smp_rmb();
+				op->out_result = !comp->result;
+				if (op->out_result)
+					__set_bit(i, bitmap);
+				continue;
+			}
+		}
+		if (op_finish(jop))
 			op->out_flags |= MIGACCEL_OUT_CPU;
+counted:
 		count[0] += !!op->out_status;
 		count[1] += !!(op->out_flags & MIGACCEL_OUT_CPU);
 		out = jop->chunk && !op->out_status &&
 		      !(op->out_flags & MIGACCEL_OUT_RAW);
-		switch (op->opcode) {
+		switch (opcode) {
 		case MIGACCEL_OP_ZERO_SCAN:
 			if (op->out_result)
 				__set_bit(i, bitmap);
