@@ -228,6 +228,55 @@ TEST_F(async, batches_on_a_region_match_and_pin_nothing)
 	ASSERT_EQ(0, _region_unregister(self->fd, id, 0));
 }
 
+/*
+ * One batch naming two regions and plain addresses in turn, region 0
+ * included after a region: each op finds its own page.
+ */
+TEST_F(async, batch_interleaving_two_regions_and_plain_addresses)
+{
+	struct migaccel_batch b = {
+		.size = sizeof(b),
+		.nr_ops = 96,
+		.op_size = sizeof(self->ops[0]),
+		.ops = (uintptr_t)self->ops,
+	};
+	uint32_t ids[2] = { 0, 0 };
+	unsigned int i, page, half = RAM_PAGES / 2;
+
+	ASSERT_EQ(0, _region_register(self->fd, self->ram,
+				      (uint64_t)half * PAGE, &ids[0]));
+	ASSERT_EQ(0, _region_register(self->fd, self->ram + (size_t)half * PAGE,
+				      (uint64_t)half * PAGE, &ids[1]));
+	for (i = 0; i < b.nr_ops; i++) {
+		/* Region 0, region 1, plain, region 0, plain, region 1, ... */
+		unsigned int kind = (i * 7 + i / 5) % 3;
+
+		page = (i * 37) % half + (kind == 1 ? half : 0);
+		memset(&self->ops[i], 0, sizeof(self->ops[i]));
+		self->ops[i].opcode = MIGACCEL_OP_ZERO_SCAN;
+		self->ops[i].out_result = 7;
+		if (kind == 2) {
+			self->ops[i].src = (uintptr_t)(self->ram +
+						       (size_t)page * PAGE);
+		} else {
+			self->ops[i].region = ids[kind];
+			self->ops[i].src = (uint64_t)(page % half) * PAGE;
+		}
+	}
+	ASSERT_EQ(0, ioctl(self->fd, MIGACCEL_BATCH, &b));
+	ASSERT_EQ(0, b.out_nr_failed);
+	for (i = 0; i < b.nr_ops; i++) {
+		unsigned int kind = (i * 7 + i / 5) % 3;
+
+		page = (i * 37) % half + (kind == 1 ? half : 0);
+		ASSERT_EQ(0, self->ops[i].out_status);
+		ASSERT_EQ(page % 3 == 0, self->ops[i].out_result)
+			TH_LOG("op %u, page %u, kind %u", i, page, kind);
+	}
+	ASSERT_EQ(0, _region_unregister(self->fd, ids[1], 0));
+	ASSERT_EQ(0, _region_unregister(self->fd, ids[0], 0));
+}
+
 /* Pages in one region, output buffers in another, offset 0 included. */
 TEST_F(async, compress_from_region_into_buffer_region_at_offset_zero)
 {
