@@ -838,6 +838,9 @@ int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd)
 	if (async) {
 		ctx->deadline = jiffies + timeout;
 		ctx->job->notify = bctx_notify;
+	} else {
+		/* It waits for the job: an engine may leave it a chunk to run. */
+		ctx->job->runner = current;
 	}
 	/* Room on the engines, in turn with the other groups. */
 	if (ret == MIGACCEL_QOS_RUN_ON_CPU)

@@ -10,7 +10,6 @@
 
 #include "migaccel.h"
 
-
 /**
  * migaccel_comp_crc64() - the CRC64 an IAA completion record holds
  * @comp: the record

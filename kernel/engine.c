@@ -424,6 +424,8 @@ static void job_reset(struct migaccel_job *job, unsigned int nr,
 	job->admit_state = MIGACCEL_ADMIT_NONE;
 	job->admit_group = NULL;
 	job->nr_regions = 0;
+	job->runner = NULL;
+	INIT_LIST_HEAD(&job->deferred);
 }
 
 static void job_free(struct migaccel_job *job)
@@ -731,6 +733,11 @@ static bool chunk_start(struct migaccel_chunk *chunk)
 			migaccel_count(job->stats, MIGACCEL_STAT_BUSY_RETRIES, 1);
 			usleep_range(10, 50);
 		}
+		if (ret == MIGACCEL_SUBMIT_DEFERRED) {
+			/* Ours to run: the engine's hold on it is unchanged. */
+			list_add_tail(&chunk->node, &job->deferred);
+			return true;
+		}
 		if (!ret)
 			return true;
 		atomic64_dec(&engine->submitted);
@@ -825,6 +832,37 @@ void migaccel_chunk_complete(struct migaccel_chunk *chunk, bool requeue)
 	if (atomic_dec_and_test(&job->pending))
 		job_done(job);
 	migaccel_job_put(job);
+}
+
+/**
+ * migaccel_chunk_may_defer() - may an engine leave a chunk to its submitter?
+ * @chunk: a chunk being submitted
+ *
+ * Yes when the task submitting it is the job's runner, which waits for
+ * the job in migaccel_job_wait() and runs it there (&migaccel_job.runner),
+ * and the job has no deferred chunk yet: the runner does one chunk, other
+ * chunks still go to the engine's own workers, in parallel with it.
+ *
+ * Context: in &migaccel_engine_ops.submit.
+ * Return: true when the engine may return MIGACCEL_SUBMIT_DEFERRED.
+ */
+bool migaccel_chunk_may_defer(const struct migaccel_chunk *chunk)
+{
+	const struct migaccel_job *job = chunk->job;
+
+	return job->runner == current && list_empty(&job->deferred);
+}
+
+/* The runner runs the chunks left to it, before it waits for the rest. */
+static void job_run_deferred(struct migaccel_job *job)
+{
+	struct migaccel_chunk *chunk, *next;
+
+	list_for_each_entry_safe(chunk, next, &job->deferred, node) {
+		list_del(&chunk->node);
+		/* Held until it completes: no completion nor abort clears it. */
+		chunk->engine->ops->run(chunk->engine, chunk);
+	}
 }
 
 /**
@@ -1009,6 +1047,7 @@ int migaccel_job_wait(struct migaccel_job *job, unsigned long timeout)
 	long left;
 
 	for (;;) {
+		job_run_deferred(job);
 		left = job_poll(job) ? 1 :
 		       wait_for_completion_killable_timeout(&job->done, timeout);
 		if (left <= 0 && !migaccel_job_abort(job))

@@ -48,6 +48,9 @@
 #define MIGACCEL_MAX_BATCH_OPS	1024u
 /* Descriptors per chunk: one DSA BATCH, or as many IAA descriptors. */
 #define MIGACCEL_CHUNK_DESCS	128u
+
+/* &migaccel_engine_ops.submit: the submitter runs the chunk when it waits. */
+#define MIGACCEL_SUBMIT_DEFERRED	1
 /* Largest op stride accepted, to bound the kernel copy of the op array. */
 #define MIGACCEL_MAX_OP_SIZE	256u
 /* Largest delta record of one page: an entry per 8-byte word. */
@@ -409,6 +412,10 @@ struct migaccel_chunk {
  *	batch and held (a use count and a reference) until the job is
  *	released; @regions_inline, or an array allocated when more are named
  * @regions_inline: room for the first few regions
+ * @runner: the task that waits for the job in migaccel_job_wait(), or
+ *	NULL (an asynchronous batch): an engine may leave a chunk this task
+ *	submits for it to run itself (&migaccel_engine_ops.submit)
+ * @deferred: chunks left to @runner, run when it waits
  * @chunks: submissions, MIGACCEL_CHUNK_DESCS operations each at most
  */
 struct migaccel_job {
@@ -439,6 +446,8 @@ struct migaccel_job {
 	unsigned int max_regions;
 	struct migaccel_region **regions;
 	struct migaccel_region *regions_inline[4];
+	struct task_struct *runner;
+	struct list_head deferred;
 	struct migaccel_chunk *chunks[] __counted_by(max_chunks);
 };
 
@@ -453,7 +462,11 @@ struct migaccel_job {
  *	first one)
  * @submit: start @chunk; the engine later calls migaccel_chunk_complete()
  *	once, from any context.  -EBUSY: try again; other errors: the
- *	engine cannot take it
+ *	engine cannot take it.  MIGACCEL_SUBMIT_DEFERRED, allowed only when
+ *	migaccel_chunk_may_defer() says so: taken, to be run by @run in the
+ *	submitter's context when it waits for the job
+ * @run: run a chunk @submit deferred (NULL: it never defers); the chunk
+ *	is completed by the time it returns
  * @abort: the submitter gave up waiting: take @chunk back if the engine
  *	can guarantee it will never touch it again; true if it did (the
  *	engine then never calls migaccel_chunk_complete() for it).  Called
@@ -473,6 +486,8 @@ struct migaccel_engine_ops {
 			   struct migaccel_chunk *chunk, void *ptr);
 	int (*submit)(struct migaccel_engine *engine,
 		      struct migaccel_chunk *chunk);
+	void (*run)(struct migaccel_engine *engine,
+		    struct migaccel_chunk *chunk);
 	bool (*abort)(struct migaccel_engine *engine,
 		      struct migaccel_chunk *chunk);
 	void (*release)(struct migaccel_engine *engine,
@@ -627,6 +642,7 @@ unsigned int migaccel_engines_collect(u32 kinds, struct migaccel_engine **out,
 				      unsigned int max);
 void migaccel_engines_unmap_region(struct migaccel_region *region);
 void migaccel_chunk_complete(struct migaccel_chunk *chunk, bool requeue);
+bool migaccel_chunk_may_defer(const struct migaccel_chunk *chunk);
 int migaccel_engine_init(void);
 void migaccel_engine_exit(void);
 

@@ -789,9 +789,24 @@ static int soft_submit(struct migaccel_engine *engine,
 		chunk->refused++;
 		return -EBUSY;
 	}
+	/*
+	 * A synchronous batch's submitter would only wait for a worker:
+	 * it runs one chunk itself, without the handover.  Not with a fault
+	 * injected: a slow or lost chunk is for a worker to hold.
+	 */
+	if (chunk->job->fault.kind == MIGACCEL_INJECT_NONE &&
+	    migaccel_chunk_may_defer(chunk))
+		return MIGACCEL_SUBMIT_DEFERRED;
 	INIT_WORK(&chunk->work, soft_work);
 	queue_work(soft_wq, &chunk->work);
 	return 0;
+}
+
+/* A chunk soft_submit() left to its submitter, which waits for it now. */
+static void soft_run_deferred(struct migaccel_engine *engine,
+			      struct migaccel_chunk *chunk)
+{
+	soft_run(chunk);
 }
 
 static bool soft_abort(struct migaccel_engine *engine,
@@ -822,6 +837,7 @@ static const struct migaccel_engine_ops soft_ops = {
 	.page_addr = soft_page_addr,
 	.kernel_addr = soft_kernel_addr,
 	.submit = soft_submit,
+	.run = soft_run_deferred,
 	.abort = soft_abort,
 	.release = soft_release,
 };
