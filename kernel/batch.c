@@ -602,6 +602,33 @@ static void batch_finish_ops(struct migaccel_batch *cmd,
 	cmd->out_nr_cpu = count[1];
 }
 
+/* Word @i of the zero bitmap as the caller reads it: bits 64 * i and up. */
+static __always_inline u64 zero_bitmap_word(const unsigned long *map, unsigned int i)
+{
+	if (BITS_PER_LONG == 64)
+		return map[i];
+	return map[2 * i] | (u64)map[2 * i + 1] << 32;
+}
+
+/* The zero bitmap to user memory, word by word: no bounce, no heap check. */
+static int batch_write_bitmap(const struct migaccel_batch *cmd,
+			      const unsigned long *bitmap)
+{
+	u64 __user *u = u64_to_user_ptr(cmd->out_zero_bitmap);
+	unsigned int i, words = BITS_TO_U64(cmd->nr_ops);
+
+	if (!user_write_access_begin(u, words * sizeof(u64)))
+		return -EFAULT;
+	for (i = 0; i < words; i++)
+		unsafe_put_user(zero_bitmap_word(bitmap, i), &u[i], efault);
+	user_write_access_end();
+	return 0;
+
+efault:
+	user_write_access_end();
+	return -EFAULT;
+}
+
 /* Outcomes to user memory: the op array's out_ fields, then the bitmap. */
 static int batch_write_back(const struct migaccel_batch *cmd,
 			    struct migaccel_job *job,
@@ -622,10 +649,8 @@ static int batch_write_back(const struct migaccel_batch *cmd,
 		unsafe_put_user(op->out_result, &u->out_result, efault);
 	}
 	user_write_access_end();
-	if (cmd->out_zero_bitmap &&
-	    copy_to_user(u64_to_user_ptr(cmd->out_zero_bitmap), bitmap,
-			 BITS_TO_U64(cmd->nr_ops) * sizeof(u64)))
-		return -EFAULT;
+	if (cmd->out_zero_bitmap)
+		return batch_write_bitmap(cmd, bitmap);
 	return 0;
 
 efault:
@@ -650,30 +675,29 @@ static int batch_check(const struct migaccel_batch *cmd)
  * struct migaccel_bctx - one batch call, from validation to write-back
  * @node: in the channel's list of async batches
  * @cmd: the command as the caller gave it
- * @bitmap: zero-scan results
  * @job: the engine work
  * @deadline: jiffies after which an async batch is given up on
  * @busy: a reaper works on it (under ch->lock): no other may touch it
  * @finished: its outcome is in @ent and written to user memory; only the
  *	entry is left to return
  * @ent: its completion entry, once @finished
+ * @bitmap: zero-scan results, a whole number of u64 words
  */
 struct migaccel_bctx {
 	struct list_head node;
 	struct migaccel_batch cmd;
-	unsigned long *bitmap;
 	struct migaccel_job *job;
 	unsigned long deadline;
 	bool busy;
 	bool finished;
 	struct migaccel_completion ent;
+	unsigned long bitmap[];
 };
 
 static void bctx_free(struct migaccel_bctx *ctx)
 {
 	if (ctx->job)
 		migaccel_job_put(ctx->job);
-	bitmap_free(ctx->bitmap);
 	kfree(ctx);
 }
 
@@ -694,16 +718,15 @@ static int bctx_prepare(struct migaccel_channel *ch,
 	ret = batch_check(cmd);
 	if (ret)
 		return ret;
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	/* One allocation: the context and its bitmap, zeroed. */
+	ctx = kzalloc(struct_size(ctx, bitmap,
+				  BITS_TO_U64(nr) * sizeof(u64) / sizeof(long)),
+		      GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;
 	ctx->cmd = *cmd;
-	job = migaccel_job_get(ch, cmd->nr_ops);
-	ctx->bitmap = bitmap_zalloc(BITS_TO_U64(cmd->nr_ops) * 64,
-				    GFP_KERNEL_ACCOUNT);
-	if (!job || !ctx->bitmap) {
-		if (job)
-			migaccel_job_put(job);
+	job = migaccel_job_get(ch, nr);
+	if (!job) {
 		ret = -ENOMEM;
 		goto free;
 	}

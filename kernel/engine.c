@@ -307,6 +307,7 @@ u32 migaccel_engine_kinds(void)
 	mutex_unlock(&migaccel_engines_lock);
 	return kinds;
 }
+EXPORT_SYMBOL_IF_KUNIT(migaccel_engine_kinds);
 
 static bool engine_serves(const struct migaccel_engine *engine,
 			  enum migaccel_class class)
@@ -1017,8 +1018,12 @@ bool migaccel_job_requeue(struct migaccel_job *job)
 /* Poll briefly before sleeping: a soft or idle engine is often quick. */
 static bool job_poll(struct migaccel_job *job)
 {
-	u64 end = ktime_get_ns() + (u64)migaccel_poll_us * NSEC_PER_USEC;
+	u64 end;
 
+	/* Done already (a chunk its runner ran): no clock to read. */
+	if (completion_done(&job->done))
+		return true;
+	end = ktime_get_ns() + (u64)migaccel_poll_us * NSEC_PER_USEC;
 	while (!completion_done(&job->done)) {
 		if (ktime_get_ns() > end || need_resched())
 			return false;
@@ -1059,6 +1064,7 @@ int migaccel_job_wait(struct migaccel_job *job, unsigned long timeout)
 		migaccel_job_start(job);
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(migaccel_job_wait);
 
 /**
  * migaccel_job_run() - start a job and wait for its outcome

@@ -942,6 +942,75 @@ static void finish_delta_below_dsa_minimum(struct kunit *test)
 	rec_job_free(&rj);
 }
 
+/*
+ * A synchronous job's runner runs one chunk itself when it waits; the
+ * others, and every chunk of a job with a fault injected or without a
+ * runner, go to the soft engine's workers.  Each chunk ends DONE, each
+ * zero page is found.
+ */
+static void runner_runs_one_chunk_itself(struct kunit *test)
+{
+	static const struct {
+		bool runner;
+		bool fault;
+		unsigned int deferred;
+	} cases[] = {
+		{ true, false, 1 },
+		{ false, false, 0 },
+		{ true, true, 0 },
+	};
+	struct page *page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	struct migaccel_stats stats = {};
+	unsigned int c, i;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	if (migaccel_engine_kinds() & ~MIGACCEL_ENGINE_SOFT) {
+		__free_page(page);
+		kunit_skip(test, "a DSA or IAA engine is bound: chunks go to it");
+	}
+	for (c = 0; c < ARRAY_SIZE(cases); c++) {
+		struct migaccel_job *job = migaccel_job_alloc(3);
+		struct migaccel_chunk *chunk;
+		unsigned int n = 0;
+
+		KUNIT_ASSERT_NOT_NULL(test, job);
+		job->stats = &stats;
+		for (i = 0; i < 3; i++) {
+			struct migaccel_jop *jop = &job->ops[i];
+
+			jop->op.opcode = MIGACCEL_OP_ZERO_SCAN;
+			jop->class = MIGACCEL_CLASS_DSA;
+			jop->src = page;
+			/* One chunk each. */
+			KUNIT_ASSERT_EQ(test, migaccel_job_add_chunk(job, jop->class,
+								     &i, 1), 0);
+		}
+		if (cases[c].fault) {
+			job->fault.kind = MIGACCEL_INJECT_SLOW;
+			job->fault.delay_ms = 1;
+		}
+		if (cases[c].runner)
+			job->runner = current;
+		migaccel_job_start(job);
+		list_for_each_entry(chunk, &job->deferred, node) {
+			KUNIT_EXPECT_EQ(test, atomic_read(&chunk->state),
+					MIGACCEL_CHUNK_INFLIGHT);
+			n++;
+		}
+		KUNIT_EXPECT_EQ_MSG(test, n, cases[c].deferred, "case %u", c);
+		KUNIT_ASSERT_EQ(test, migaccel_job_wait(job, HZ * 10), 0);
+		KUNIT_EXPECT_TRUE(test, list_empty(&job->deferred));
+		for (i = 0; i < 3; i++) {
+			KUNIT_EXPECT_EQ(test, atomic_read(&job->chunks[i]->state),
+					MIGACCEL_CHUNK_DONE);
+			KUNIT_EXPECT_FALSE(test, migaccel_op_finish(&job->ops[i]));
+			KUNIT_EXPECT_EQ(test, job->ops[i].op.out_result, 1);
+		}
+		migaccel_job_put(job);
+	}
+	__free_page(page);
+}
+
 static struct kunit_case migaccel_finish_cases[] = {
 	KUNIT_CASE_PARAM(finish_operation, finish_gen_params),
 	KUNIT_CASE(finish_compress_overflow_record_is_raw),
@@ -950,6 +1019,7 @@ static struct kunit_case migaccel_finish_cases[] = {
 	KUNIT_CASE(finish_decompress_short_success_goes_to_cpu),
 	KUNIT_CASE(finish_delta_below_dsa_minimum),
 	KUNIT_CASE(finish_delta_fault_with_result_continues),
+	KUNIT_CASE(runner_runs_one_chunk_itself),
 	{}
 };
 
