@@ -160,6 +160,10 @@ static __always_inline int batch_check_op(const struct migaccel_op *op)
 	if (used == F_SRC)
 		return page_operand_ok(op, op->src) && !op->buf_region ?
 		       0 : -EINVAL;
+	/* CRC32C: the same and a 32-bit seed. */
+	if (used == (F_SRC | F_SEED))
+		return page_operand_ok(op, op->src) && !op->buf_region &&
+		       op->seed <= U32_MAX ? 0 : -EINVAL;
 
 	switch (op->opcode) {
 	case MIGACCEL_OP_DELTA_APPLY:

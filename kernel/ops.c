@@ -541,7 +541,11 @@ void migaccel_job_finish(struct migaccel_job *job, unsigned long *bitmap,
 		count[2 + opcode]++;
 		if (!jop->chunk)
 			goto counted;
-		/* A zero scan the engine answered: the most common outcome. */
+		/*
+		 * A zero scan or a CRC32C the engine answered: the most
+		 * common outcomes, read here as finish_zero() and
+		 * finish_crc32c() read them.
+		 */
 		if (opcode == MIGACCEL_OP_ZERO_SCAN) {
 			const struct dsa_completion_record *comp =
 				&jop->chunk->comps[jop->slot].dsa;
@@ -553,6 +557,17 @@ void migaccel_job_finish(struct migaccel_job *job, unsigned long *bitmap,
 				op->out_result = !comp->result;
 				if (op->out_result)
 					__set_bit(i, bitmap);
+				continue;
+			}
+		} else if (opcode == MIGACCEL_OP_CRC32C) {
+			const struct dsa_completion_record *comp =
+				&jop->chunk->comps[jop->slot].dsa;
+
+			if (DSA_COMP_STATUS(READ_ONCE(comp->status)) ==
+			    DSA_COMP_SUCCESS) {
+				/* The CRC after the status says it is there. */
+				smp_rmb();
+				op->out_result = comp->crc_val;
 				continue;
 			}
 		}

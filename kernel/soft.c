@@ -44,11 +44,14 @@ static DEFINE_SPINLOCK(soft_lost_lock);
 static LIST_HEAD(soft_lost);
 
 /* Kernel address of a physical range, or NULL where a device would fault. */
-static void *soft_va(u64 pa, u32 len)
+static __always_inline void *soft_va(u64 pa, u32 len)
 {
 	if (!len || pa + len < pa)
 		return NULL;
-	if (!pfn_valid(PHYS_PFN(pa)) || !pfn_valid(PHYS_PFN(pa + len - 1)))
+	/* A page or a record lies in one frame: one check. */
+	if (!pfn_valid(PHYS_PFN(pa)) ||
+	    (PHYS_PFN(pa + len - 1) != PHYS_PFN(pa) &&
+	     !pfn_valid(PHYS_PFN(pa + len - 1))))
 		return NULL;
 	return phys_to_virt(pa);
 }

@@ -69,6 +69,8 @@ struct migaccel_channel {
 	 */
 	struct migaccel_region *regions;
 	unsigned int nr_regions, regions_cap;
+	/* Index of the region region_find() found last (may be stale). */
+	unsigned int region_hint;
 	uint32_t next_region_id;
 	/* migaccel_packet_compress(): zero bitmap, grown to the largest. */
 	uint64_t *packet_bitmap;
@@ -119,7 +121,7 @@ int migaccel__batch_check(const struct migaccel_op *ops, unsigned int n,
 int migaccel__op_result(const struct migaccel_op *op, uint64_t *value);
 
 /* region.c */
-void migaccel__region_translate(const struct migaccel_channel *ch,
+void migaccel__region_translate(struct migaccel_channel *ch,
 				struct migaccel_op *op);
 void migaccel__regions_free(struct migaccel_channel *ch);
 

@@ -16,12 +16,26 @@
 
 #include "internal.h"
 
-/* The region holding [p, p + len), or NULL. */
+/* Does region @r hold [p, p + len)? */
+static int region_holds(const struct migaccel_region *r, uintptr_t p,
+			uint64_t len)
+{
+	return r->start <= p && p < r->end && len <= r->end - p;
+}
+
+/*
+ * The region holding [p, p + len), or NULL.  The one found last is tried
+ * first: a migration thread sends runs of pages of one region.  The
+ * channel is used by one thread at a time, so the hint is its own.
+ */
 static const struct migaccel_region *
-region_find(const struct migaccel_channel *ch, uintptr_t p, uint64_t len)
+region_find(struct migaccel_channel *ch, uintptr_t p, uint64_t len)
 {
 	unsigned int lo = 0, hi = ch->nr_regions;
 
+	if (ch->region_hint < hi &&
+	    region_holds(&ch->regions[ch->region_hint], p, len))
+		return &ch->regions[ch->region_hint];
 	/* The last region starting at or below p: the only candidate. */
 	while (lo < hi) {
 		unsigned int mid = lo + (hi - lo) / 2;
@@ -31,11 +45,9 @@ region_find(const struct migaccel_channel *ch, uintptr_t p, uint64_t len)
 		else
 			hi = mid;
 	}
-	if (!lo)
+	if (!lo || !region_holds(&ch->regions[lo - 1], p, len))
 		return NULL;
-	if (len > ch->regions[lo - 1].end - p ||
-	    p >= ch->regions[lo - 1].end)
-		return NULL;
+	ch->region_hint = lo - 1;
 	return &ch->regions[lo - 1];
 }
 
@@ -61,7 +73,7 @@ static unsigned int region_slot(const struct migaccel_channel *ch,
  * translated when it lies wholly in a region.  Anything else stays a
  * plain address, which the module pins for the call.
  */
-void migaccel__region_translate(const struct migaccel_channel *ch,
+void migaccel__region_translate(struct migaccel_channel *ch,
 				struct migaccel_op *op)
 {
 	const struct migaccel_region *r, *pr = NULL;
@@ -72,6 +84,16 @@ void migaccel__region_translate(const struct migaccel_channel *ch,
 	if (!ch->nr_regions)
 		return;
 	switch (op->opcode) {
+	case MIGACCEL_OP_ZERO_SCAN:
+	case MIGACCEL_OP_CRC32C:
+	case MIGACCEL_OP_CRC64:
+		/* One page, no buffer: the common case, directly. */
+		r = region_find(ch, (uintptr_t)op->src, MIGACCEL_PAGE_SIZE);
+		if (r) {
+			op->src -= r->start;
+			op->region = r->id;
+		}
+		return;
 	case MIGACCEL_OP_COPY:
 		pages[n++] = &op->src;
 		pages[n++] = &op->dst;

@@ -969,7 +969,9 @@ static void runner_runs_one_chunk_itself(struct kunit *test)
 		kunit_skip(test, "a DSA or IAA engine is bound: chunks go to it");
 	}
 	for (c = 0; c < ARRAY_SIZE(cases); c++) {
-		struct migaccel_job *job = migaccel_job_alloc(3);
+		/* Room for three chunks: one per MIGACCEL_CHUNK_DESCS ops, + 1. */
+		struct migaccel_job *job =
+			migaccel_job_alloc(2 * MIGACCEL_CHUNK_DESCS + 1);
 		struct migaccel_chunk *chunk;
 		unsigned int n = 0;
 
