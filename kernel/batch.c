@@ -606,25 +606,20 @@ static void batch_finish_ops(struct migaccel_batch *cmd,
 	cmd->out_nr_cpu = count[1];
 }
 
-/* Word @i of the zero bitmap as the caller reads it: bits 64 * i and up. */
-static __always_inline u64 zero_bitmap_word(const unsigned long *map, unsigned int i)
-{
-	if (BITS_PER_LONG == 64)
-		return map[i];
-	return map[2 * i] | (u64)map[2 * i + 1] << 32;
-}
-
-/* The zero bitmap to user memory, word by word: no bounce, no heap check. */
+/*
+ * The zero bitmap to user memory, in the user-access section of its own:
+ * no bounce and no hardened-usercopy check of the heap object.  The
+ * bitmap is a whole number of u64 words (bctx_prepare()).
+ */
 static int batch_write_bitmap(const struct migaccel_batch *cmd,
 			      const unsigned long *bitmap)
 {
-	u64 __user *u = u64_to_user_ptr(cmd->out_zero_bitmap);
-	unsigned int i, words = BITS_TO_U64(cmd->nr_ops);
+	void __user *u = u64_to_user_ptr(cmd->out_zero_bitmap);
+	size_t len = BITS_TO_U64(cmd->nr_ops) * sizeof(u64);
 
-	if (!user_write_access_begin(u, words * sizeof(u64)))
+	if (!user_write_access_begin(u, len))
 		return -EFAULT;
-	for (i = 0; i < words; i++)
-		unsafe_put_user(zero_bitmap_word(bitmap, i), &u[i], efault);
+	unsafe_copy_to_user(u, (const void *)bitmap, len, efault);
 	user_write_access_end();
 	return 0;
 
