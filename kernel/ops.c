@@ -247,6 +247,19 @@ static bool dsa_progress(const struct dsa_completion_record *comp,
 	return *resume;
 }
 
+/*
+ * Did the engine complete a DSA operation?  Once the status says so, the
+ * rest of the record may be read: the barrier orders those reads after it.
+ */
+static __always_inline bool dsa_succeeded(const struct dsa_completion_record *comp)
+{
+	if (DSA_COMP_STATUS(READ_ONCE(comp->status)) != DSA_COMP_SUCCESS)
+		return false;
+	/* The rest of the record after the status says it is there. */
+	smp_rmb();
+	return true;
+}
+
 static __always_inline void
 finish_zero(struct migaccel_jop *jop, const struct dsa_completion_record *comp,
 	    bool *cpu)
@@ -254,9 +267,7 @@ finish_zero(struct migaccel_jop *jop, const struct dsa_completion_record *comp,
 	u32 resume;
 
 	/* The engine's answer, as migaccel_comp_zero_page() reads it. */
-	if (DSA_COMP_STATUS(READ_ONCE(comp->status)) == DSA_COMP_SUCCESS) {
-		/* The result after the status says it is there. */
-		smp_rmb();
+	if (dsa_succeeded(comp)) {
 		jop->op.out_result = !comp->result;
 		return;
 	}
@@ -544,16 +555,13 @@ void migaccel_job_finish(struct migaccel_job *job, unsigned long *bitmap,
 		/*
 		 * A zero scan or a CRC32C the engine answered: the most
 		 * common outcomes, read here as finish_zero() and
-		 * finish_crc32c() read them.
+		 * finish_crc32c() read a success, without their counting.
 		 */
 		if (opcode == MIGACCEL_OP_ZERO_SCAN) {
 			const struct dsa_completion_record *comp =
 				&jop->chunk->comps[jop->slot].dsa;
 
-			if (DSA_COMP_STATUS(READ_ONCE(comp->status)) ==
-			    DSA_COMP_SUCCESS) {
-				/* The result after the status says it is there. */
-				smp_rmb();
+			if (dsa_succeeded(comp)) {
 				op->out_result = !comp->result;
 				if (op->out_result)
 					__set_bit(i, bitmap);
@@ -563,10 +571,7 @@ void migaccel_job_finish(struct migaccel_job *job, unsigned long *bitmap,
 			const struct dsa_completion_record *comp =
 				&jop->chunk->comps[jop->slot].dsa;
 
-			if (DSA_COMP_STATUS(READ_ONCE(comp->status)) ==
-			    DSA_COMP_SUCCESS) {
-				/* The CRC after the status says it is there. */
-				smp_rmb();
+			if (dsa_succeeded(comp)) {
 				op->out_result = comp->crc_val;
 				continue;
 			}
