@@ -11,6 +11,7 @@
  * CPU, each behind a mutex, is shared by every caller.
  */
 #include <linux/crc32c.h>
+#include <linux/kasan-checks.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -19,6 +20,10 @@
 #include <linux/vmalloc.h>
 #include <linux/zlib.h>
 #include <kunit/visibility.h>
+#ifdef CONFIG_X86_64
+#include <asm/cpufeature.h>
+#include <asm/fpu/api.h>
+#endif
 
 #include "migaccel.h"
 
@@ -54,16 +59,110 @@ static void zlib_put(struct zlib_slot *slot)
 }
 
 /**
+ * migaccel_zero_prefix_words() - migaccel_zero_prefix() without SIMD
+ * @p: data
+ * @len: bytes
+ *
+ * Context: any.
+ * Return: as migaccel_zero_prefix().
+ */
+size_t migaccel_zero_prefix_words(const void *p, size_t len)
+{
+	const u8 *q = p, *end = q + (len & ~(size_t)255);
+
+	for (; q < end; q += 256)
+		if (migaccel_or64(q) | migaccel_or64(q + 64) |
+		    migaccel_or64(q + 128) | migaccel_or64(q + 192))
+			break;
+	return q - (const u8 *)p;
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_zero_prefix_words);
+
+#ifdef CONFIG_X86_64
+static bool zero_use_avx2 __ro_after_init;
+
+asmlinkage size_t migaccel_zero_prefix_avx2(const void *p, size_t len);
+
+static void zero_avx2_init(void)
+{
+	zero_use_avx2 = boot_cpu_has(X86_FEATURE_AVX2) &&
+			cpu_has_xfeatures(XFEATURE_MASK_SSE | XFEATURE_MASK_YMM,
+					  NULL);
+}
+#else
+static void zero_avx2_init(void)
+{
+}
+#endif
+
+/* Bytes per kernel_fpu_begin(), which disables preemption: a page. */
+#define ZERO_FPU_CHUNK	4096
+
+/**
+ * migaccel_zero_prefix() - how much of a buffer is zero, 256 bytes a step
+ * @p: data
+ * @len: bytes
+ *
+ * The soft engine's zero scan and the completion path's zero check, with
+ * AVX2 where the CPU has it and the FPU is usable (the kernel's own SIMD
+ * rule: kernel_fpu_begin() around it, a page at a time).  KASAN checks
+ * the range here, since the assembly is not instrumented.
+ *
+ * Context: any but NMI.
+ * Return: the offset, a multiple of 256, of the first 256 bytes of @p
+ * that are not all zero; or @len rounded down to 256 if there are none.
+ */
+size_t migaccel_zero_prefix(const void *p, size_t len)
+{
+#ifdef CONFIG_X86_64
+	size_t whole = len & ~(size_t)255, done = 0, n, step;
+
+	if (zero_use_avx2 && whole && irq_fpu_usable()) {
+		kasan_check_read(p, whole);
+		do {
+			step = min_t(size_t, whole - done, ZERO_FPU_CHUNK);
+			kernel_fpu_begin();
+			n = migaccel_zero_prefix_avx2(p + done, step);
+			kernel_fpu_end();
+			done += n;
+		} while (n == step && done < whole);
+		return done;
+	}
+#endif
+	return migaccel_zero_prefix_words(p, len);
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_zero_prefix);
+
+/**
+ * migaccel_zero_prefix_simd() - does migaccel_zero_prefix() use AVX2?
+ *
+ * Context: any, after migaccel_cpu_init().
+ * Return: true if the CPU has AVX2 and the kernel saves YMM state (it still
+ * falls back to words where the FPU is unusable).
+ */
+bool migaccel_zero_prefix_simd(void)
+{
+#ifdef CONFIG_X86_64
+	return zero_use_avx2;
+#else
+	return false;
+#endif
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_zero_prefix_simd);
+
+/**
  * migaccel_cpu_zero() - is a page zero from an offset to its end?
  * @page: kernel address of the page
  * @from: offset before which the bytes are known to be zero
  *
- * Context: any.
+ * Context: any but NMI.
  * Return: true if every byte from @from on is zero.
  */
 bool migaccel_cpu_zero(const void *page, u32 from)
 {
-	return !memchr_inv(page + from, 0, MIGACCEL_PAGE_SIZE - from);
+	u32 n = migaccel_zero_prefix(page + from, MIGACCEL_PAGE_SIZE - from);
+
+	return !memchr_inv(page + from + n, 0, MIGACCEL_PAGE_SIZE - from - n);
 }
 EXPORT_SYMBOL_IF_KUNIT(migaccel_cpu_zero);
 
@@ -311,6 +410,7 @@ int migaccel_cpu_init(void)
 	unsigned int i;
 
 	migaccel_crc64_init();
+	zero_avx2_init();
 	nr_zlib_slots = num_possible_cpus();
 	zlib_slots = kcalloc(nr_zlib_slots, sizeof(*zlib_slots), GFP_KERNEL);
 	if (!zlib_slots)

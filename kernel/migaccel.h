@@ -40,6 +40,7 @@
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 #include <linux/wait.h>
+#include <linux/unaligned.h>
 #include <linux/xarray.h>
 #include <uapi/linux/idxd.h>
 #include <linux/migaccel.h>
@@ -674,6 +675,22 @@ bool migaccel_crc64_pclmul_enabled(void);
 void migaccel_crc64_init(void);
 
 /* cpu.c */
+/* The OR of the 64 bytes at @p, as words. */
+static __always_inline u64 migaccel_or64(const u8 *p)
+{
+	return get_unaligned((const u64 *)p) |
+	       get_unaligned((const u64 *)(p + 8)) |
+	       get_unaligned((const u64 *)(p + 16)) |
+	       get_unaligned((const u64 *)(p + 24)) |
+	       get_unaligned((const u64 *)(p + 32)) |
+	       get_unaligned((const u64 *)(p + 40)) |
+	       get_unaligned((const u64 *)(p + 48)) |
+	       get_unaligned((const u64 *)(p + 56));
+}
+
+size_t migaccel_zero_prefix_words(const void *p, size_t len);
+size_t migaccel_zero_prefix(const void *p, size_t len);
+bool migaccel_zero_prefix_simd(void);
 bool migaccel_cpu_zero(const void *page, u32 from);
 u32 migaccel_cpu_crc32c(u32 seed, const void *p, u32 len);
 u64 migaccel_cpu_crc64(const void *p, u32 len);

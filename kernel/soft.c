@@ -90,20 +90,13 @@ static void soft_finish(const struct dsa_hw_desc *desc, u32 len,
 
 #define SOFT_W(q, k)	get_unaligned((const u64 *)((q) + 8 * (k)))
 
-/* The OR of the 64 bytes at @q, as words. */
-static u64 soft_or64(const u8 *q)
-{
-	return SOFT_W(q, 0) | SOFT_W(q, 1) | SOFT_W(q, 2) | SOFT_W(q, 3) |
-	       SOFT_W(q, 4) | SOFT_W(q, 5) | SOFT_W(q, 6) | SOFT_W(q, 7);
-}
-
 /*
  * Do the 64 bytes at @q repeat the 8-byte pattern @pw?  Every word is @pw
  * iff their OR and their AND both are.
  */
 static bool soft_match64(const u8 *q, u64 pw)
 {
-	return soft_or64(q) == pw &&
+	return migaccel_or64(q) == pw &&
 	       (SOFT_W(q, 0) & SOFT_W(q, 1) & SOFT_W(q, 2) & SOFT_W(q, 3) &
 		SOFT_W(q, 4) & SOFT_W(q, 5) & SOFT_W(q, 6) & SOFT_W(q, 7)) == pw;
 }
@@ -133,15 +126,8 @@ static void soft_compval(const struct dsa_hw_desc *desc, u32 len,
 	 */
 	if (!pw) {
 		/* Zero, the pattern of every ZERO_SCAN: 256 bytes a step. */
-		const u8 *q = p, *end = p + (len & ~255u);
-
-		for (; q < end; q += 256)
-			if (soft_or64(q) | soft_or64(q + 64) |
-			    soft_or64(q + 128) | soft_or64(q + 192))
-				break;
-		i = q - p;
-		for (; i + 64 <= len; i += 64)
-			if (soft_or64(p + i))
+		for (i = migaccel_zero_prefix(p, len); i + 64 <= len; i += 64)
+			if (migaccel_or64(p + i))
 				break;
 	} else {
 		for (; i + 64 <= len; i += 64)

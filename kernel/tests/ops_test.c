@@ -1199,5 +1199,143 @@ static struct kunit_suite migaccel_crc64_suite = {
 	.test_cases = migaccel_crc64_cases,
 };
 
+#define ZERO_BUF_SIZE	(8192 + 64)
+
+/*
+ * Every position of one nonzero byte (of each bit's worth: 0x01, 0x80),
+ * at every length that matters around the 256-byte step and a page, at
+ * aligned and unaligned starts: both paths give the byte-wise answer.
+ */
+static void zero_prefix_one_byte(struct kunit *test)
+{
+	static const size_t lens[] = { 0, 1, 255, 256, 257, 511, 512, 4095,
+				       4096, 4097, 8192 };
+	static const unsigned int offs[] = { 0, 1, 8, 32, 63 };
+	u8 *b = buf(test, ZERO_BUF_SIZE);
+	unsigned int o, l, bad = 0;
+	size_t pos, want;
+
+	for (o = 0; o < ARRAY_SIZE(offs); o++) {
+		u8 *p = b + offs[o];
+
+		for (l = 0; l < ARRAY_SIZE(lens); l++) {
+			size_t len = lens[l];
+
+			/* Reading past the end: zero_prefix_ends_at_guard_page. */
+			KUNIT_EXPECT_EQ(test, migaccel_zero_prefix(p, len),
+					len & ~(size_t)255);
+			for (pos = 0; pos < len; pos += pos < 600 ? 1 : 13) {
+				size_t simd, words;
+
+				p[pos] = pos & 1 ? 0x80 : 0x01;
+				/* The 256 bytes holding it, if whole. */
+				want = pos < (len & ~(size_t)255) ?
+				       pos & ~(size_t)255 : len & ~(size_t)255;
+				simd = migaccel_zero_prefix(p, len);
+				words = migaccel_zero_prefix_words(p, len);
+				if ((simd != want || words != want) && !bad++)
+					KUNIT_FAIL(test,
+						   "len %zu offset %u byte %zu: %zu/%zu, want %zu",
+						   len, offs[o], pos, simd,
+						   words, want);
+				p[pos] = 0;
+			}
+		}
+	}
+	KUNIT_EXPECT_EQ(test, bad, 0);
+}
+
+/*
+ * Buffers that end where their vmalloc area's guard page begins: a scan
+ * that read one byte past the end would fault (the AVX2 path is not
+ * instrumented by KASAN).
+ */
+static void zero_prefix_ends_at_guard_page(struct kunit *test)
+{
+	static const size_t lens[] = { 256, 4096, 4352, 8192 };
+	u8 *v = vzalloc(8192);
+	unsigned int l;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (l = 0; l < ARRAY_SIZE(lens); l++) {
+		u8 *p = v + 8192 - lens[l];
+
+		KUNIT_EXPECT_EQ(test, migaccel_zero_prefix(p, lens[l]),
+				lens[l]);
+		KUNIT_EXPECT_EQ(test, migaccel_zero_prefix_words(p, lens[l]),
+				lens[l]);
+		p[lens[l] - 1] = 1;
+		KUNIT_EXPECT_EQ(test, migaccel_zero_prefix(p, lens[l]),
+				lens[l] - 256);
+		p[lens[l] - 1] = 0;
+	}
+	vfree(v);
+}
+
+/* migaccel_cpu_zero(page, from) against memchr_inv(), one byte set. */
+static void zero_cpu_zero_from(struct kunit *test)
+{
+	static const u32 froms[] = { 0, 1, 8, 255, 256, 300, 4032, 4095 };
+	u8 *page = buf(test, PAGE_SIZE);
+	unsigned int f;
+	u32 pos;
+
+	for (f = 0; f < ARRAY_SIZE(froms); f++) {
+		KUNIT_EXPECT_TRUE(test, migaccel_cpu_zero(page, froms[f]));
+		for (pos = 0; pos < PAGE_SIZE; pos += 7) {
+			page[pos] = 0x40;
+			KUNIT_EXPECT_EQ_MSG(test,
+					    migaccel_cpu_zero(page, froms[f]),
+					    pos < froms[f], "from %u byte %u",
+					    froms[f], pos);
+			page[pos] = 0;
+		}
+	}
+}
+
+/*
+ * The AVX2 path is on wherever the CPU has AVX2 (the test VMs' -cpu max
+ * does), so the cases above ran it; inside kernel_fpu_begin() the word
+ * path answers, the same.
+ */
+static void zero_prefix_paths(struct kunit *test)
+{
+	u8 *p = buf(test, ZERO_BUF_SIZE);
+	size_t got[3];
+
+#ifdef CONFIG_X86_64
+	/* Every kernel that runs on AVX2 enables YMM state. */
+	if (boot_cpu_has(X86_FEATURE_AVX2))
+		KUNIT_EXPECT_TRUE(test, migaccel_zero_prefix_simd());
+	kernel_fpu_begin();
+#endif
+	got[0] = migaccel_zero_prefix(p, 8192);
+	p[5000] = 1;
+	got[1] = migaccel_zero_prefix(p, 8192);
+	got[2] = migaccel_zero_prefix(p + 1, 4999);
+#ifdef CONFIG_X86_64
+	kernel_fpu_end();
+#endif
+	KUNIT_EXPECT_EQ(test, got[0], 8192);
+	KUNIT_EXPECT_EQ(test, got[1], 4864);
+	KUNIT_EXPECT_EQ(test, got[2], 4864);
+	kunit_info(test, "AVX2 path %s\n",
+		   migaccel_zero_prefix_simd() ? "enabled" : "disabled");
+}
+
+static struct kunit_case migaccel_zero_cases[] = {
+	KUNIT_CASE(zero_prefix_one_byte),
+	KUNIT_CASE(zero_prefix_ends_at_guard_page),
+	KUNIT_CASE(zero_cpu_zero_from),
+	KUNIT_CASE(zero_prefix_paths),
+	{}
+};
+
+static struct kunit_suite migaccel_zero_suite = {
+	.name = "migaccel_zero",
+	.test_cases = migaccel_zero_cases,
+};
+
 kunit_test_suites(&migaccel_desc_ops_suite, &migaccel_soft_ops_suite,
-		  &migaccel_finish_suite, &migaccel_crc64_suite);
+		  &migaccel_finish_suite, &migaccel_crc64_suite,
+		  &migaccel_zero_suite);
