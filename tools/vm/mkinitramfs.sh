@@ -165,6 +165,10 @@ echo "# migaccel-vm: start $(uname -r)" >$res
 # Leak details go to dmesg too, where logcheck.sh looks for them.
 [ -w /sys/module/kmemleak/parameters/verbose ] &&
 	echo 1 >/sys/module/kmemleak/parameters/verbose
+# No automatic scans (the first a minute after boot, then every ten
+# minutes): each walks the VM's memory on a vCPU the tests want.  The two
+# scans after the tests, below, find what leaked.
+[ -w /sys/kernel/debug/kmemleak ] && echo scan=off >/sys/kernel/debug/kmemleak
 
 failed=""
 while read -r ko; do
