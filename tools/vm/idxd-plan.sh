@@ -17,8 +17,9 @@
 #   - pinned pages are balanced and the module unloads.
 # Settings in /etc/migaccel.env besides the tests' sizes:
 # MIGACCEL_IDXD_QOS=0 leaves migaccel_qos out, MIGACCEL_IDXD_HALT=0 raises
-# only the software error, not the halt (tools/check.sh says why for the
-# debug kernel's stage).
+# only the software error, not the halt, MIGACCEL_IDXD_POLL_LIB=0 leaves
+# the library's tests out of the polling pass (tools/check.sh says why
+# for the debug kernel's stage).
 # Output: "### BEGIN name" / "### END name rc=N" sections, as vm-plan.sh.
 
 if [ -f /etc/migaccel.env ]; then
@@ -252,9 +253,13 @@ end model_executed_every_op $fail
 # Polling completion: the kernel-path tests again.
 echo Y >/sys/module/migaccel/parameters/idxd_poll
 run_test migaccel_ops.idxd_poll /bin-test/migaccel_ops -F fault
-for t in ops_paths zero_scan_paths; do
-	run_test "$t.idxd_poll" "/bin-test/$t"
-done
+if [ "${MIGACCEL_IDXD_POLL_LIB:-1}" = 0 ]; then
+	echo "# ops_paths, zero_scan_paths: not run polling in this stage (MIGACCEL_IDXD_POLL_LIB=0)"
+else
+	for t in ops_paths zero_scan_paths; do
+		run_test "$t.idxd_poll" "/bin-test/$t"
+	done
+fi
 echo N >/sys/module/migaccel/parameters/idxd_poll
 
 # A work queue disabled under 16 threads running batches.
