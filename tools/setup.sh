@@ -20,8 +20,9 @@ packages=(
 	zlib1g-dev libdeflate-dev libisal-dev libnl-3-dev libnl-genl-3-dev
 	# static checks and man pages
 	sparse man-db groff-base
-	# VM tests and the demo
-	linux-image-6.12-amd64 qemu-system-x86 busybox-static
+	# VM tests and the demo (zstd: scripts/extract-vmlinux unpacks
+	# Debian's kernel image with unzstd for the demo's guests)
+	linux-image-6.12-amd64 qemu-system-x86 busybox-static zstd
 	# Debian packages (make deb) and their test: a clean root made with
 	# debootstrap, DKMS, the accel-config profile, the systemd unit
 	debhelper dh-dkms dkms dpkg-dev fakeroot lintian debootstrap

@@ -105,7 +105,10 @@ start_qemu src
 src_pid=$!
 start_qemu dst -S -incoming defer
 dst_pid=$!
-wait_for "$tmo" grep -qs 'migaccel-demo: ready' "$out/src.console" ||
+# Until the guest is ready, or the source QEMU has exited (it failed).
+wait_for "$tmo" sh -c "grep -qs 'migaccel-demo: ready' '$out/src.console' ||
+	! kill -0 $src_pid 2>/dev/null"
+grep -qs 'migaccel-demo: ready' "$out/src.console" ||
 	fail "the guest did not get ready (see $out/src.console)"
 
 caps='{"execute":"migrate-set-capabilities","arguments":{"capabilities":[{"capability":"multifd","state":'"${DEMO_MULTIFD:-true}"'}]}}'

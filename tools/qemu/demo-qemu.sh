@@ -37,9 +37,11 @@ kver=$(ls -1 /usr/src | sed -n 's/^linux-headers-\(6\.12\..*-amd64\)$/\1/p' | so
 kernel=$out/vmlinux-$kver
 if [ ! -s "$kernel" ]; then
 	src=$(tools/vm/linux-source.sh)
+	# extract-vmlinux exits 0 even when it finds nothing (a decompressor
+	# missing): an empty output is its failure.
 	bash "$src/scripts/extract-vmlinux" "/boot/vmlinuz-$kver" >"$kernel.tmp" &&
-		mv "$kernel.tmp" "$kernel" ||
-		{ echo "demo-qemu: cannot extract vmlinux from /boot/vmlinuz-$kver"; exit 1; }
+		[ -s "$kernel.tmp" ] && mv "$kernel.tmp" "$kernel" ||
+		{ echo "demo-qemu: cannot extract vmlinux from /boot/vmlinuz-$kver (is zstd installed? tools/setup.sh)"; exit 1; }
 fi
 
 echo "demo-qemu: building (or reusing) the project's QEMU"
