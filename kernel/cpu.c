@@ -63,18 +63,17 @@ static void zlib_put(struct zlib_slot *slot)
  * @p: data
  * @len: bytes
  *
+ * memchr_inv(), which compares a word at a time, rounded down to 256.
+ *
  * Context: any.
  * Return: as migaccel_zero_prefix().
  */
 size_t migaccel_zero_prefix_words(const void *p, size_t len)
 {
-	const u8 *q = p, *end = q + (len & ~(size_t)255);
+	size_t whole = len & ~(size_t)255;
+	const u8 *nz = memchr_inv(p, 0, whole);
 
-	for (; q < end; q += 256)
-		if (migaccel_or64(q) | migaccel_or64(q + 64) |
-		    migaccel_or64(q + 128) | migaccel_or64(q + 192))
-			break;
-	return q - (const u8 *)p;
+	return nz ? (nz - (const u8 *)p) & ~(size_t)255 : whole;
 }
 EXPORT_SYMBOL_IF_KUNIT(migaccel_zero_prefix_words);
 
@@ -94,9 +93,6 @@ static void zero_avx2_init(void)
 {
 }
 #endif
-
-/* Bytes per kernel_fpu_begin(), which disables preemption: a page. */
-#define ZERO_FPU_CHUNK	4096
 
 /**
  * migaccel_zero_prefix() - how much of a buffer is zero, 256 bytes a step
@@ -120,7 +116,7 @@ size_t migaccel_zero_prefix(const void *p, size_t len)
 	if (zero_use_avx2 && whole && irq_fpu_usable()) {
 		kasan_check_read(p, whole);
 		do {
-			step = min_t(size_t, whole - done, ZERO_FPU_CHUNK);
+			step = min_t(size_t, whole - done, MIGACCEL_FPU_CHUNK);
 			kernel_fpu_begin();
 			n = migaccel_zero_prefix_avx2(p + done, step);
 			kernel_fpu_end();

@@ -28,9 +28,6 @@
 /* Shorter buffers are not worth the FPU state save. */
 #define CRC64_PCLMUL_MIN	64
 
-/* Bytes per kernel_fpu_begin(), which disables preemption. */
-#define CRC64_FPU_CHUNK		4096
-
 /**
  * migaccel_crc64_xpow() - a power of x modulo the CRC-64 polynomial
  * @n: the exponent
@@ -116,7 +113,7 @@ static u64 crc64_pclmul(u64 crc, const u8 **p, size_t *len)
 	if (*len < CRC64_PCLMUL_MIN || !crc64_use_pclmul || !irq_fpu_usable())
 		return crc;
 	do {
-		n = min_t(size_t, *len, CRC64_FPU_CHUNK) & ~(size_t)15;
+		n = min_t(size_t, *len, MIGACCEL_FPU_CHUNK) & ~(size_t)15;
 		kernel_fpu_begin();
 		crc = migaccel_crc64_pclmul(crc, *p, n, &crc64_keys);
 		kernel_fpu_end();

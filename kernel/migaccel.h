@@ -675,6 +675,13 @@ bool migaccel_crc64_pclmul_enabled(void);
 void migaccel_crc64_init(void);
 
 /* cpu.c */
+/*
+ * Most bytes the SIMD helpers (zero prefix, CRC64) handle per
+ * kernel_fpu_begin(), which disables preemption: a page, as the kernel's
+ * own SIMD code does.
+ */
+#define MIGACCEL_FPU_CHUNK	4096
+
 /* The OR of the 64 bytes at @p, as words. */
 static __always_inline u64 migaccel_or64(const u8 *p)
 {

@@ -57,7 +57,8 @@ static __always_inline void *soft_va(u64 pa, u32 len)
 }
 
 /* Write a record as a device does: everything, then the status byte. */
-static void soft_write_comp(u64 addr, const void *rec, size_t size)
+static __always_inline void soft_write_comp(u64 addr, const void *rec,
+					    size_t size)
 {
 	u8 *comp = soft_va(addr, size);
 
@@ -119,31 +120,34 @@ static void soft_compval(const struct dsa_hw_desc *desc, u32 len,
 		soft_fault(res, 0, desc->src_addr);
 		return;
 	}
-	/*
-	 * 64 bytes at a time while they match (byte i is compared with
-	 * pattern byte i % 8, so word i / 8 with the whole pattern); the
-	 * word, then the byte, of the first mismatch are found below.
-	 */
 	if (!pw) {
-		/* Zero, the pattern of every ZERO_SCAN: 256 bytes a step. */
-		for (i = migaccel_zero_prefix(p, len); i + 64 <= len; i += 64)
-			if (migaccel_or64(p + i))
-				break;
+		/* Zero, the pattern of every ZERO_SCAN: the first other byte. */
+		const u8 *nz;
+
+		i = migaccel_zero_prefix(p, len);
+		nz = memchr_inv(p + i, 0, len - i);
+		i = nz ? nz - p : len;
 	} else {
+		/*
+		 * 64 bytes at a time while they match (byte i is compared with
+		 * pattern byte i % 8, so word i / 8 with the whole pattern);
+		 * the word, then the byte, of the first mismatch.
+		 */
 		for (; i + 64 <= len; i += 64)
 			if (!soft_match64(p + i, pw))
 				break;
+		for (; i + 8 <= len; i += 8)
+			if (get_unaligned((const u64 *)(p + i)) != pw)
+				break;
+		for (; i < len; i++)
+			if (p[i] != pat[i & 7])
+				break;
 	}
-	for (; i + 8 <= len; i += 8)
-		if (get_unaligned((const u64 *)(p + i)) != pw)
-			break;
-	for (; i < len; i++) {
-		if (p[i] != pat[i & 7]) {
-			res->status = DSA_COMP_SUCCESS;
-			res->result = 1;
-			res->bytes_completed = i < words ? i & ~7u : i;
-			return;
-		}
+	if (i < len) {
+		res->status = DSA_COMP_SUCCESS;
+		res->result = 1;
+		res->bytes_completed = i < words ? i & ~7u : i;
+		return;
 	}
 	soft_finish(desc, len, res);
 }
