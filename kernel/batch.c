@@ -628,13 +628,18 @@ efault:
 	return -EFAULT;
 }
 
-/* Outcomes to user memory: the op array's out_ fields, then the bitmap. */
+/*
+ * Outcomes to user memory: the op array's out_ fields (a MIGACCEL_ZERO_SCAN
+ * call has none: @cmd->ops is 0), then the bitmap.
+ */
 static int batch_write_back(const struct migaccel_batch *cmd,
 			    struct migaccel_job *job,
 			    const unsigned long *bitmap)
 {
 	u32 i;
 
+	if (!cmd->ops)
+		return batch_write_bitmap(cmd, bitmap);
 	/* Only the out_ fields change. */
 	if (!user_write_access_begin(u64_to_user_ptr(cmd->ops),
 				     (size_t)cmd->nr_ops * cmd->op_size))
@@ -700,6 +705,33 @@ static void bctx_free(struct migaccel_bctx *ctx)
 	kfree(ctx);
 }
 
+/* A context for @cmd with a job of its size; NULL when out of memory. */
+static struct migaccel_bctx *bctx_alloc(struct migaccel_channel *ch,
+					const struct migaccel_batch *cmd)
+{
+	unsigned int nr = cmd->nr_ops;
+	struct migaccel_bctx *ctx;
+	struct migaccel_job *job;
+
+	/* One allocation: the context and its bitmap, zeroed. */
+	ctx = kzalloc(struct_size(ctx, bitmap,
+				  BITS_TO_U64(nr) * sizeof(u64) / sizeof(long)),
+		      GFP_KERNEL_ACCOUNT);
+	if (!ctx)
+		return NULL;
+	ctx->cmd = *cmd;
+	job = migaccel_job_get(ch, nr);
+	if (!job) {
+		kfree(ctx);
+		return NULL;
+	}
+	ctx->job = job;
+	kref_get(&ch->ref);
+	job->ch = ch;
+	job->stats = &ch->stats;
+	return ctx;
+}
+
 /* Validate, pin and chunk: nothing runs, nothing is written. */
 static int bctx_prepare(struct migaccel_channel *ch,
 			const struct migaccel_batch *cmd,
@@ -717,22 +749,10 @@ static int bctx_prepare(struct migaccel_channel *ch,
 	ret = batch_check(cmd);
 	if (ret)
 		return ret;
-	/* One allocation: the context and its bitmap, zeroed. */
-	ctx = kzalloc(struct_size(ctx, bitmap,
-				  BITS_TO_U64(nr) * sizeof(u64) / sizeof(long)),
-		      GFP_KERNEL_ACCOUNT);
+	ctx = bctx_alloc(ch, cmd);
 	if (!ctx)
 		return -ENOMEM;
-	ctx->cmd = *cmd;
-	job = migaccel_job_get(ch, nr);
-	if (!job) {
-		ret = -ENOMEM;
-		goto free;
-	}
-	ctx->job = job;
-	kref_get(&ch->ref);
-	job->ch = ch;
-	job->stats = &ch->stats;
+	job = ctx->job;
 	ret = batch_read_ops(cmd, job, &pins) ?:
 	      batch_probe_writable(cmd->ops, (size_t)cmd->nr_ops * cmd->op_size);
 	if (!ret && cmd->out_zero_bitmap)
@@ -817,45 +837,23 @@ static void bctx_publish(struct migaccel_channel *ch,
 		wake_up_all(&ch->wait);
 }
 
-/**
- * migaccel_batch_run() - execute MIGACCEL_BATCH for a channel's owner
- * @ch: the channel
- * @cmd: the command, copied from user space; out_ fields are set on
- *	success of a synchronous batch
- *
- * Context: process context of the channel's owner; sleeps.
- * Return: 0 once every operation has an outcome (or, with
- * MIGACCEL_BATCH_ASYNC, once the batch started); -EINVAL, -E2BIG,
- * -EOPNOTSUPP, -ENOENT or -EFAULT for a malformed batch, -ENOMEM (also
- * beyond RLIMIT_MEMLOCK), -EBUSY when the channel already has max_async
- * unreaped async batches, -EINTR when a fatal signal arrived, -ETIMEDOUT
- * when an engine did not complete.
+/*
+ * Run a prepared batch, which is consumed: charge its group, start it;
+ * an async one is then listed for REAP, a synchronous one waited for,
+ * and its outcomes written back (@out gets the counts).
  */
-int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd)
+static int bctx_execute(struct migaccel_channel *ch,
+			struct migaccel_bctx *ctx, bool async,
+			struct migaccel_batch *out)
 {
 	unsigned long timeout = msecs_to_jiffies(migaccel_timeout_ms);
-	bool async = cmd->flags & MIGACCEL_BATCH_ASYNC;
-	struct migaccel_bctx *ctx;
 	int ret;
 
-	/* A place among the channel's unreaped batches, taken first. */
-	if (async) {
-		spin_lock_irq(&ch->lock);
-		ret = ch->nr_async < READ_ONCE(migaccel_max_async) ? 0 : -EBUSY;
-		if (!ret)
-			ch->nr_async++;
-		spin_unlock_irq(&ch->lock);
-		if (ret)
-			return ret;
-	}
-	ret = bctx_prepare(ch, cmd, &ctx);
-	if (ret)
-		goto unreserve;
 	/* The group's bandwidth: wait for quota, or run on the CPU. */
 	ret = migaccel_qos_charge(&ch->qos, (u64)ctx->job->nr * MIGACCEL_PAGE_SIZE);
 	if (ret < 0) {
 		bctx_free(ctx);
-		goto unreserve;
+		return ret;
 	}
 	if (async) {
 		ctx->deadline = jiffies + timeout;
@@ -876,19 +874,194 @@ int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd)
 	ret = migaccel_job_wait(ctx->job, timeout);
 	if (!ret) {
 		ret = bctx_finish(ctx);
-		cmd->out_nr_failed = ctx->cmd.out_nr_failed;
-		cmd->out_nr_cpu = ctx->cmd.out_nr_cpu;
+		out->out_nr_failed = ctx->cmd.out_nr_failed;
+		out->out_nr_cpu = ctx->cmd.out_nr_cpu;
 	}
 	bctx_free(ctx);
 	return ret;
+}
 
-unreserve:
+/**
+ * migaccel_batch_run() - execute MIGACCEL_BATCH for a channel's owner
+ * @ch: the channel
+ * @cmd: the command, copied from user space; out_ fields are set on
+ *	success of a synchronous batch
+ *
+ * Context: process context of the channel's owner; sleeps.
+ * Return: 0 once every operation has an outcome (or, with
+ * MIGACCEL_BATCH_ASYNC, once the batch started); -EINVAL, -E2BIG,
+ * -EOPNOTSUPP, -ENOENT or -EFAULT for a malformed batch, -ENOMEM (also
+ * beyond RLIMIT_MEMLOCK), -EBUSY when the channel already has max_async
+ * unreaped async batches, -EINTR when a fatal signal arrived, -ETIMEDOUT
+ * when an engine did not complete.
+ */
+int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd)
+{
+	bool async = cmd->flags & MIGACCEL_BATCH_ASYNC;
+	struct migaccel_bctx *ctx;
+	int ret;
+
+	/* A place among the channel's unreaped batches, taken first. */
 	if (async) {
+		spin_lock_irq(&ch->lock);
+		ret = ch->nr_async < READ_ONCE(migaccel_max_async) ? 0 : -EBUSY;
+		if (!ret)
+			ch->nr_async++;
+		spin_unlock_irq(&ch->lock);
+		if (ret)
+			return ret;
+	}
+	ret = bctx_prepare(ch, cmd, &ctx);
+	if (!ret)
+		ret = bctx_execute(ch, ctx, async, cmd);
+	if (ret && async) {
 		spin_lock_irq(&ch->lock);
 		ch->nr_async--;
 		spin_unlock_irq(&ch->lock);
 	}
 	return ret;
+}
+
+/*
+ * MIGACCEL_ZERO_SCAN: each offset the caller lists becomes a zero scan of
+ * that page of @r, read, checked and set up in one pass with user access
+ * on (nothing in it calls out).  Returns -EFAULT when the list cannot be
+ * read, -EINVAL at the first offset that is not a page of @r, else 0.
+ */
+static int scan_read_pages(const struct migaccel_zero_scan *cmd,
+			   struct migaccel_job *job, struct migaccel_region *r)
+{
+	const u64 __user *u = u64_to_user_ptr(cmd->pages);
+	struct page *const *pages = r->pages;
+	const u64 length = r->length, id = cmd->region;
+	struct migaccel_jop *jop = job->ops;
+	u32 i, nr = cmd->nr_pages;
+	u64 off;
+
+	if (!user_read_access_begin(u, (size_t)nr * sizeof(*u)))
+		return -EFAULT;
+	for (i = 0; i < nr; i++, jop++) {
+		u64 *w = (u64 *)&jop->op;
+
+		unsafe_get_user(off, &u[i], efault);
+		if (unlikely(!PAGE_ALIGNED(off) || off >= length)) {
+			user_read_access_end();
+			return -EINVAL;
+		}
+		/*
+		 * The fields a zero scan uses (migaccel_job_get()), as
+		 * MIGACCEL_BATCH would have read them and batch_prepare_op()
+		 * set them up; scan_chunk() sets @chunk and @slot.
+		 */
+		w[OPW_CODE] = MIGACCEL_OP_ZERO_SCAN;
+		w[OPW_SRC] = off;
+		w[OPW_OUT] = 0;
+		w[OPW_RESULT] = 0;
+		w[OPW_IDS] = id;
+		jop->class = MIGACCEL_CLASS_DSA;
+		jop->region = r;
+		jop->src_idx = off >> PAGE_SHIFT;
+		jop->src = pages[jop->src_idx];
+	}
+	user_read_access_end();
+	return 0;
+
+efault:
+	user_read_access_end();
+	return -EFAULT;
+}
+
+/*
+ * The job's zero scans, all of one kind and in order, in chunks of at
+ * most @size: batch_chunk_op()'s result, a chunk at a time.
+ */
+static int scan_chunk(struct migaccel_job *job, unsigned int size)
+{
+	struct migaccel_chunk *chunk;
+	unsigned int i, k, n;
+
+	for (i = 0; i < job->nr; i += n) {
+		chunk = migaccel_job_new_chunk(job, MIGACCEL_CLASS_DSA);
+		if (!chunk)
+			return -ENOMEM;
+		n = min(job->nr - i, size);
+		for (k = 0; k < n; k++) {
+			chunk->op[k] = i + k;
+			job->ops[i + k].chunk = chunk;
+			job->ops[i + k].slot = k;
+		}
+		chunk->nr = n;
+		chunk->ops = BIT_ULL(MIGACCEL_OP_ZERO_SCAN);
+	}
+	return 0;
+}
+
+/* Validate and chunk a MIGACCEL_ZERO_SCAN call, as bctx_prepare() a batch. */
+static int scan_prepare(struct migaccel_channel *ch,
+			const struct migaccel_zero_scan *cmd,
+			struct migaccel_bctx **out)
+{
+	/* Only what the common path reads: no op array, the bitmap. */
+	struct migaccel_batch batch = {
+		.nr_ops = cmd->nr_pages,
+		.out_zero_bitmap = cmd->out_zero_bitmap,
+	};
+	struct migaccel_region *r;
+	struct migaccel_bctx *ctx;
+	struct migaccel_job *job;
+	int ret;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved || !cmd->nr_pages ||
+	    cmd->nr_pages > MIGACCEL_MAX_BATCH_OPS || !cmd->region)
+		return -EINVAL;
+	if (!cmd->out_zero_bitmap)
+		return -EFAULT;
+	ctx = bctx_alloc(ch, &batch);
+	if (!ctx)
+		return -ENOMEM;
+	job = ctx->job;
+	ret = migaccel_job_region(job, cmd->region, &r) ?:
+	      scan_read_pages(cmd, job, r) ?:
+	      batch_probe_writable(cmd->out_zero_bitmap,
+				   BITS_TO_U64(cmd->nr_pages) * sizeof(u64)) ?:
+	      scan_chunk(job, job->dsa_chunk);
+	if (ret)
+		goto free;
+	migaccel_inject_take(&ch->inject, &job->fault);
+	*out = ctx;
+	return 0;
+
+free:
+	bctx_free(ctx);
+	return ret;
+}
+
+/**
+ * migaccel_zero_scan_run() - execute MIGACCEL_ZERO_SCAN for a channel's owner
+ * @ch: the channel
+ * @cmd: the command, copied from user space; out_nr_cpu is set on success
+ *
+ * Context: process context of the channel's owner; sleeps.
+ * Return: 0 once every page is scanned and the bitmap written; -EINVAL,
+ * -EOPNOTSUPP, -ENOENT or -EFAULT for a malformed call, -ENOMEM,
+ * -EINTR when a fatal signal arrived, -ETIMEDOUT when an engine did not
+ * complete, -EIO if a scan failed (which the CPU finish rules out).
+ */
+int migaccel_zero_scan_run(struct migaccel_channel *ch,
+			   struct migaccel_zero_scan *cmd)
+{
+	struct migaccel_batch out = {};
+	struct migaccel_bctx *ctx;
+	int ret;
+
+	ret = scan_prepare(ch, cmd, &ctx) ?:
+	      bctx_execute(ch, ctx, false, &out);
+	if (ret)
+		return ret;
+	cmd->out_nr_cpu = out.out_nr_cpu;
+	return out.out_nr_failed ? -EIO : 0;
 }
 
 /*

@@ -74,6 +74,11 @@ static int migaccel_batch_ioctl(struct migaccel_ucmd *ucmd)
 	return migaccel_batch_run(ucmd->ch, ucmd->cmd);
 }
 
+static int migaccel_zero_scan_ioctl(struct migaccel_ucmd *ucmd)
+{
+	return migaccel_zero_scan_run(ucmd->ch, ucmd->cmd);
+}
+
 static int migaccel_region_register_ioctl(struct migaccel_ucmd *ucmd)
 {
 	return migaccel_region_register(ucmd->ch, ucmd->cmd);
@@ -134,6 +139,7 @@ union migaccel_ucmd_buffer {
 	struct migaccel_reap reap;
 	struct migaccel_set_eventfd set_eventfd;
 	struct migaccel_sva_bind sva_bind;
+	struct migaccel_zero_scan zero_scan;
 };
 
 /**
@@ -195,6 +201,9 @@ static const struct migaccel_ioctl_op migaccel_ioctl_ops[] = {
 	[MIGACCEL_CMD_SVA_BIND - MIGACCEL_CMD_BASE] =
 		IOCTL_OP(MIGACCEL_SVA_BIND, migaccel_sva_bind_ioctl,
 			 struct migaccel_sva_bind, out_engines, true, true, NULL),
+	[MIGACCEL_CMD_ZERO_SCAN - MIGACCEL_CMD_BASE] =
+		IOCTL_OP(MIGACCEL_ZERO_SCAN, migaccel_zero_scan_ioctl,
+			 struct migaccel_zero_scan, __reserved, true, true, NULL),
 };
 
 static long migaccel_ioctl(struct file *filp, unsigned int cmd,

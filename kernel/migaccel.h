@@ -743,6 +743,8 @@ static inline enum migaccel_class migaccel_op_class(u32 opcode)
 
 /* batch.c */
 int migaccel_batch_run(struct migaccel_channel *ch, struct migaccel_batch *cmd);
+int migaccel_zero_scan_run(struct migaccel_channel *ch,
+			   struct migaccel_zero_scan *cmd);
 int migaccel_reap(struct migaccel_channel *ch, struct migaccel_reap *cmd);
 bool migaccel_async_ready(struct migaccel_channel *ch);
 void migaccel_async_deadline(struct migaccel_channel *ch);

@@ -177,6 +177,61 @@ TEST_F(fail_nth, batch_unwinds_at_every_allocation)
 	TH_LOG("%u injection points failed cleanly", failures);
 }
 
+/* The same pages as a MIGACCEL_ZERO_SCAN page list, in a region. */
+TEST_F(fail_nth, zero_scan_unwinds_at_every_allocation)
+{
+	struct migaccel_zero_scan scan;
+	unsigned int n, i, failures = 0;
+	uint64_t offs[NR];
+	uint32_t region;
+	int ret, clean;
+
+	for (i = 0; i < NR; i++)
+		offs[i] = (uint64_t)i * PAGE;
+	for (n = 1; n < MAX_NTH; n++) {
+		/* A fresh channel and region: see the batch sweep. */
+		ASSERT_EQ(0, reopen_channel(self));
+		ASSERT_EQ(0, _region_register(self->fd, self->buf,
+					      (uint64_t)NR * PAGE, &region));
+		memset(self->bitmap, 0xab, sizeof(self->bitmap));
+		memset(&scan, 0, sizeof(scan));
+		scan.size = sizeof(scan);
+		scan.nr_pages = NR;
+		scan.region = region;
+		scan.pages = (uintptr_t)offs;
+		scan.out_zero_bitmap = (uintptr_t)self->bitmap;
+		scan.out_nr_cpu = 0x55;
+
+		ASSERT_EQ(0, arm_fail_nth(self->nth, n));
+		ret = ioctl(self->fd, MIGACCEL_ZERO_SCAN, &scan) ? -errno : 0;
+		clean = disarm_fail_nth(self->nth);
+		ASSERT_LE(0, clean);
+
+		if (ret) {
+			failures++;
+			ASSERT_EQ(-ENOMEM, ret) TH_LOG("fail-nth %u", n);
+			ASSERT_EQ(0x55, scan.out_nr_cpu);
+			for (i = 0; i < ARRAY_SIZE(self->bitmap); i++)
+				ASSERT_EQ(0xababababababababull,
+					  self->bitmap[i]);
+			ASSERT_EQ(0, _region_unregister(self->fd, region, 0));
+			ASSERT_EQ(self->pins_before, pins_held())
+				TH_LOG("pins leaked at fail-nth %u", n);
+			continue;
+		}
+		for (i = 0; i < NR; i++)
+			ASSERT_EQ(i % 3 != 0,
+				  (self->bitmap[i / 64] >> (i % 64)) & 1);
+		ASSERT_EQ(0, _region_unregister(self->fd, region, 0));
+		if (clean)
+			break;
+	}
+	ASSERT_LT(n, MAX_NTH);
+	/* The sweep reached at least the context, the job and its chunks. */
+	ASSERT_LE(3, failures);
+	TH_LOG("%u injection points failed cleanly", failures);
+}
+
 TEST_F(fail_nth, open_unwinds_at_every_allocation)
 {
 	unsigned int n, failures = 0;

@@ -5,8 +5,9 @@
  * For MIGACCEL_HOSTILE_SECONDS (default 60):
  *
  * - MIGACCEL_HOSTILE_THREADS threads (default 6) share one channel.  Each
- *   submits synchronous and asynchronous batches on its own memory and
- *   checks every result against the CPU, reaps any thread's batches,
+ *   submits synchronous and asynchronous batches and page-list zero
+ *   scans (MIGACCEL_ZERO_SCAN) on its own memory and checks every result
+ *   against the CPU, reaps any thread's batches,
  *   polls, registers and unregisters regions (and unregisters ids it
  *   guesses), sets the eventfd, passes argument structs in read-only
  *   memory, makes an async batch's op array vanish before it is reaped,
@@ -465,6 +466,48 @@ static void submit_sync(struct thread *t, bool in_region)
 	work_check(w, in_region ? "sync region" : "sync");
 }
 
+/*
+ * Pages of the thread's region as a MIGACCEL_ZERO_SCAN page list, in any
+ * order and some twice, checked against the CPU.
+ */
+static void submit_page_scan(struct thread *t)
+{
+	struct migaccel_zero_scan z = { .size = sizeof(z) };
+	uint64_t offs[MAX_OPS], bits[(MAX_OPS + 63) / 64];
+	unsigned int i, nr = 1 + rng_next(&t->rng) % MAX_OPS;
+	uint8_t *src = t->sync->src;
+	int ret;
+
+	fill_pages(src, MAX_OPS, &t->rng);
+	for (i = 0; i < nr; i++)
+		offs[i] = rng_next(&t->rng) % MAX_OPS * PAGE;
+	memset(bits, 0xa5, sizeof(bits));
+	z.nr_pages = nr;
+	z.region = t->region;
+	z.pages = (uintptr_t)offs;
+	z.out_zero_bitmap = (uintptr_t)bits;
+	ret = call(t->fd, MIGACCEL_ZERO_SCAN, &z);
+	/* As submit_sync(): the region may be gone. */
+	if (ret == -ENOENT) {
+		t->region = 0;
+		return;
+	}
+	if (ret) {
+		if (ret != -EBADF && ret != -EINTR)
+			violation("page scan: %d", ret);
+		return;
+	}
+	for (i = 0; i < nr; i++)
+		if ((bits[i / 64] >> (i % 64) & 1) != page_zero(src + offs[i]))
+			violation("page scan: page %u (offset %llu): %d, CPU %d",
+				  i, (unsigned long long)offs[i],
+				  (int)(bits[i / 64] >> (i % 64) & 1),
+				  page_zero(src + offs[i]));
+	if (bits[nr / 64] >> (nr % 64))
+		violation("page scan: bits past page %u", nr);
+	atomic_fetch_add(&sh->checked_ops, nr);
+}
+
 static void region_toggle(struct thread *t)
 {
 	int ret;
@@ -541,13 +584,15 @@ static void malformed(struct thread *t)
 		struct migaccel_region_register reg;
 		struct migaccel_region_unregister unreg;
 		struct migaccel_set_eventfd efd;
+		struct migaccel_zero_scan scan;
 		uint8_t raw[256];
 	} u;
+	uint64_t off = 0;
 	struct migaccel_op op = { .opcode = MIGACCEL_OP_ZERO_SCAN };
 	int fd = t->fd;
 
 	memset(&u, 0, sizeof(u));
-	switch (rng_next(&t->rng) % 16) {
+	switch (rng_next(&t->rng) % 18) {
 	case 0:
 		u.info.size = sizeof(u.info);
 		expect(fd, MIGACCEL_INFO, &u, 0, "info");
@@ -635,6 +680,20 @@ static void malformed(struct thread *t)
 		if (((struct migaccel_op *)(t->rmem + PAGE / 2))->out_result)
 			violation("read-only batch wrote its result");
 		break;
+	case 15:
+		u.scan.size = sizeof(u.scan);
+		u.scan.nr_pages = 1;
+		u.scan.region = 0x7fff0000u + rng_next(&t->rng) % 0xffff;
+		u.scan.pages = (uintptr_t)&off;
+		u.scan.out_zero_bitmap = (uintptr_t)&off;
+		expect(fd, MIGACCEL_ZERO_SCAN, &u, -ENOENT, "page scan region");
+		break;
+	case 16:
+		u.scan.size = sizeof(u.scan);
+		u.scan.nr_pages = 1 + rng_next(&t->rng) % 2048;
+		u.scan.flags = 1;
+		expect(fd, MIGACCEL_ZERO_SCAN, &u, -EOPNOTSUPP, "page scan flags");
+		break;
 	default:
 		u.efd.size = sizeof(u.efd);
 		u.efd.fd = rng_next(&t->rng) & 1 ? t->efd : -1;
@@ -661,7 +720,9 @@ static void *thread_main(void *p)
 			submit_sync(t, false);
 			break;
 		case 4 ... 5:
-			if (t->region)
+			if (t->region && r == 5)
+				submit_page_scan(t);
+			else if (t->region)
 				submit_sync(t, true);
 			else
 				region_toggle(t);

@@ -79,6 +79,20 @@ static inline int _region_unregister(int fd, uint32_t id, uint32_t flags)
 	return ioctl(fd, MIGACCEL_REGION_UNREGISTER, &u) ? -errno : 0;
 }
 
+/* Set the fault injection of the channel open on @fd: 0, or -errno. */
+static inline int channel_inject(int fd, const char *spec)
+{
+	struct migaccel_info info = { .size = sizeof(info) };
+	char path[128];
+
+	if (ioctl(fd, MIGACCEL_INFO, &info))
+		return -errno;
+	snprintf(path, sizeof(path),
+		 "/sys/kernel/debug/migaccel/channel-%u/inject",
+		 info.out_channel_id);
+	return write_file(path, spec);
+}
+
 /* VmLck of this process in KiB, or -1. */
 static inline long vm_locked_kb(void)
 {

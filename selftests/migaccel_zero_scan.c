@@ -670,4 +670,234 @@ TEST_F(migaccel, forked_child_cannot_use_channel)
 	check_against_cpu(_metadata, self, 4);
 }
 
+/*
+ * MIGACCEL_ZERO_SCAN: the same scans as a list of page offsets in a
+ * region.  The reference is the byte loop of cpu_page_is_zero().
+ */
+struct page_scan {
+	uint32_t region;
+	uint64_t offs[MAX_OPS + 1];
+	struct migaccel_zero_scan cmd;
+};
+
+static int _zero_scan(int fd, struct migaccel_zero_scan *cmd)
+{
+	return ioctl(fd, MIGACCEL_ZERO_SCAN, cmd) ? -errno : 0;
+}
+
+/* buf as a region, and a scan of its pages @idx[0..nr), bitmap poisoned. */
+static void page_scan_init(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(migaccel) * self, struct page_scan *s,
+			   const unsigned int *idx, unsigned int nr)
+{
+	unsigned int i;
+
+	if (!s->region)
+		ASSERT_EQ(0, _region_register(self->fd, self->buf,
+					      (uint64_t)NR_PAGES * PAGE,
+					      &s->region));
+	for (i = 0; i < nr; i++)
+		s->offs[i] = (uint64_t)idx[i] * PAGE;
+	memset(self->bitmap, FILL, sizeof(self->bitmap));
+	memcpy(self->saved_bitmap, self->bitmap, sizeof(self->bitmap));
+	memset(&s->cmd, 0, sizeof(s->cmd));
+	s->cmd.size = sizeof(s->cmd);
+	s->cmd.nr_pages = nr;
+	s->cmd.region = s->region;
+	s->cmd.pages = (uintptr_t)s->offs;
+	s->cmd.out_zero_bitmap = (uintptr_t)self->bitmap;
+	s->cmd.out_nr_cpu = FILL;
+}
+
+/* Each bit against the CPU; bits past nr 0, the words after untouched. */
+static void page_scan_check(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(migaccel) * self,
+			    const struct page_scan *s)
+{
+	unsigned int i, nr = s->cmd.nr_pages;
+
+	for (i = 0; i < nr; i++)
+		ASSERT_EQ(cpu_page_is_zero(self->buf + s->offs[i]),
+			  (int)(self->bitmap[i / 64] >> (i % 64) & 1))
+			TH_LOG("page %u (offset %llu)", i,
+			       (unsigned long long)s->offs[i]);
+	if (nr % 64)
+		ASSERT_EQ(0, self->bitmap[nr / 64] >> (nr % 64));
+	ASSERT_EQ(self->saved_bitmap[(nr + 63) / 64],
+		  self->bitmap[(nr + 63) / 64]);
+	ASSERT_LE(s->cmd.out_nr_cpu, nr);
+}
+
+/* Done with buf as a region: its pins go (the teardown counts them). */
+static void page_scan_end(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(migaccel) * self, struct page_scan *s)
+{
+	ASSERT_EQ(0, _region_unregister(self->fd, s->region, 0));
+	s->region = 0;
+}
+
+/* The call fails with @err, writes nothing and keeps no pin. */
+#define page_scan_err(self, s, err)                                           \
+	do {                                                                  \
+		ASSERT_EQ(-(err), _zero_scan((self)->fd, &(s)->cmd));         \
+		ASSERT_EQ(0, memcmp((self)->bitmap, (self)->saved_bitmap,     \
+				    sizeof((self)->bitmap)));                 \
+		ASSERT_EQ(FILL, (s)->cmd.out_nr_cpu);                         \
+		ASSERT_EQ((self)->pins_before + NR_PAGES, pins_held());       \
+	} while (0)
+
+TEST_F(migaccel, page_scan_random_lists_match_cpu)
+{
+	static const unsigned int sizes[] = { 1, 2, 63, 64, 65, 129, 500,
+					      MAX_OPS };
+	static struct page_scan s;
+	unsigned int idx[MAX_OPS];
+	unsigned int k, i;
+
+	memset(&s, 0, sizeof(s));
+	for (i = 0; i < NR_PAGES; i++)
+		make_page(self->buf + (size_t)i * PAGE, random() % NR_KINDS);
+	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
+		/* Any page of the region, in any order, some twice. */
+		for (i = 0; i < sizes[k]; i++)
+			idx[i] = random() % NR_PAGES;
+		page_scan_init(_metadata, self, &s, idx, sizes[k]);
+		ASSERT_EQ(0, _zero_scan(self->fd, &s.cmd));
+		page_scan_check(_metadata, self, &s);
+	}
+	page_scan_end(_metadata, self, &s);
+}
+
+TEST_F(migaccel, page_scan_one_byte_at_each_edge_and_last_page)
+{
+	static const unsigned int pos[] = { 0, 1, 7, 8, 255, 256, 2048, 4094,
+					    4095 };
+	static struct page_scan s;
+	unsigned int idx[ARRAY_SIZE(pos) + 2], i;
+
+	memset(&s, 0, sizeof(s));
+	for (i = 0; i < ARRAY_SIZE(pos); i++) {
+		idx[i] = 10 + i;
+		self->buf[(size_t)idx[i] * PAGE + pos[i]] = 0x80 >> (i % 8);
+	}
+	/* A zero page, and the region's last page with one byte. */
+	idx[i++] = 3;
+	idx[i] = NR_PAGES - 1;
+	self->buf[(size_t)NR_PAGES * PAGE - 1] = 1;
+	page_scan_init(_metadata, self, &s, idx, ARRAY_SIZE(idx));
+	ASSERT_EQ(0, _zero_scan(self->fd, &s.cmd));
+	page_scan_check(_metadata, self, &s);
+	/* Only the zero page's bit. */
+	ASSERT_EQ(1ull << ARRAY_SIZE(pos), self->bitmap[0]);
+	page_scan_end(_metadata, self, &s);
+}
+
+TEST_F(migaccel, page_scan_bad_calls_change_nothing)
+{
+	static struct page_scan s;
+	unsigned int idx[4] = { 0, 1, 2, 3 };
+	uint64_t *ro;
+	uint32_t other;
+
+	memset(&s, 0, sizeof(s));
+	self->buf[PAGE + 5] = 1;
+	page_scan_init(_metadata, self, &s, idx, 4);
+	s.cmd.flags = 1;
+	page_scan_err(self, &s, EOPNOTSUPP);
+	page_scan_init(_metadata, self, &s, idx, 4);
+	s.cmd.__reserved = 1;
+	page_scan_err(self, &s, EINVAL);
+	page_scan_init(_metadata, self, &s, idx, 0);
+	page_scan_err(self, &s, EINVAL);
+	page_scan_init(_metadata, self, &s, idx, 4);
+	s.cmd.nr_pages = MAX_OPS + 1;
+	page_scan_err(self, &s, EINVAL);
+	page_scan_init(_metadata, self, &s, idx, 4);
+	s.cmd.region = 0;
+	page_scan_err(self, &s, EINVAL);
+	page_scan_init(_metadata, self, &s, idx, 4);
+	s.cmd.region = s.region + 1000;
+	page_scan_err(self, &s, ENOENT);
+	/* Offsets: unaligned, one past the end, far past it; the last bad. */
+	page_scan_init(_metadata, self, &s, idx, 4);
+	s.offs[3] += 8;
+	page_scan_err(self, &s, EINVAL);
+	page_scan_init(_metadata, self, &s, idx, 4);
+	s.offs[3] = (uint64_t)NR_PAGES * PAGE;
+	page_scan_err(self, &s, EINVAL);
+	page_scan_init(_metadata, self, &s, idx, 4);
+	s.offs[3] = 1ull << 63;
+	page_scan_err(self, &s, EINVAL);
+	/* Memory: no list, an unmapped one, no bitmap, a read-only one. */
+	page_scan_init(_metadata, self, &s, idx, 4);
+	s.cmd.pages = 0;
+	page_scan_err(self, &s, EFAULT);
+	ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	page_scan_init(_metadata, self, &s, idx, 4);
+	s.cmd.pages = (uintptr_t)ro;
+	ASSERT_EQ(0, munmap(ro, PAGE));
+	page_scan_err(self, &s, EFAULT);
+	page_scan_init(_metadata, self, &s, idx, 4);
+	s.cmd.out_zero_bitmap = 0;
+	page_scan_err(self, &s, EFAULT);
+	ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	page_scan_init(_metadata, self, &s, idx, 4);
+	s.cmd.out_zero_bitmap = (uintptr_t)ro;
+	page_scan_err(self, &s, EFAULT);
+	ASSERT_EQ(0, ro[0]);
+	ASSERT_EQ(0, munmap(ro, PAGE));
+	/* A struct that ends before __reserved. */
+	page_scan_init(_metadata, self, &s, idx, 4);
+	s.cmd.size = offsetof(struct migaccel_zero_scan, __reserved);
+	page_scan_err(self, &s, EINVAL);
+	/* An unregistered region is unknown; then the call works again. */
+	ASSERT_EQ(0, _region_register(self->fd, self->buf, PAGE, &other));
+	ASSERT_EQ(0, _region_unregister(self->fd, other, 0));
+	page_scan_init(_metadata, self, &s, idx, 4);
+	s.cmd.region = other;
+	page_scan_err(self, &s, ENOENT);
+	page_scan_init(_metadata, self, &s, idx, 4);
+	ASSERT_EQ(0, _zero_scan(self->fd, &s.cmd));
+	page_scan_check(_metadata, self, &s);
+	ASSERT_EQ(0xd, self->bitmap[0]);
+	page_scan_end(_metadata, self, &s);
+}
+
+/*
+ * An engine that stops at a page fault, fails a descriptor or a whole
+ * batch: the module finishes on the CPU, and the answer is still the
+ * CPU's.  Injection acts on the soft engine only: the emulated-device
+ * stages leave this case out.
+ */
+TEST_F(migaccel, page_scan_engine_faults_are_finished_on_cpu)
+{
+	static const char *const specs[] = {
+		"pagefault desc=%u byte=1500", "pagefault desc=%u byte=0",
+		"error desc=%u", "batchfail desc=%u",
+	};
+	static struct page_scan s;
+	unsigned int idx[200], i, k;
+	char spec[64];
+
+	memset(&s, 0, sizeof(s));
+	for (i = 0; i < 200; i++) {
+		idx[i] = i;
+		make_page(self->buf + (size_t)i * PAGE, i % 3 ? ONE_BYTE : ZERO);
+	}
+	/* The faulting page has its only byte after the fault. */
+	memset(self->buf + 131 * PAGE, 0, PAGE);
+	self->buf[131 * PAGE + 3000] = 7;
+	for (k = 0; k < ARRAY_SIZE(specs); k++) {
+		snprintf(spec, sizeof(spec), specs[k], 131);
+		ASSERT_EQ(0, channel_inject(self->fd, spec));
+		page_scan_init(_metadata, self, &s, idx, 200);
+		ASSERT_EQ(0, _zero_scan(self->fd, &s.cmd));
+		page_scan_check(_metadata, self, &s);
+		ASSERT_LE(1, s.cmd.out_nr_cpu) TH_LOG("%s", spec);
+	}
+	page_scan_end(_metadata, self, &s);
+}
+
 TEST_HARNESS_MAIN

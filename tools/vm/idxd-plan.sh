@@ -166,6 +166,8 @@ for t in /bin-test/*; do
 		fi
 		args=$soft_only_qos ;;
 	migaccel_ops) args="-F fault" ;;
+	migaccel_zero_scan)
+		args="-T page_scan_engine_faults_are_finished_on_cpu" ;;
 	esac
 	[ -n "$args" ] && echo "# $name: soft-engine-only cases left out:" $args
 	# shellcheck disable=SC2086 # the options are words

@@ -25,7 +25,8 @@ enum {
 	MIGACCEL_CMD_REGION_UNREGISTER = 0x83,
 	MIGACCEL_CMD_REAP = 0x84,
 	MIGACCEL_CMD_SET_EVENTFD = 0x85,
-	MIGACCEL_CMD_SVA_BIND = 0x86
+	MIGACCEL_CMD_SVA_BIND = 0x86,
+	MIGACCEL_CMD_ZERO_SCAN = 0x87
 };
 
 /**
@@ -395,5 +396,43 @@ struct migaccel_sva_bind {
 };
 
 #define MIGACCEL_SVA_BIND _IO(MIGACCEL_TYPE, MIGACCEL_CMD_SVA_BIND)
+
+/**
+ * struct migaccel_zero_scan - MIGACCEL_ZERO_SCAN: which pages of a region are zero
+ * @size: sizeof(struct migaccel_zero_scan)
+ * @flags: must be 0
+ * @nr_pages: 1 to &migaccel_info.out_max_batch_ops
+ * @region: the region the pages are in (&migaccel_region_register)
+ * @pages: user pointer to @nr_pages __u64 offsets in @region, each a
+ *	multiple of &migaccel_info.out_page_size; the same page may be listed
+ *	more than once
+ * @out_zero_bitmap: user pointer to (@nr_pages + 63) / 64 __u64 words:
+ *	bit i (word i / 64, bit i % 64) is set iff page @pages[i] is all
+ *	zero; the bits after the last page are 0
+ * @out_nr_cpu: pages the module scanned on the CPU because an engine did
+ *	not (MIGACCEL_OUT_CPU of the same scan through MIGACCEL_BATCH)
+ * @__reserved: must be 0
+ *
+ * The same as a MIGACCEL_BATCH of @nr_pages MIGACCEL_OP_ZERO_SCAN
+ * operations in @region with out_zero_bitmap, for the common case of a
+ * list of guest pages: 8 bytes per page to read instead of an operation,
+ * and only the bitmap to write.  Synchronous: it returns once every page
+ * is scanned.  It returns a negative errno, and writes nothing, when the
+ * call is malformed (-EINVAL, also for an offset that is not a page of
+ * @region; -ENOENT for an unknown region; -EFAULT for memory that cannot
+ * be read or written) or cannot run (as MIGACCEL_BATCH).
+ */
+struct migaccel_zero_scan {
+	__u32 size;
+	__u32 flags;
+	__u32 nr_pages;
+	__u32 region;
+	__aligned_u64 pages;
+	__aligned_u64 out_zero_bitmap;
+	__u32 out_nr_cpu;
+	__u32 __reserved;
+};
+
+#define MIGACCEL_ZERO_SCAN _IO(MIGACCEL_TYPE, MIGACCEL_CMD_ZERO_SCAN)
 
 #endif /* _UAPI_LINUX_MIGACCEL_H */
