@@ -48,6 +48,8 @@ struct migaccel_channel {
 	struct migaccel_op *ops;	/* max_batch_ops entries, reused */
 	unsigned int *op_index;		/* element of each entry of ops[] */
 	uint64_t *batch_bitmap;		/* out_zero_bitmap of one batch */
+	uint64_t *zero_offs;		/* MIGACCEL_ZERO_SCAN's page list */
+	bool no_zero_scan;		/* the module predates the call */
 	/*
 	 * Kernel results land here first so that the caller's bitmap is
 	 * untouched when a later chunk fails; grown to the largest call.
@@ -121,6 +123,9 @@ int migaccel__batch_check(const struct migaccel_op *ops, unsigned int n,
 int migaccel__op_result(const struct migaccel_op *op, uint64_t *value);
 
 /* region.c */
+const struct migaccel_region *
+migaccel__region_of_pages(struct migaccel_channel *ch, void *const *pages,
+			  unsigned int nr);
 void migaccel__region_translate(struct migaccel_channel *ch,
 				struct migaccel_op *op);
 void migaccel__regions_free(struct migaccel_channel *ch);

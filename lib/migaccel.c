@@ -162,8 +162,10 @@ MIGACCEL_EXPORT int migaccel_channel_open(unsigned int flags,
 	ch->op_index = calloc(max_batch_ops, sizeof(*ch->op_index));
 	ch->batch_bitmap = calloc(DIV_ROUND_UP(max_batch_ops, BITS_PER_WORD),
 				  sizeof(*ch->batch_bitmap));
+	ch->zero_offs = calloc(max_batch_ops, sizeof(*ch->zero_offs));
 	ch->comps = calloc(MIGACCEL_REAP_ENTRIES, sizeof(*ch->comps));
-	if (!ch->ops || !ch->op_index || !ch->batch_bitmap || !ch->comps) {
+	if (!ch->ops || !ch->op_index || !ch->batch_bitmap || !ch->zero_offs ||
+	    !ch->comps) {
 		ret = -ENOMEM;
 		goto err_free;
 	}
@@ -181,6 +183,7 @@ done:
 err_free:
 	free(ch->comps);
 	free(ch->scratch);
+	free(ch->zero_offs);
 	free(ch->batch_bitmap);
 	free(ch->op_index);
 	free(ch->ops);
@@ -207,6 +210,7 @@ MIGACCEL_EXPORT void migaccel_channel_close(struct migaccel_channel *ch)
 	migaccel__deflate_free(ch->deflate);
 	free(ch->delta_buf);
 	free(ch->scratch);
+	free(ch->zero_offs);
 	free(ch->batch_bitmap);
 	free(ch->op_index);
 	free(ch->ops);
@@ -267,6 +271,58 @@ static void zero_scan_cpu(void *const *pages, unsigned int nr_pages,
 }
 
 /*
+ * Pages that all lie in one registered region go to MIGACCEL_ZERO_SCAN:
+ * 8 bytes per page to the module and the bitmap back, which @bits (all
+ * 0) receives a whole number of words at a time.  Returns 1, with @bits
+ * untouched, when the pages are not in one region or the module predates
+ * the call: MIGACCEL_BATCH does it then.
+ */
+static int zero_scan_region(struct migaccel_channel *ch, void *const *pages,
+			    unsigned int nr_pages, uint64_t *bits)
+{
+	unsigned int step = ch->max_batch_ops / BITS_PER_WORD * BITS_PER_WORD;
+	const struct migaccel_region *r;
+	struct migaccel_zero_scan scan;
+	unsigned int i, j, n;
+	int ret;
+
+	if (ch->no_zero_scan || !step)
+		return 1;
+	r = migaccel__region_of_pages(ch, pages, nr_pages);
+	if (!r)
+		return 1;
+	for (i = 0; i < nr_pages; i += n) {
+		uint64_t *w = bits + i / BITS_PER_WORD;
+		size_t words;
+
+		n = nr_pages - i < step ? nr_pages - i : step;
+		words = DIV_ROUND_UP(n, BITS_PER_WORD);
+		for (j = 0; j < n; j++)
+			ch->zero_offs[j] = (uintptr_t)pages[i + j] - r->start;
+		/* All ones: bits past the last page must read back 0. */
+		memset(w, 0xff, words * sizeof(*w));
+		memset(&scan, 0, sizeof(scan));
+		scan.size = sizeof(scan);
+		scan.nr_pages = n;
+		scan.region = r->id;
+		scan.pages = (uintptr_t)ch->zero_offs;
+		scan.out_zero_bitmap = (uintptr_t)w;
+		ret = migaccel__sys_ioctl(ch->fd, MIGACCEL_ZERO_SCAN, &scan);
+		if (ret == -ENOTTY && !i) {
+			memset(w, 0, words * sizeof(*w));
+			ch->no_zero_scan = true;
+			return 1;
+		}
+		if (ret < 0)
+			return ret;
+		if (n % BITS_PER_WORD && w[words - 1] >> (n % BITS_PER_WORD))
+			return -EIO;
+		ch->nr_kernel_cpu += scan.out_nr_cpu;
+	}
+	return 0;
+}
+
+/*
  * The results gather in ch->scratch, and reach @bitmap only when every
  * page was checked: on any failure the caller's bitmap is untouched.
  */
@@ -283,7 +339,9 @@ static int zero_scan_kernel(struct migaccel_channel *ch, void *const *pages,
 	memset(ch->scratch, 0, nr_words * sizeof(*ch->scratch));
 	a.bits = ch->scratch;
 
-	ret = migaccel__batch_run(ch, nr_pages, &zero_scan_ops, &a);
+	ret = zero_scan_region(ch, pages, nr_pages, ch->scratch);
+	if (ret == 1)
+		ret = migaccel__batch_run(ch, nr_pages, &zero_scan_ops, &a);
 	if (ret)
 		return ret;
 	memcpy(bitmap, ch->scratch, nr_words * sizeof(*bitmap));

@@ -51,6 +51,30 @@ region_find(struct migaccel_channel *ch, uintptr_t p, uint64_t len)
 	return &ch->regions[lo - 1];
 }
 
+/**
+ * migaccel__region_of_pages() - the one region holding every page of a list
+ * @ch: the channel
+ * @pages: @nr pointers, page aligned
+ * @nr: at least 1
+ *
+ * Return: the region, or NULL when the pages are not all in one region.
+ */
+const struct migaccel_region *
+migaccel__region_of_pages(struct migaccel_channel *ch, void *const *pages,
+			  unsigned int nr)
+{
+	const struct migaccel_region *r;
+	unsigned int i;
+
+	if (!ch->nr_regions)
+		return NULL;
+	r = region_find(ch, (uintptr_t)pages[0], MIGACCEL_PAGE_SIZE);
+	for (i = 1; r && i < nr; i++)
+		if (!region_holds(r, (uintptr_t)pages[i], MIGACCEL_PAGE_SIZE))
+			r = NULL;
+	return r;
+}
+
 /* Index of the first region that starts above @p. */
 static unsigned int region_slot(const struct migaccel_channel *ch,
 				uintptr_t p)

@@ -521,6 +521,52 @@ static void chan_free(struct fake_chan *c)
 	free(c);
 }
 
+/*
+ * MIGACCEL_ZERO_SCAN as the header states it; FAKE_NO_ZERO_SCAN=1 plays
+ * a module that predates it (ENOTTY).
+ */
+static int fake_zero_scan(struct fake_chan *c, struct migaccel_zero_scan *a)
+{
+	const char *no = getenv("FAKE_NO_ZERO_SCAN");
+	const struct fake_region *r;
+	const uint64_t *offs;
+	uint64_t *bits;
+	uint32_t i;
+
+	if (no && *no == '1')
+		return -ENOTTY;
+	if (a->size < sizeof(*a))
+		return -EINVAL;
+	if (a->flags)
+		return -EOPNOTSUPP;
+	if (a->__reserved || !a->nr_pages || a->nr_pages > max_batch() ||
+	    !a->region)
+		return -EINVAL;
+	r = region_get(c, a->region);
+	if (!r)
+		return -ENOENT;
+	offs = (const uint64_t *)(uintptr_t)a->pages;
+	bits = (uint64_t *)(uintptr_t)a->out_zero_bitmap;
+	if (!offs || !bits)
+		return -EFAULT;
+	for (i = 0; i < a->nr_pages; i++) {
+		uint64_t off = offs[i];
+
+		if (off % PAGE || !region_addr(r, &off, PAGE))
+			return -EINVAL;
+	}
+	memset(bits, 0, (a->nr_pages + 63) / 64 * 8);
+	for (i = 0; i < a->nr_pages; i++) {
+		uint64_t off = offs[i];
+
+		region_addr(r, &off, PAGE);
+		if (ref_page_is_zero((const void *)(uintptr_t)off))
+			bits[i / 64] |= 1ULL << (i % 64);
+	}
+	a->out_nr_cpu = 0;
+	return 0;
+}
+
 static int fake_ioctl(int fd, struct fake_chan *c, unsigned long req,
 		      void *arg)
 {
@@ -540,6 +586,8 @@ static int fake_ioctl(int fd, struct fake_chan *c, unsigned long req,
 	}
 	if (req == MIGACCEL_BATCH)
 		return fake_batch(fd, c, arg);
+	if (req == MIGACCEL_ZERO_SCAN)
+		return fake_zero_scan(c, arg);
 	if (req == MIGACCEL_REAP)
 		return fake_reap(fd, c, arg);
 	if (req == MIGACCEL_REGION_REGISTER)

@@ -290,6 +290,68 @@ static enum tap_result t_paths_agree(const void *arg)
 	return res;
 }
 
+/*
+ * Was MIGACCEL_ZERO_SCAN used (true), or did the channel fall back to
+ * MIGACCEL_BATCH for good?  Only the fake module told to lack it
+ * (FAKE_NO_ZERO_SCAN) falls back.
+ */
+static bool want_zero_scan_ioctl(void)
+{
+	const char *no = getenv("FAKE_NO_ZERO_SCAN");
+
+	return !(no && *no == '1');
+}
+
+/*
+ * The same with every page in one registered region: the module gets a
+ * page list (MIGACCEL_ZERO_SCAN), split at multiples of 64 pages; with
+ * @outside, one page that is not in the region sends the whole call
+ * through MIGACCEL_BATCH instead.
+ */
+static enum tap_result region_agree(const struct scan_arg *a, bool outside)
+{
+	unsigned char *extra = NULL;
+	enum tap_result res;
+	struct scan_set s;
+	uint32_t id;
+	int ret;
+
+	NEED_KERNEL();
+	set_make(&s, nr_of(a->nr_kind), a->mix);
+	ret = migaccel_region_register(kch, s.pool, s.pool_nr * PAGE, &id);
+	TAP_CHECK(!ret, "migaccel_region_register: %s", strerror(-ret));
+	if (outside) {
+		extra = pages_alloc(1);
+		page_fill(extra, MIX_RANDOM_BYTE, 0);
+		s.pages[rng() % s.nr] = extra;
+	}
+	res = check_both(kch, cch, s.pages, s.nr);
+	if (res == TAP_PASS && kch->no_zero_scan == want_zero_scan_ioctl()) {
+		tap_diag("MIGACCEL_ZERO_SCAN %s", kch->no_zero_scan ?
+			 "was not used" : "was used by a module without it");
+		res = TAP_FAIL;
+	}
+	ret = migaccel_region_unregister(kch, id, 0);
+	if (ret) {
+		tap_diag("migaccel_region_unregister: %s", strerror(-ret));
+		res = TAP_FAIL;
+	}
+	if (extra)
+		pages_free(extra, 1);
+	set_free(&s);
+	return res;
+}
+
+static enum tap_result t_region_paths_agree(const void *arg)
+{
+	return region_agree(arg, false);
+}
+
+static enum tap_result t_region_and_outside_page_agree(const void *arg)
+{
+	return region_agree(arg, true);
+}
+
 /* A bad entry at @bad_index of @nr pages: error, and nothing written. */
 static enum tap_result scan_fails_unchanged(size_t nr, size_t bad_index,
 					    void *bad, int want)
@@ -500,7 +562,14 @@ static const struct tap_case fixed_cases[] = {
 };
 
 #define NR_FIXED (sizeof(fixed_cases) / sizeof(fixed_cases[0]))
-#define NR_SCAN (NR_KINDS * NR_MIXES)
+/*
+ * Every kind and mix; then in a region, every kind of one mix, and with
+ * a page outside the region, three kinds (1, 1,000 and 2 batches + 63).
+ */
+static const int outside_kinds[] = { 0, 4, 8 };
+
+#define NR_OUTSIDE (sizeof(outside_kinds) / sizeof(outside_kinds[0]))
+#define NR_SCAN (NR_KINDS * NR_MIXES + NR_KINDS + NR_OUTSIDE)
 
 int main(int argc, char **argv)
 {
@@ -536,6 +605,20 @@ int main(int argc, char **argv)
 			cases[n++] = (struct tap_case){ names[s], t_paths_agree,
 							&args[s] };
 		}
+	}
+
+	for (i = 0; i < NR_KINDS + NR_OUTSIDE; i++, s++) {
+		bool out = i >= NR_KINDS;
+		int kind = out ? outside_kinds[i - NR_KINDS] : (int)i;
+
+		args[s] = (struct scan_arg){ kind, MIX_RANDOM };
+		snprintf(names[s], sizeof(names[s]),
+			 "t_region%s_paths_agree_nr%zu_%s",
+			 out ? "_and_outside_page" : "", nr_of(kind),
+			 mix_names[MIX_RANDOM]);
+		cases[n++] = (struct tap_case){
+			names[s], out ? t_region_and_outside_page_agree :
+			t_region_paths_agree, &args[s] };
 	}
 
 	tap_plan(n);
