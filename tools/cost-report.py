@@ -274,16 +274,20 @@ def main():
                 for name, v in top))
     print()
     head = first.get('ioctl null region zero_scan B=128')
+    plist = first.get('ioctl null region zero_scan pages B=128')
+    lib = first.get('lib-kernel null zero_scan B=128')
     cpu = first.get('lib-cpu zero_scan B=128')
-    if head and cpu:
+    if head and plist and lib and cpu:
+        def per(r):
+            return r['insns'] / r['pages']
         print('headline: the kernel path (registered region, null engine, '
-              '128 zero scans per batch) costs %.0f instructions and %.0f '
-              'REP iterations per page (goal 150 and 64); scanning the page '
-              'on the CPU (migaccel_zero_scan) costs %.0f: %.2fx' % (
-                  head['insns'] / head['pages'], head['reps'] / head['pages'],
-                  cpu['insns'] / cpu['pages'],
-                  (head['insns'] / head['pages']) /
-                  (cpu['insns'] / cpu['pages'])))
+              '128 zero scans per call) costs %.0f instructions and %.0f '
+              'REP iterations per page as a page list (MIGACCEL_ZERO_SCAN), '
+              '%.0f as operations (MIGACCEL_BATCH) (goal 150 and 64); '
+              'migaccel_zero_scan() on the kernel path costs %.0f, on the '
+              'CPU %.0f: %.2fx' % (
+                  per(plist), plist['reps'] / plist['pages'], per(head),
+                  per(lib), per(cpu), per(lib) / per(cpu)))
     if len(results) > 1:
         print('%d runs: instructions agree within %.3f %% (within %.3f %% on '
               'the 25,600-page intervals), REP iterations within %.3f %% '
