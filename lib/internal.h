@@ -141,6 +141,8 @@ uint64_t migaccel__crc64(const void *buf, size_t len);
 
 /* migaccel.c */
 int migaccel__check_pages(const void *const *pages, unsigned int nr);
+int migaccel__zero_scan_kernel(struct migaccel_channel *ch, void *const *pages,
+			       unsigned int nr_pages, uint64_t *bitmap);
 
 /* Does @ch send @opcode to the module (else it runs on the CPU)? */
 static inline bool migaccel__use_kernel(const struct migaccel_channel *ch,

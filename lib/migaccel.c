@@ -322,12 +322,20 @@ static int zero_scan_region(struct migaccel_channel *ch, void *const *pages,
 	return 0;
 }
 
-/*
+/**
+ * migaccel__zero_scan_kernel() - migaccel_zero_scan() on the kernel path
+ * @ch: a kernel-path channel
+ * @pages: @nr_pages checked page pointers
+ * @nr_pages: at least 1
+ * @bitmap: receives (@nr_pages + 63) / 64 words
+ *
  * The results gather in ch->scratch, and reach @bitmap only when every
- * page was checked: on any failure the caller's bitmap is untouched.
+ * page was checked: on any failure @bitmap is untouched.
+ *
+ * Return: 0, or the error of the first call that failed.
  */
-static int zero_scan_kernel(struct migaccel_channel *ch, void *const *pages,
-			    unsigned int nr_pages, uint64_t *bitmap)
+int migaccel__zero_scan_kernel(struct migaccel_channel *ch, void *const *pages,
+			       unsigned int nr_pages, uint64_t *bitmap)
 {
 	size_t nr_words = DIV_ROUND_UP((size_t)nr_pages, BITS_PER_WORD);
 	struct zero_scan_args a = { pages, NULL };
@@ -380,7 +388,7 @@ MIGACCEL_EXPORT int migaccel_zero_scan(struct migaccel_channel *ch,
 		return ret;
 
 	if (ch->path == MIGACCEL_PATH_KERNEL)
-		return zero_scan_kernel(ch, pages, nr_pages, bitmap);
+		return migaccel__zero_scan_kernel(ch, pages, nr_pages, bitmap);
 	zero_scan_cpu(pages, nr_pages, bitmap);
 	return 0;
 }

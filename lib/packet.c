@@ -31,29 +31,6 @@ static bool is_zero(const struct packet_args *a, unsigned int i)
 	return a->bits[i / BITS_PER_WORD] >> (i % BITS_PER_WORD) & 1;
 }
 
-static bool scan_fill(struct migaccel_op *op, unsigned int i, const void *arg)
-{
-	const struct packet_args *a = arg;
-
-	op->opcode = MIGACCEL_OP_ZERO_SCAN;
-	op->src = (uintptr_t)a->pages[i];
-	return true;
-}
-
-static int scan_done(const struct migaccel_op *op, unsigned int i, void *arg)
-{
-	struct packet_args *a = arg;
-
-	if (op->out_result)
-		a->bits[i / BITS_PER_WORD] |= 1ULL << (i % BITS_PER_WORD);
-	return 0;
-}
-
-static const struct migaccel_batch_ops scan_ops = {
-	.fill = scan_fill,
-	.done = scan_done,
-};
-
 /* res[i].offset holds page i's slot until the streams are packed. */
 static bool compress_fill(struct migaccel_op *op, unsigned int i,
 			  const void *arg)
@@ -112,10 +89,11 @@ static int scan(struct migaccel_channel *ch, struct packet_args *a,
 {
 	unsigned int i;
 
+	/* As migaccel_zero_scan(): a page list where the pages are in a region. */
+	if (migaccel__use_kernel(ch, MIGACCEL_OP_ZERO_SCAN))
+		return migaccel__zero_scan_kernel(ch, a->pages, nr, a->bits);
 	memset(a->bits, 0, MIGACCEL_DIV_ROUND_UP(nr, BITS_PER_WORD) *
 			   sizeof(*a->bits));
-	if (migaccel__use_kernel(ch, MIGACCEL_OP_ZERO_SCAN))
-		return migaccel__batch_run(ch, nr, &scan_ops, a);
 	for (i = 0; i < nr; i++)
 		if (migaccel__page_is_zero(a->pages[i]))
 			a->bits[i / BITS_PER_WORD] |= 1ULL << (i % BITS_PER_WORD);
