@@ -69,6 +69,31 @@ static bool page_ok(uint64_t p)
 	return p && !(p % PAGE) && readable(p, PAGE);
 }
 
+/*
+ * Is an operand of @op (resolved) out of reach?  The module refuses the
+ * whole batch with EFAULT then, before it runs anything.
+ */
+static bool op_faults(const struct migaccel_op *op)
+{
+	switch (op->opcode) {
+	case MIGACCEL_OP_ZERO_SCAN:
+	case MIGACCEL_OP_CRC32C:
+	case MIGACCEL_OP_CRC64:
+		return !page_ok(op->src);
+	case MIGACCEL_OP_COPY:
+		return !page_ok(op->src) || !page_ok(op->dst);
+	case MIGACCEL_OP_DELTA_CREATE:
+		return !page_ok(op->src) || !page_ok(op->src2);
+	case MIGACCEL_OP_COMPRESS:
+		return !page_ok(op->src) || !op->dst;
+	case MIGACCEL_OP_DELTA_APPLY:
+	case MIGACCEL_OP_DECOMPRESS:
+		return !page_ok(op->dst) || !readable(op->src, op->src_len);
+	default:
+		return false;
+	}
+}
+
 static int run_op(struct migaccel_op *op)
 {
 	unsigned char *src = (unsigned char *)(uintptr_t)op->src;
@@ -277,27 +302,41 @@ static int op_resolve(struct fake_chan *c, struct migaccel_op *op)
 	return 0;
 }
 
-/* Run the @n ops at @ops (@stride apart) with their results in place. */
-static uint32_t ops_run(struct fake_chan *c, unsigned char *ops, uint32_t n,
-			uint32_t stride, uint64_t *bm)
+/*
+ * Op @i of @ops as the module reads it: the caller's op_size bytes, the
+ * fields past them (region, buf_region with op_size 64) zero, never the
+ * next op's bytes; its operands resolved.  0, or the op's own error.
+ */
+static int op_read(struct fake_chan *c, unsigned char *ops, uint32_t i,
+		   uint32_t stride, struct migaccel_op *t)
+{
+	memset(t, 0, sizeof(*t));
+	memcpy(t, ops + (size_t)i * stride,
+	       stride < sizeof(*t) ? stride : sizeof(*t));
+	return t->flags ? -EINVAL : op_resolve(c, t);
+}
+
+/*
+ * Run the @n ops at @ops (@stride apart) with their results in place:
+ * the number that failed, or -EFAULT, with nothing run, when an operand
+ * of any is out of reach.
+ */
+static int ops_run(struct fake_chan *c, unsigned char *ops, uint32_t n,
+		   uint32_t stride, uint64_t *bm)
 {
 	uint32_t i, failed = 0;
+	struct migaccel_op t;
 
+	for (i = 0; i < n; i++)
+		if (!op_read(c, ops, i, stride, &t) && op_faults(&t))
+			return -EFAULT;
 	ref_tables_init();
 	memset(bm, 0, WORDS(n) * 8);
 	for (i = 0; i < n; i++) {
 		struct migaccel_op *op = (void *)(ops + (size_t)i * stride);
-		struct migaccel_op t;
 		int ret;
 
-		/*
-		 * As the module reads it: the caller's op_size bytes, the
-		 * fields past them (region, buf_region with op_size 64) zero,
-		 * never the next op's bytes.
-		 */
-		memset(&t, 0, sizeof(t));
-		memcpy(&t, op, stride < sizeof(t) ? stride : sizeof(t));
-		ret = t.flags ? -EINVAL : op_resolve(c, &t);
+		ret = op_read(c, ops, i, stride, &t);
 
 		if (!ret)
 			ret = run_op(&t);
@@ -331,6 +370,7 @@ static int fake_batch(int fd, struct fake_chan *c, struct migaccel_batch *b)
 	struct fake_pending *p;
 	uint64_t *bm;
 	size_t bytes;
+	int ret;
 
 	if (b->size < sizeof(*b) || b->op_size < 64 || b->op_size % 8 ||
 	    b->op_size > 256 || !b->nr_ops || b->nr_ops > max_batch())
@@ -343,8 +383,11 @@ static int fake_batch(int fd, struct fake_chan *c, struct migaccel_batch *b)
 
 		if (b->nr_ops > 4096)
 			return -EINVAL;
-		b->out_nr_failed = ops_run(c, (void *)(uintptr_t)b->ops,
-					   b->nr_ops, b->op_size, words);
+		ret = ops_run(c, (void *)(uintptr_t)b->ops, b->nr_ops,
+			      b->op_size, words);
+		if (ret < 0)
+			return ret;
+		b->out_nr_failed = ret;
 		b->out_nr_cpu = 0;
 		if (b->out_zero_bitmap)
 			memcpy((void *)(uintptr_t)b->out_zero_bitmap, words,
@@ -368,7 +411,14 @@ static int fake_batch(int fd, struct fake_chan *c, struct migaccel_batch *b)
 	memcpy(p->ops, (void *)(uintptr_t)b->ops, bytes);
 	bm = p->bitmap;
 	p->comp.user_data = b->user_data;
-	p->comp.nr_failed = ops_run(c, p->ops, b->nr_ops, b->op_size, bm);
+	ret = ops_run(c, p->ops, b->nr_ops, b->op_size, bm);
+	if (ret < 0) {
+		free(p->ops);
+		free(p->bitmap);
+		free(p);
+		return ret;
+	}
+	p->comp.nr_failed = ret;
 	p->user_ops = (void *)(uintptr_t)b->ops;
 	p->user_bitmap = b->out_zero_bitmap;
 	p->nr_ops = b->nr_ops;
