@@ -86,7 +86,7 @@ kept_alternatives() {
 cmd_install() {
 	local out=$1 kver=$2
 	shift 2
-	local debs=("$@") root hver
+	local debs=("$@") root hver hpkg
 	mkdir -p "$out/vm"
 	echo "TAP version 13"
 	root=$(root_new /var/tmp/migaccel-pkg) || { echo "Bail out! no root"; return 1; }
@@ -111,8 +111,13 @@ cmd_install() {
 
 	mkdir -p "$root/tmp/debs"
 	cp "${debs[@]}" "$root/tmp/debs/"
-	t "apt install of ${pkgs[*]}; DKMS builds migaccel.ko" "$out/install.log" \
-		inside "$root" sh -c 'apt-get install -y --no-install-recommends /tmp/debs/*.deb'
+	# migaccel-dkms depends on linux-source-6.12, which must be at the
+	# headers' version (the archive may already carry a newer one), as an
+	# administrator following the admin guide installs it.
+	hpkg=$(chroot "$root" dpkg-query -W -f '${Version}' linux-headers-6.12-amd64)
+	t "apt install of ${pkgs[*]} with linux-source-6.12=$hpkg; DKMS builds migaccel.ko" \
+		"$out/install.log" inside "$root" sh -c 'apt-get install -y --no-install-recommends \
+			/tmp/debs/*.deb "linux-source-6.12=$1"' sh "$hpkg"
 	t "dkms status: migaccel installed for $kver" "$out/dkms-status.log" \
 		sh -c "chroot '$root' dkms status migaccel | tee /dev/stderr |
 			grep -q '^migaccel/.*, $kver, x86_64: installed'"

@@ -53,11 +53,22 @@ case ",${MIGACCEL_CHECK_STAGES:-qemu}," in
 esac
 [ -z "$need_qemu" ] || packages+=("${qemu_packages[@]}")
 
+# linux-source-6.12 gives the module idxd's internal headers, which must be
+# those of the kernel it is built for (tools/dkms/idxd-headers.sh refuses
+# another version).  The archive may carry a newer linux-source-6.12 than
+# linux-headers-6.12-amd64 for a while, so it is installed at the headers'
+# version, downgrading it if need be.
+version() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || true; }
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		missing+=("$p")
 done
+if [ -n "$(version linux-headers-6.12-amd64)" ] &&
+	[ "$(version linux-source-6.12)" != "$(version linux-headers-6.12-amd64)" ] &&
+	[[ " ${missing[*]} " != *" linux-source-6.12 "* ]]; then
+	missing+=(linux-source-6.12)
+fi
 [ -z "$need_qemu" ] || "$(dirname "$0")/qemu/setup-qemu-src.sh" "$@"
 
 if [ ${#missing[@]} -eq 0 ]; then
@@ -77,5 +88,12 @@ echo "setup: installing ${missing[*]}"
 # Another apt (unattended-upgrades, a second checkout) may hold the lock.
 apt=(apt-get -o DPkg::Lock::Timeout=600)
 $sudo "${apt[@]}" update -qq
+hv=$(version linux-headers-6.12-amd64)
+[ -n "$hv" ] || hv=$(apt-cache policy linux-headers-6.12-amd64 | sed -n 's/^ *Candidate: //p')
+for i in "${!missing[@]}"; do
+	if [ "${missing[$i]}" = linux-source-6.12 ]; then
+		missing[i]="linux-source-6.12=$hv"
+	fi
+done
 DEBIAN_FRONTEND=noninteractive $sudo "${apt[@]}" install -y -qq \
-	--no-install-recommends "${missing[@]}"
+	--no-install-recommends --allow-downgrades "${missing[@]}"
