@@ -732,6 +732,23 @@ static struct migaccel_bctx *bctx_alloc(struct migaccel_channel *ch,
 	return ctx;
 }
 
+/*
+ * The common end of bctx_prepare() and scan_prepare(): with @ret 0, @ctx
+ * takes the faults armed on the channel and is the caller's; otherwise it
+ * is freed and @ret returned.
+ */
+static int bctx_prepared(struct migaccel_channel *ch, struct migaccel_bctx *ctx,
+			 int ret, struct migaccel_bctx **out)
+{
+	if (ret) {
+		bctx_free(ctx);
+		return ret;
+	}
+	migaccel_inject_take(&ch->inject, &ctx->job->fault);
+	*out = ctx;
+	return 0;
+}
+
 /* Validate, pin and chunk: nothing runs, nothing is written. */
 static int bctx_prepare(struct migaccel_channel *ch,
 			const struct migaccel_batch *cmd,
@@ -760,10 +777,10 @@ static int bctx_prepare(struct migaccel_channel *ch,
 					   BITS_TO_U64(cmd->nr_ops) *
 					   sizeof(u64));
 	if (ret)
-		goto free;
+		goto out;
 	ret = batch_charge_pins(job, pins);
 	if (ret)
-		goto free;
+		goto out;
 	size[MIGACCEL_CLASS_DSA] = job->dsa_chunk;
 	size[MIGACCEL_CLASS_IAA] = job->iaa_chunk;
 	for (i = 0; i < nr; i++) {
@@ -771,15 +788,10 @@ static int bctx_prepare(struct migaccel_channel *ch,
 		if (!ret && !job->ops[i].op.out_status)
 			ret = batch_chunk_op(job, open, size, i);
 		if (ret)
-			goto free;
+			goto out;
 	}
-	migaccel_inject_take(&ch->inject, &job->fault);
-	*out = ctx;
-	return 0;
-
-free:
-	bctx_free(ctx);
-	return ret;
+out:
+	return bctx_prepared(ch, ctx, ret, out);
 }
 
 /* Every chunk is DONE: finish on the CPU, write the results back. */
@@ -977,21 +989,14 @@ efault:
  */
 static int scan_chunk(struct migaccel_job *job, unsigned int size)
 {
-	struct migaccel_chunk *chunk;
-	unsigned int i, k, n;
+	unsigned int i, n;
+	int ret;
 
 	for (i = 0; i < job->nr; i += n) {
-		chunk = migaccel_job_new_chunk(job, MIGACCEL_CLASS_DSA);
-		if (!chunk)
-			return -ENOMEM;
 		n = min(job->nr - i, size);
-		for (k = 0; k < n; k++) {
-			chunk->op[k] = i + k;
-			job->ops[i + k].chunk = chunk;
-			job->ops[i + k].slot = k;
-		}
-		chunk->nr = n;
-		chunk->ops = BIT_ULL(MIGACCEL_OP_ZERO_SCAN);
+		ret = migaccel_job_add_run(job, MIGACCEL_CLASS_DSA, i, n);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -1027,15 +1032,7 @@ static int scan_prepare(struct migaccel_channel *ch,
 	      batch_probe_writable(cmd->out_zero_bitmap,
 				   BITS_TO_U64(cmd->nr_pages) * sizeof(u64)) ?:
 	      scan_chunk(job, job->dsa_chunk);
-	if (ret)
-		goto free;
-	migaccel_inject_take(&ch->inject, &job->fault);
-	*out = ctx;
-	return 0;
-
-free:
-	bctx_free(ctx);
-	return ret;
+	return bctx_prepared(ch, ctx, ret, out);
 }
 
 /**

@@ -618,6 +618,37 @@ struct migaccel_chunk *migaccel_job_new_chunk(struct migaccel_job *job,
 	return chunk;
 }
 
+/*
+ * A chunk of @class for @nr operations of @job: those whose indexes @ops
+ * lists, or with no list the run from @first on.  Inlined into both
+ * callers, so that a run reads no index array.
+ */
+static __always_inline int job_add_chunk(struct migaccel_job *job,
+					 enum migaccel_class class,
+					 const unsigned int *ops,
+					 unsigned int first, unsigned int nr)
+{
+	struct migaccel_chunk *chunk;
+	struct migaccel_jop *jop;
+	unsigned int i, k;
+
+	if (WARN_ON_ONCE(!nr || nr > MIGACCEL_CHUNK_DESCS))
+		return -EINVAL;
+	chunk = migaccel_job_new_chunk(job, class);
+	if (!chunk)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		k = ops ? ops[i] : first + i;
+		jop = &job->ops[k];
+		chunk->op[i] = k;
+		chunk->ops |= BIT_ULL(jop->op.opcode);
+		jop->chunk = chunk;
+		jop->slot = i;
+	}
+	chunk->nr = nr;
+	return 0;
+}
+
 /**
  * migaccel_job_add_chunk() - add a chunk of operations of one kind
  * @job: the job
@@ -631,24 +662,27 @@ struct migaccel_chunk *migaccel_job_new_chunk(struct migaccel_job *job,
 int migaccel_job_add_chunk(struct migaccel_job *job, enum migaccel_class class,
 			   const unsigned int *ops, unsigned int nr)
 {
-	struct migaccel_chunk *chunk;
-	unsigned int i;
-
-	if (WARN_ON_ONCE(nr > MIGACCEL_CHUNK_DESCS))
-		return -EINVAL;
-	chunk = migaccel_job_new_chunk(job, class);
-	if (!chunk)
-		return -ENOMEM;
-	for (i = 0; i < nr; i++) {
-		chunk->op[i] = ops[i];
-		chunk->ops |= BIT_ULL(job->ops[ops[i]].op.opcode);
-		job->ops[ops[i]].chunk = chunk;
-		job->ops[ops[i]].slot = i;
-	}
-	chunk->nr = nr;
-	return 0;
+	return job_add_chunk(job, class, ops, 0, nr);
 }
 EXPORT_SYMBOL_IF_KUNIT(migaccel_job_add_chunk);
+
+/**
+ * migaccel_job_add_run() - add a chunk of consecutive operations of one kind
+ * @job: the job
+ * @class: their device kind
+ * @first: index of the first operation in @job
+ * @nr: how many, 1 to MIGACCEL_CHUNK_DESCS
+ *
+ * migaccel_job_add_chunk() for the operations @first to @first + @nr - 1.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 or -ENOMEM.
+ */
+int migaccel_job_add_run(struct migaccel_job *job, enum migaccel_class class,
+			 unsigned int first, unsigned int nr)
+{
+	return job_add_chunk(job, class, NULL, first, nr);
+}
 
 /* No engine runs @chunk: its records read as "nothing done", the CPU's. */
 static void chunk_to_cpu(struct migaccel_chunk *chunk)

@@ -632,6 +632,8 @@ struct migaccel_chunk *migaccel_job_new_chunk(struct migaccel_job *job,
 					      enum migaccel_class class);
 int migaccel_job_add_chunk(struct migaccel_job *job, enum migaccel_class class,
 			   const unsigned int *ops, unsigned int nr);
+int migaccel_job_add_run(struct migaccel_job *job, enum migaccel_class class,
+			 unsigned int first, unsigned int nr);
 int migaccel_job_run(struct migaccel_job *job);
 void migaccel_job_start(struct migaccel_job *job);
 void migaccel_job_start_on_cpu(struct migaccel_job *job);
