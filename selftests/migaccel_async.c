@@ -33,19 +33,11 @@
 
 #define PAGE 4096
 #define RAM_PAGES 512
-#define DEBUGFS "/sys/kernel/debug/migaccel"
 #define TIMEOUT_PARAM "/sys/module/migaccel/parameters/timeout_ms"
 
 static int dev_open(void)
 {
 	return open("/dev/migaccel", O_RDWR);
-}
-
-static uint32_t channel_id(int fd)
-{
-	struct migaccel_info info = { .size = sizeof(info) };
-
-	return ioctl(fd, MIGACCEL_INFO, &info) ? UINT32_MAX : info.out_channel_id;
 }
 
 /* A batch of zero scans of @nr pages: in region @region at @off, or at @p. */
@@ -90,15 +82,6 @@ static int _reap(int fd, struct migaccel_completion *c, unsigned int nr,
 		return -errno;
 	*got = r.out_nr;
 	return 0;
-}
-
-static int set_inject(int fd, const char *spec)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), DEBUGFS "/channel-%u/inject",
-		 channel_id(fd));
-	return write_file(path, spec);
 }
 
 /* Page i of @ram is zero iff i % 3 == 0. */
@@ -451,7 +434,7 @@ TEST_F(async, unregister_in_flight_is_ebusy_then_waits)
 				      (uint64_t)RAM_PAGES * PAGE, &id));
 	/* Hold the batch in flight: its completion never comes. */
 	ASSERT_EQ(0, write_file(TIMEOUT_PARAM, "300"));
-	ASSERT_EQ(0, set_inject(self->fd, "lost desc=0"));
+	ASSERT_EQ(0, channel_inject(self->fd, "lost desc=0"));
 	ASSERT_EQ(0, _zero_batch(self->fd, self->ops, 16, id, 0, NULL,
 				 MIGACCEL_BATCH_ASYNC, 9));
 	ASSERT_EQ(-EBUSY, _region_unregister(self->fd, id, 0));
@@ -473,7 +456,7 @@ TEST_F(async, poll_wakes_when_a_lost_batch_reaches_its_deadline)
 	unsigned int got;
 
 	ASSERT_EQ(0, write_file(TIMEOUT_PARAM, "300"));
-	ASSERT_EQ(0, set_inject(self->fd, "lost desc=0"));
+	ASSERT_EQ(0, channel_inject(self->fd, "lost desc=0"));
 	ASSERT_EQ(0, _zero_batch(self->fd, self->ops, 8, 0, 0, self->ram,
 				 MIGACCEL_BATCH_ASYNC, 5));
 	/* Its completion never comes: the deadline wakes the poller. */
@@ -583,7 +566,7 @@ TEST_F(async, killed_mid_batch_leaves_no_pins_and_no_hung_task)
 		int fd = dev_open();
 
 		/* The batch waits for a completion that never comes. */
-		if (fd < 0 || set_inject(fd, "lost desc=5"))
+		if (fd < 0 || channel_inject(fd, "lost desc=5"))
 			_exit(1);
 		if (write(ready[1], "r", 1) != 1)
 			_exit(2);

@@ -37,29 +37,12 @@
 
 #define PAGE 4096
 #define RAM_PAGES 64
-#define DEBUGFS "/sys/kernel/debug/migaccel"
 #define PARAMS "/sys/module/migaccel/parameters/"
 #define TIMEOUT_PARAM PARAMS "timeout_ms"
 
 static int dev_open(void)
 {
 	return open("/dev/migaccel", O_RDWR);
-}
-
-static uint32_t channel_id(int fd)
-{
-	struct migaccel_info info = { .size = sizeof(info) };
-
-	return ioctl(fd, MIGACCEL_INFO, &info) ? UINT32_MAX : info.out_channel_id;
-}
-
-static int set_inject(int fd, const char *spec)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), DEBUGFS "/channel-%u/inject",
-		 channel_id(fd));
-	return write_file(path, spec);
 }
 
 static long read_long(const char *path)
@@ -232,7 +215,7 @@ TEST_F(safety, region_outlives_sync_batch_that_timed_out_and_closed)
 	ASSERT_EQ(0, _region_register(self->fd, self->ram,
 				      (uint64_t)RAM_PAGES * PAGE, &id));
 	ASSERT_EQ(0, set_timeout_ms(100));
-	ASSERT_EQ(0, set_inject(self->fd, "slow desc=0 delay=1500"));
+	ASSERT_EQ(0, channel_inject(self->fd, "slow desc=0 delay=1500"));
 	copy_ops(self->ops, RAM_PAGES / 2, id, NULL);
 	ASSERT_EQ(-ETIMEDOUT, _batch(self->fd, &b, self->ops, RAM_PAGES / 2,
 				     0, 0));
@@ -260,7 +243,7 @@ TEST_F(safety, region_outlives_sync_batch_of_killed_process)
 		if (fd < 0 || _region_register(fd, self->ram,
 					       (uint64_t)RAM_PAGES * PAGE, &id))
 			_exit(1);
-		if (set_inject(fd, "slow desc=0 delay=1500"))
+		if (channel_inject(fd, "slow desc=0 delay=1500"))
 			_exit(2);
 		copy_ops(self->ops, RAM_PAGES / 2, id, NULL);
 		if (write(ready[1], "r", 1) != 1)
@@ -286,7 +269,7 @@ TEST_F(safety, region_outlives_async_batch_closed_past_its_deadline)
 	ASSERT_EQ(0, _region_register(self->fd, self->ram,
 				      (uint64_t)RAM_PAGES * PAGE, &id));
 	ASSERT_EQ(0, set_timeout_ms(100));
-	ASSERT_EQ(0, set_inject(self->fd, "slow desc=0 delay=1500"));
+	ASSERT_EQ(0, channel_inject(self->fd, "slow desc=0 delay=1500"));
 	copy_ops(self->ops, RAM_PAGES / 2, id, NULL);
 	ASSERT_EQ(0, _batch(self->fd, &b, self->ops, RAM_PAGES / 2,
 			    MIGACCEL_BATCH_ASYNC, 1));
@@ -306,7 +289,7 @@ TEST_F(safety, region_outlives_async_batch_reaped_past_its_deadline)
 	ASSERT_EQ(0, _region_register(self->fd, self->ram,
 				      (uint64_t)RAM_PAGES * PAGE, &id));
 	ASSERT_EQ(0, set_timeout_ms(100));
-	ASSERT_EQ(0, set_inject(self->fd, "slow desc=0 delay=1500"));
+	ASSERT_EQ(0, channel_inject(self->fd, "slow desc=0 delay=1500"));
 	copy_ops(self->ops, RAM_PAGES / 2, id, NULL);
 	ASSERT_EQ(0, _batch(self->fd, &b, self->ops, RAM_PAGES / 2,
 			    MIGACCEL_BATCH_ASYNC, 7));
@@ -709,7 +692,7 @@ TEST_F(safety, poll_wakes_at_every_batchs_deadline)
 	double t0, t;
 
 	ASSERT_EQ(0, set_timeout_ms(600));
-	ASSERT_EQ(0, set_inject(self->fd, "lost desc=0 count=2"));
+	ASSERT_EQ(0, channel_inject(self->fd, "lost desc=0 count=2"));
 	zero_ops(self->ops, 4, self->ram);
 	zero_ops(ops2, 4, self->ram);
 	t0 = now_s();
@@ -761,7 +744,7 @@ TEST(lost_chunk_given_up_on_is_released_at_unload)
 	fd = dev_open();
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, set_timeout_ms(100));
-	ASSERT_EQ(0, set_inject(fd, "lost desc=0 delay=300"));
+	ASSERT_EQ(0, channel_inject(fd, "lost desc=0 delay=300"));
 	zero_ops(ops, 8, ram);
 	ASSERT_EQ(-ETIMEDOUT, _batch(fd, &b, ops, 8, 0, 0));
 	close(fd);

@@ -103,34 +103,26 @@ static int run_op(struct migaccel_op *op)
 
 	op->out_flags = 0;
 	op->out_result = 0;
+	if (op_faults(op))
+		return -EFAULT;
 	switch (op->opcode) {
 	case MIGACCEL_OP_ZERO_SCAN:
-		if (!page_ok(op->src))
-			return -EFAULT;
 		op->out_result = ref_page_is_zero(src);
 		return 0;
 	case MIGACCEL_OP_COPY:
-		if (!page_ok(op->src) || !page_ok(op->dst))
-			return -EFAULT;
 		if (op->src == op->dst)
 			return -EINVAL;
 		memcpy(dst, src, PAGE);
 		return 0;
 	case MIGACCEL_OP_CRC32C:
-		if (!page_ok(op->src))
-			return -EFAULT;
 		if (op->seed > UINT32_MAX)
 			return -EINVAL;
 		op->out_result = ref_crc32c((uint32_t)op->seed, src, PAGE);
 		return 0;
 	case MIGACCEL_OP_CRC64:
-		if (!page_ok(op->src))
-			return -EFAULT;
 		op->out_result = ref_crc64(src, PAGE);
 		return 0;
 	case MIGACCEL_OP_DELTA_CREATE:
-		if (!page_ok(op->src) || !page_ok(op->src2))
-			return -EFAULT;
 		if (op->dst_len < MIGACCEL_DELTA_ENTRY_SIZE)
 			return -EINVAL;
 		size = ref_delta_create(src, (void *)(uintptr_t)op->src2, tmp);
@@ -142,8 +134,6 @@ static int run_op(struct migaccel_op *op)
 		op->out_result = size;
 		return 0;
 	case MIGACCEL_OP_DELTA_APPLY:
-		if (!page_ok(op->dst) || !readable(op->src, op->src_len))
-			return -EFAULT;
 		if (op->src_len % 10 || op->src_len > MIGACCEL_DELTA_MAX_SIZE)
 			return -EINVAL;
 		for (i = 0, prev = 0; i < op->src_len; i += 10) {
@@ -156,8 +146,6 @@ static int run_op(struct migaccel_op *op)
 		ref_delta_apply(dst, src, op->src_len);
 		return 0;
 	case MIGACCEL_OP_COMPRESS:
-		if (!page_ok(op->src) || !op->dst)
-			return -EFAULT;
 		if (!op->dst_len)
 			return -EINVAL;
 		size = zlib_deflate_raw(src, PAGE, tmp, sizeof(tmp), 1, 1);
@@ -169,8 +157,6 @@ static int run_op(struct migaccel_op *op)
 		op->out_result = size;
 		return 0;
 	case MIGACCEL_OP_DECOMPRESS:
-		if (!page_ok(op->dst) || !readable(op->src, op->src_len))
-			return -EFAULT;
 		if (!op->src_len || op->src_len > PAGE)
 			return -EINVAL;
 		if (zlib_inflate_page(src, op->src_len, tmp))
