@@ -68,6 +68,9 @@ if [ -n "$(version linux-headers-6.12-amd64)" ] &&
 	[ "$(version linux-source-6.12)" != "$(version linux-headers-6.12-amd64)" ] &&
 	[[ " ${missing[*]} " != *" linux-source-6.12 "* ]]; then
 	missing+=(linux-source-6.12)
+	echo "setup: linux-source-6.12 is $(version linux-source-6.12)," \
+		"linux-headers-6.12-amd64 $(version linux-headers-6.12-amd64):" \
+		"the module needs them equal" >&2
 fi
 [ -z "$need_qemu" ] || "$(dirname "$0")/qemu/setup-qemu-src.sh" "$@"
 
