@@ -16,7 +16,7 @@ usage: $0 --kernel BZIMAGE --initrd INITRAMFS --out DIR
           [--cpu MODEL (max, plus MOVDIR64B under TCG)]
           [--qemu BINARY (\$MIGACCEL_QEMU, else qemu-system-x86_64)]
           [--qemu-args "ARGS" (more QEMU options, e.g. -device ...)]
-          [--accel ACCEL (kvm:tcg with /dev/kvm, else tcg)]
+          [--accel ACCEL (\$MIGACCEL_VM_ACCEL, else tcg)]
 EOF
 	exit 2
 }
@@ -62,10 +62,11 @@ extra+=($qemu_args)
 mkdir -p "$out"
 rm -f "$out"/console.log "$out"/results.tap "$out"/dmesg.txt "$out"/qemu.log
 
-if [ -z "$accel" ]; then
-	accel=tcg
-	[ -w /dev/kvm ] && accel=kvm:tcg
-fi
+# Software emulation (TCG) unless asked otherwise (--accel, or
+# MIGACCEL_VM_ACCEL for every VM of make check): the emulated DSA and IAA
+# and the MOVDIR64B they take exist only under TCG, and a /dev/kvm may be
+# there without running Debian's kernel (a nested host's kvm-pvm was).
+[ -n "$accel" ] || accel=${MIGACCEL_VM_ACCEL:-tcg}
 # idxd refuses to load without MOVDIR64B, which TCG does not emulate.  The
 # VM has no DSA device, so idxd never issues the instruction; advertising it
 # lets the module and its sysfs bus be tested.  Code that did execute it
