@@ -794,11 +794,18 @@ out:
 	return bctx_prepared(ch, ctx, ret, out);
 }
 
-/* Every chunk is DONE: finish on the CPU, write the results back. */
+/*
+ * Every chunk is DONE: finish on the CPU, write the results back, and let
+ * go of the pages and regions before the call returns.
+ */
 static int bctx_finish(struct migaccel_bctx *ctx)
 {
+	int ret;
+
 	batch_finish_ops(&ctx->cmd, ctx->job, ctx->bitmap);
-	return batch_write_back(&ctx->cmd, ctx->job, ctx->bitmap);
+	ret = batch_write_back(&ctx->cmd, ctx->job, ctx->bitmap);
+	migaccel_job_let_go(ctx->job);
+	return ret;
 }
 
 /*

@@ -537,14 +537,12 @@ static void job_unpin(struct migaccel_job *job)
 	}
 }
 
-static void migaccel_job_release(struct kref *ref)
+/* Give back the job's hold on memory: pins, their charge, regions. */
+static void job_let_go(struct migaccel_job *job)
 {
-	struct migaccel_job *job = container_of(ref, struct migaccel_job, ref);
 	struct migaccel_channel *ch = job->ch;
 	unsigned int i;
 
-	/* Taken back from the engines after a timeout: never done. */
-	migaccel_qos_admit_end(job);
 	/* Every pin of a channel's job is charged: none charged, none pinned. */
 	if (job->locked || !ch)
 		job_unpin(job);
@@ -553,6 +551,38 @@ static void migaccel_job_release(struct kref *ref)
 	job->nr_regions = 0;
 	if (job->locked)
 		migaccel_memlock_uncharge(ch->mm, job->locked);
+	job->locked = 0;
+}
+
+/**
+ * migaccel_job_let_go() - the owner is done with a job's memory
+ * @job: a job whose chunks are all DONE (migaccel_job_wait() returned 0),
+ *	 its operations finished and written back; the caller holds a
+ *	 reference
+ *
+ * Unpins, uncharges and drops the regions' use counts now.  An engine
+ * that completed a chunk may still hold a reference to the job for a
+ * moment after the owner was woken, and the job's release would give
+ * these back only then, possibly after the owner's call returned: a
+ * region it used would still be busy for an unregister right after it.
+ * The job's release then has nothing more to give back.
+ *
+ * Context: process context (unpinning may sleep).
+ */
+void migaccel_job_let_go(struct migaccel_job *job)
+{
+	job_let_go(job);
+}
+EXPORT_SYMBOL_IF_KUNIT(migaccel_job_let_go);
+
+static void migaccel_job_release(struct kref *ref)
+{
+	struct migaccel_job *job = container_of(ref, struct migaccel_job, ref);
+	struct migaccel_channel *ch = job->ch;
+
+	/* Taken back from the engines after a timeout: never done. */
+	migaccel_qos_admit_end(job);
+	job_let_go(job);
 	if (!ch) {
 		job_free(job);
 		return;

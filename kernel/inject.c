@@ -13,11 +13,12 @@
  *
  * An inject file takes one line, "<kind> [desc=K] [byte=N] [times=T]
  * [delay=MS] [count=C]", kind one of pagefault, error, batchfail, busy,
- * lost, wqremove, slow, or "off".  The fault hits operation K (default 0)
+ * lost, wqremove, slow, late, or "off".  The fault hits operation K (default 0)
  * of each of the next C (default 1) batches; a channel's own setting
  * comes before the global one.  With delay=MS the soft engine holds the
  * chunk of operation K that long before it runs (or loses) it, as a slow
- * device would; "slow" is the delay alone.  Reading shows the setting and
+ * device would; "slow" is the delay alone; "late" completes the chunk
+ * and holds its job that long after.  Reading shows the setting and
  * how many batches remain.
  */
 #include <linux/debugfs.h>
@@ -43,6 +44,7 @@ static const char *const inject_names[] = {
 	[MIGACCEL_INJECT_LOST] = "lost",
 	[MIGACCEL_INJECT_WQREMOVE] = "wqremove",
 	[MIGACCEL_INJECT_SLOW] = "slow",
+	[MIGACCEL_INJECT_LATE] = "late",
 };
 
 /**

@@ -137,6 +137,9 @@ enum migaccel_class {
  * @MIGACCEL_INJECT_SLOW: nothing but the delay: the chunk holding op
  *	@desc runs @delay_ms late, and cannot be taken back meanwhile (a
  *	slow device)
+ * @MIGACCEL_INJECT_LATE: the engine completes the chunk holding op @desc
+ *	but keeps its reference to the job @delay_ms longer (a completion
+ *	thread descheduled between waking the waiter and letting go)
  */
 enum migaccel_inject_kind {
 	MIGACCEL_INJECT_NONE,
@@ -147,6 +150,7 @@ enum migaccel_inject_kind {
 	MIGACCEL_INJECT_LOST,
 	MIGACCEL_INJECT_WQREMOVE,
 	MIGACCEL_INJECT_SLOW,
+	MIGACCEL_INJECT_LATE,
 };
 
 /**
@@ -155,8 +159,8 @@ enum migaccel_inject_kind {
  * @desc: index in the batch of the operation it hits
  * @byte: PAGEFAULT: offset of the faulting byte
  * @times: BUSY: refusals per submission
- * @delay_ms: any kind: the soft engine holds the chunk of op @desc this
- *	long before it runs (or loses) it
+ * @delay_ms: any kind but LATE: the soft engine holds the chunk of op
+ *	@desc this long before it runs (or loses) it; LATE: this long after
  */
 struct migaccel_fault {
 	u32 kind;
@@ -638,6 +642,7 @@ int migaccel_job_run(struct migaccel_job *job);
 void migaccel_job_start(struct migaccel_job *job);
 void migaccel_job_start_on_cpu(struct migaccel_job *job);
 int migaccel_job_wait(struct migaccel_job *job, unsigned long timeout);
+void migaccel_job_let_go(struct migaccel_job *job);
 bool migaccel_job_abort(struct migaccel_job *job);
 bool migaccel_job_requeue(struct migaccel_job *job);
 int migaccel_engines_map_region(struct migaccel_region *region);

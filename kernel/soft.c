@@ -686,6 +686,21 @@ static void soft_null_run(struct migaccel_chunk *chunk)
 	chunk->batch_comp.status = DSA_COMP_SUCCESS;
 }
 
+/*
+ * Complete @chunk but keep a reference to its job for the fault's delay,
+ * as a completion thread descheduled between waking the waiter and
+ * letting go would: what a call held must not wait for that reference.
+ */
+static void soft_complete_late(struct migaccel_chunk *chunk)
+{
+	struct migaccel_job *job = chunk->job;
+
+	kref_get(&job->ref);
+	migaccel_chunk_complete(chunk, false);
+	msleep(job->fault.delay_ms);
+	migaccel_job_put(job);
+}
+
 static void soft_run(struct migaccel_chunk *chunk)
 {
 	unsigned int i;
@@ -698,6 +713,7 @@ static void soft_run(struct migaccel_chunk *chunk)
 	}
 	/* A slow device: the chunk is held, and cannot be aborted, meanwhile. */
 	if (chunk->job->fault.delay_ms &&
+	    chunk->job->fault.kind != MIGACCEL_INJECT_LATE &&
 	    migaccel_chunk_slot_of(chunk, chunk->job->fault.desc) >= 0)
 		msleep(chunk->job->fault.delay_ms);
 
@@ -726,6 +742,10 @@ static void soft_run(struct migaccel_chunk *chunk)
 			migaccel_soft_exec_iax(&chunk->descs[i].iax,
 					       soft_member_fault(chunk, i,
 								 &fault));
+	}
+	if (soft_injects(chunk, MIGACCEL_INJECT_LATE)) {
+		soft_complete_late(chunk);
+		return;
 	}
 	migaccel_chunk_complete(chunk, false);
 }
