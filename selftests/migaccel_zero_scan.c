@@ -799,12 +799,14 @@ TEST_F(migaccel, page_scan_one_byte_at_each_edge_and_last_page)
  * job only after waking the caller: in the first round the soft engine
  * keeps it 300 ms longer ("late"), so that the case does not depend on
  * timing there (a device's engine ignores the injection); the other
- * rounds run as they come.
+ * rounds run as they come (the debug kernel on the emulated devices
+ * takes about a second for ten rounds).
  */
-#define LET_GO_ROUNDS 300
+#define LET_GO_ROUNDS 100
 #define LET_GO_PAGES 128
 
-TEST_F(migaccel, calls_let_go_of_regions_and_pins_before_returning)
+TEST_F_TIMEOUT(migaccel, calls_let_go_of_regions_and_pins_before_returning,
+	       600)
 {
 	static struct page_scan s;
 	unsigned int idx[LET_GO_PAGES], i, round;
